@@ -1,0 +1,36 @@
+"""Activities that write a case's changes to Postgres (DOMAIN section 8: the audit trail)."""
+
+import asyncpg
+import structlog
+from temporalio import activity
+
+from infra.audit import append_audit, queue_notification, store_agreement
+from infra.register import apply_snapshot
+from domain.models import CaseEvent
+
+log = structlog.get_logger(__name__)
+
+
+class CaseRecorder:
+    """Writes audit entry, register row, outbox and agreement of one change in one transaction."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @activity.defn
+    async def record_case_event(self, event: CaseEvent) -> None:
+        info = activity.info()
+        async with self._pool.acquire() as conn, conn.transaction():
+            await append_audit(conn, event.case_no, event.audit)
+            await apply_snapshot(conn, event.case_no, event.register_row)
+            for note in event.notifications:
+                await queue_notification(conn, event.case_no, note)
+            if event.agreement is not None:
+                await store_agreement(conn, event.case_no, event.agreement)
+        log.info(
+            "case_event_recorded",
+            case_no=event.case_no,
+            workflow_id=info.workflow_id,
+            action=event.audit.action,
+            attempt=info.attempt,
+        )

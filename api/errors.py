@@ -1,0 +1,58 @@
+"""One place that turns failures into HTTP answers: 401, 403, 404, 409, 422, 503."""
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.rules import RefusalType
+
+STATUS_BY_REFUSAL = {
+    RefusalType.ROLE_NOT_ALLOWED.value: 403,
+    RefusalType.SELF_APPROVAL.value: 403,
+    RefusalType.STAGE_NOT_ALLOWED.value: 409,
+    RefusalType.TOP_OF_CHAIN.value: 409,
+}
+
+
+class CaseNotFound(Exception):
+    def __init__(self, case_no: str) -> None:
+        super().__init__(f"no complaint {case_no}")
+
+
+class CaseArchived(Exception):
+    def __init__(self, case_no: str) -> None:
+        super().__init__(f"complaint {case_no} is archived: its reopen window has passed")
+
+
+def _problem(status: int, detail: str, kind: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"detail": detail, "type": kind})
+
+
+async def _update_failed(_: Request, err: WorkflowUpdateFailedError) -> JSONResponse:
+    cause = err.cause
+    if isinstance(cause, ApplicationError) and cause.type in STATUS_BY_REFUSAL:
+        return _problem(STATUS_BY_REFUSAL[cause.type], cause.message, cause.type)
+    return _problem(500, "the case could not apply the command", "UpdateFailed")
+
+
+async def _rpc_failed(_: Request, err: RPCError) -> JSONResponse:
+    if err.status is RPCStatusCode.NOT_FOUND:
+        return _problem(404, err.message, "NotFound")
+    return _problem(503, f"Temporal is unavailable: {err.message}", "TemporalUnavailable")
+
+
+async def _not_found(_: Request, err: CaseNotFound) -> JSONResponse:
+    return _problem(404, str(err), "CaseNotFound")
+
+
+async def _archived(_: Request, err: CaseArchived) -> JSONResponse:
+    return _problem(409, str(err), "CaseArchived")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(WorkflowUpdateFailedError, _update_failed)
+    app.add_exception_handler(RPCError, _rpc_failed)
+    app.add_exception_handler(CaseNotFound, _not_found)
+    app.add_exception_handler(CaseArchived, _archived)

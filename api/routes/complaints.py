@@ -1,0 +1,255 @@
+"""/complaints: intake, the register, one endpoint per command, live state and audit trail."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Header, HTTPException, Query, Response
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.deps import ActorDep, Resources, ResourcesDep
+from api.errors import CaseArchived, CaseNotFound
+from api.schemas import (
+    AuditEventPublic,
+    ComplaintCreated,
+    ComplaintPublic,
+    ComplaintSummaryPublic,
+)
+from domain.authority import Actor
+from domain.case_numbers import workflow_id_for
+from domain.grades import Grade, grade_at_intake
+from domain.lifecycle import PERSONAL_DATA_ROLES, REGISTER_ROLES, Stage, WaitingOn
+from domain.models import (
+    Acknowledge,
+    AcknowledgeBody,
+    AddNote,
+    ApprovalBody,
+    CommandResult,
+    ComplaintCreate,
+    ComplaintStart,
+    Customer,
+    CustomerResponseBody,
+    DecideApproval,
+    Escalate,
+    FindingsBody,
+    FollowUpBody,
+    NoteBody,
+    ProposalBody,
+    ProposeRemedy,
+    ReasonBody,
+    RecordCustomerResponse,
+    RecordFindings,
+    RecordFollowUp,
+    RecordResolution,
+    Reopen,
+    ResolutionBody,
+    StatusQuery,
+)
+from domain.models import Category as CategoryEnum
+from infra.audit import list_events
+from infra.register import RegisterFilter, find_case, list_cases, register_complaint
+from workflows.complaint import ComplaintWorkflow
+
+router = APIRouter(prefix="/complaints", tags=["complaints"])
+log = structlog.get_logger(__name__)
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+@router.post("", status_code=201, response_model=ComplaintCreated)
+async def register(
+    body: ComplaintCreate,
+    actor: ActorDep,
+    resources: ResourcesDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> ComplaintCreated:
+    if actor.role not in REGISTER_ROLES:
+        raise HTTPException(403, f"role {actor.role} may not register complaints")
+    policy = resources.policy
+    decision = grade_at_intake(
+        category=body.category.value,
+        people_affected=body.people_affected,
+        claimed_amount=body.claimed_amount,
+        media_attention=body.media_attention,
+        litigation_threatened=body.litigation_threatened,
+        policy=policy.grading,
+    )
+    now = datetime.now(UTC)
+    case = await register_complaint(
+        resources.pool,
+        intake=body,
+        grade=decision.grade,
+        registered_by=actor,
+        received_at=now,
+        month=policy.calendar.month_of(now),
+        policy_version=policy.version,
+        idempotency_key=idempotency_key,
+    )
+    row = await find_case(resources.pool, case.case_no)
+    start = ComplaintStart(
+        case_no=case.case_no,
+        intake=body,
+        grade=Grade(row["grade"]),
+        grade_reasons=decision.reasons,
+        registered_at=row["received_at"],
+        registered_by=actor,
+        policy=policy,
+    )
+    await _start_workflow(resources, start)
+    log.info("complaint_registered", case_no=case.case_no, replayed=not case.created)
+    if not case.created:
+        response.status_code = 200
+    return ComplaintCreated(
+        case_no=case.case_no,
+        workflow_id=workflow_id_for(case.case_no),
+        grade=start.grade,
+        grade_reasons=start.grade_reasons,
+        received_at=start.registered_at,
+        replayed=not case.created,
+    )
+
+
+async def _start_workflow(resources: Resources, start: ComplaintStart) -> None:
+    """Idempotent: a retry after a crash starts the case once, or finds it running."""
+    intake = start.intake
+    try:
+        await resources.temporal.start_workflow(
+            ComplaintWorkflow.run,
+            start,
+            id=workflow_id_for(start.case_no),
+            task_queue=resources.settings.temporal_task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            static_summary=(
+                f"Complaint {start.case_no}: grade {start.grade.value}, "
+                f"{intake.category.value} at {intake.store}"
+            ),
+        )
+    except WorkflowAlreadyStartedError:
+        pass  # started and already finished: nothing to do
+
+
+@router.get("", response_model=list[ComplaintSummaryPublic])
+async def list_register(
+    _: ActorDep,
+    resources: ResourcesDep,
+    stage: Stage | None = None,
+    grade: Grade | None = None,
+    store: str | None = None,
+    category: CategoryEnum | None = None,
+    waiting_on: WaitingOn | None = None,
+    overdue: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[ComplaintSummaryPublic]:
+    rows = await list_cases(
+        resources.pool,
+        RegisterFilter(
+            stage=stage and stage.value,
+            grade=grade and grade.value,
+            store=store,
+            category=category and category.value,
+            waiting_on=waiting_on and waiting_on.value,
+            overdue=overdue,
+            limit=limit,
+            offset=offset,
+        ),
+    )
+    return [ComplaintSummaryPublic.model_validate(dict(row)) for row in rows]
+
+
+async def _case_row(resources: Resources, case_no: str) -> Any:
+    row = await find_case(resources.pool, case_no)
+    if row is None:
+        raise CaseNotFound(case_no)
+    return row
+
+
+@router.get("/{case_no}", response_model=ComplaintPublic)
+async def get_case(case_no: str, actor: ActorDep, resources: ResourcesDep) -> ComplaintPublic:
+    row = await _case_row(resources, case_no)
+    handle = resources.temporal.get_workflow_handle(workflow_id_for(case_no))
+    status = await handle.query(ComplaintWorkflow.get_status, StatusQuery())
+    customer = None
+    if actor.role in PERSONAL_DATA_ROLES:
+        customer = Customer(name=row["customer_name"], contact=row["customer_contact"])
+    return ComplaintPublic(
+        summary=ComplaintSummaryPublic.model_validate(dict(row)),
+        description=row["description"],
+        customer=customer,
+        status=status,
+    )
+
+
+@router.get("/{case_no}/events", response_model=list[AuditEventPublic])
+async def get_events(
+    case_no: str, _: ActorDep, resources: ResourcesDep
+) -> list[AuditEventPublic]:
+    await _case_row(resources, case_no)
+    return [AuditEventPublic.model_validate(dict(r)) for r in await list_events(resources.pool, case_no)]
+
+
+async def _command(
+    resources: Resources,
+    case_no: str,
+    update: Callable[..., Any],
+    arg: Any,
+    idempotency_key: str | None,
+) -> CommandResult:
+    await _case_row(resources, case_no)
+    handle = resources.temporal.get_workflow_handle(workflow_id_for(case_no))
+    # The same key makes a retried command the same update: Temporal applies it once.
+    update_id = f"{update.__name__}:{idempotency_key}" if idempotency_key else None
+    try:
+        return await handle.execute_update(update, arg, id=update_id)
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            raise CaseArchived(case_no) from err
+        raise
+
+
+def _command_route(path: str, update: Callable[..., Any], body_type: type, input_type: type):
+    """Registers POST /complaints/{case_no}/<path>: body + acting user -> workflow update."""
+
+    async def endpoint(
+        case_no: str,
+        body: body_type,  # type: ignore[valid-type]
+        actor: ActorDep,
+        resources: ResourcesDep,
+        idempotency_key: IdempotencyKey = None,
+    ) -> CommandResult:
+        arg = input_type(**body.model_dump(), actor=actor)
+        return await _command(resources, case_no, update, arg, idempotency_key)
+
+    endpoint.__name__ = update.__name__
+    router.add_api_route(
+        f"/{{case_no}}/{path}",
+        endpoint,
+        methods=["POST"],
+        response_model=CommandResult,
+        summary=update.__name__.replace("_", " ").capitalize(),
+    )
+
+
+for _path, _update, _body, _input in (
+    ("acknowledge", ComplaintWorkflow.acknowledge, AcknowledgeBody, Acknowledge),
+    ("findings", ComplaintWorkflow.record_findings, FindingsBody, RecordFindings),
+    ("proposal", ComplaintWorkflow.propose_remedy, ProposalBody, ProposeRemedy),
+    ("approval", ComplaintWorkflow.decide_approval, ApprovalBody, DecideApproval),
+    (
+        "customer-response",
+        ComplaintWorkflow.record_customer_response,
+        CustomerResponseBody,
+        RecordCustomerResponse,
+    ),
+    ("resolution", ComplaintWorkflow.record_resolution, ResolutionBody, RecordResolution),
+    ("follow-up", ComplaintWorkflow.record_follow_up, FollowUpBody, RecordFollowUp),
+    ("reopen", ComplaintWorkflow.reopen, ReasonBody, Reopen),
+    ("escalate", ComplaintWorkflow.escalate, ReasonBody, Escalate),
+    ("notes", ComplaintWorkflow.add_note, NoteBody, AddNote),
+):
+    _command_route(_path, _update, _body, _input)

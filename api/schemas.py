@@ -1,0 +1,65 @@
+"""Response models of the HTTP API."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from domain.grades import Grade
+from domain.models import CaseStatus, Customer
+
+
+class ComplaintCreated(BaseModel):
+    case_no: str
+    workflow_id: str
+    grade: Grade
+    grade_reasons: list[str]
+    received_at: datetime
+    replayed: bool
+
+
+class ComplaintSummaryPublic(BaseModel):
+    """A register row: no personal data, so any role may list cases."""
+
+    case_no: str
+    workflow_id: str
+    received_at: datetime
+    channel: str
+    store: str
+    category: str
+    requested_remedy: str
+    claimed_amount: Decimal
+    people_affected: int
+    grade: Grade
+    stage: str
+    escalation_level: str
+    handler: str | None
+    waiting_on: str
+    waiting_on_who: str
+    next_deadline: str | None
+    next_deadline_at: datetime | None
+    overdue: bool
+    reopen_count: int
+    closed_at: datetime | None
+
+
+class ComplaintPublic(BaseModel):
+    summary: ComplaintSummaryPublic
+    description: str
+    customer: Customer | None
+    status: CaseStatus
+
+
+class AuditEventPublic(BaseModel):
+    at: datetime
+    actor_id: str
+    actor_role: str
+    action: str
+    reason: str
+    data: dict[str, Any]
+
+
+class HealthPublic(BaseModel):
+    database: str
+    temporal: str

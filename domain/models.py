@@ -1,0 +1,344 @@
+"""Shared models: intake, one input model per workflow command, and the case's live state.
+
+HTTP bodies are the `*Body` models; a workflow update's input is the body plus the
+acting user, so the API and the workflow share one definition of every field.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain.authority import Actor, Level
+from domain.grades import Grade
+from domain.lifecycle import Stage, WaitingOn
+from domain.policy import DeadlineName, Policy
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    WALK_IN = "walk_in"
+    EMAIL = "email"
+    WEB = "web"
+    SOCIAL = "social"
+    LETTER = "letter"
+    FAX = "fax"
+    ON_SITE = "on_site"
+    REGULATOR_REFERRAL = "regulator_referral"
+    CONSUMER_ASSOCIATION_REFERRAL = "consumer_association_referral"
+    MEDIA = "media"
+
+
+class Category(StrEnum):
+    PRODUCT_QUALITY = "product_quality"
+    SERVICE_QUALITY = "service_quality"
+    DELIVERY_INSTALLATION = "delivery_installation"
+    FACILITY_FAULT = "facility_fault"
+    PERSONAL_INJURY = "personal_injury"
+    LOST_BELONGINGS = "lost_belongings"
+    VEHICLE_PARKING = "vehicle_parking"
+    CONFLICT = "conflict"
+    ANTI_THEFT_ALARM = "anti_theft_alarm"
+    PRICE = "price"
+    SUGGESTION_ENQUIRY = "suggestion_enquiry"
+    OTHER = "other"
+
+
+class RemedyKind(StrEnum):
+    REFUND = "refund"
+    EXCHANGE = "exchange"
+    REPAIR = "repair"
+    COMPENSATION = "compensation"
+    GOODWILL_PAYMENT = "goodwill_payment"
+    APOLOGY = "apology"
+    OTHER = "other"
+
+
+class Liability(StrEnum):
+    COMPANY = "company"
+    SUPPLIER = "supplier"
+    CUSTOMER = "customer"
+    THIRD_PARTY = "third_party"
+    SHARED = "shared"
+    NONE = "none"
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Customer(StrictModel):
+    name: ShortText
+    contact: ShortText
+
+
+class PurchaseProof(StrictModel):
+    receipt_no: ShortText | None = None
+    purchase_date: date | None = None
+
+
+class ComplaintCreate(StrictModel):
+    """What intake records (DOMAIN section 2)."""
+
+    channel: Channel
+    store: ShortText
+    category: Category
+    description: LongText
+    occurred_at: datetime | None = None
+    requested_remedy: ShortText
+    claimed_amount: Money = Decimal("0")
+    customer: Customer
+    people_affected: int = Field(1, ge=1, le=100000)
+    purchase_proof: PurchaseProof | None = None
+    media_attention: bool = False
+    litigation_threatened: bool = False
+
+
+# --- command bodies (HTTP) --------------------------------------------------------
+
+
+class AcknowledgeBody(StrictModel):
+    note: str | None = Field(None, max_length=2000)
+
+
+class FindingsBody(StrictModel):
+    valid: bool
+    liability: Liability
+    summary: LongText
+    reason: str | None = Field(None, max_length=2000, description="Why, when not valid")
+
+    @model_validator(mode="after")
+    def _invalid_needs_reason(self) -> "FindingsBody":
+        if not self.valid and not self.reason:
+            raise ValueError("reason is required when the complaint is not valid")
+        return self
+
+
+class ProposalBody(StrictModel):
+    kind: RemedyKind
+    amount: Money
+    details: LongText
+
+
+class ApprovalBody(StrictModel):
+    approve: bool
+    comment: str = Field(min_length=1, max_length=2000)
+
+
+class CustomerResponseBody(StrictModel):
+    accepted: bool
+    agreement_ref: str | None = Field(None, min_length=1, max_length=100)
+    reason: str | None = Field(None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _agreement_or_reason(self) -> "CustomerResponseBody":
+        if self.accepted and not self.agreement_ref:
+            raise ValueError("agreement_ref is required when the customer accepts")
+        if not self.accepted and not self.reason:
+            raise ValueError("reason is required when the customer rejects")
+        return self
+
+
+class ResolutionBody(StrictModel):
+    summary: LongText
+
+
+class FollowUpBody(StrictModel):
+    satisfaction: int = Field(ge=1, le=5)
+    comment: str | None = Field(None, max_length=2000)
+
+
+class ReasonBody(StrictModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class NoteBody(StrictModel):
+    text: LongText
+
+
+# --- workflow inputs --------------------------------------------------------------
+
+
+class ComplaintStart(BaseModel):
+    """The complaint workflow's input: the intake, its grade and the pinned policy."""
+
+    case_no: str
+    intake: ComplaintCreate
+    grade: Grade
+    grade_reasons: list[str]
+    registered_at: datetime
+    registered_by: Actor
+    policy: Policy
+
+
+class Acknowledge(AcknowledgeBody):
+    actor: Actor
+
+
+class RecordFindings(FindingsBody):
+    actor: Actor
+
+
+class ProposeRemedy(ProposalBody):
+    actor: Actor
+
+
+class DecideApproval(ApprovalBody):
+    actor: Actor
+
+
+class RecordCustomerResponse(CustomerResponseBody):
+    actor: Actor
+
+
+class RecordResolution(ResolutionBody):
+    actor: Actor
+
+
+class RecordFollowUp(FollowUpBody):
+    actor: Actor
+
+
+class Reopen(ReasonBody):
+    actor: Actor
+
+
+class Escalate(ReasonBody):
+    actor: Actor
+
+
+class AddNote(NoteBody):
+    actor: Actor
+
+
+class StatusQuery(BaseModel):
+    include_history: bool = True
+
+
+# --- live state -------------------------------------------------------------------
+
+
+class DeadlineState(StrEnum):
+    PENDING = "pending"
+    MET = "met"
+    MISSED = "missed"
+    MET_LATE = "met_late"
+    CANCELLED = "cancelled"
+
+
+class DeadlineView(BaseModel):
+    name: DeadlineName
+    label: str
+    due_at: datetime
+    state: DeadlineState
+    settled_at: datetime | None = None
+
+
+class Proposal(BaseModel):
+    number: int
+    kind: RemedyKind
+    amount: Decimal
+    details: str
+    proposed_by: str
+    proposed_at: datetime
+    approver_level: Level
+    decision: str | None = None
+    decided_by: str | None = None
+    customer_response: str | None = None
+
+
+class Waiting(BaseModel):
+    on: WaitingOn
+    who: str
+    since: datetime
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    detail: str = ""
+
+
+class CaseStatus(BaseModel):
+    case_no: str
+    workflow_id: str
+    policy_version: str
+    stage: Stage
+    grade: Grade
+    escalation_level: Level
+    handler: str | None
+    waiting: Waiting
+    deadlines: list[DeadlineView]
+    proposals: list[Proposal]
+    agreement_ref: str | None = None
+    satisfaction: int | None = None
+    reopen_count: int = 0
+    closed_reason: str | None = None
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+
+class CommandResult(BaseModel):
+    outcome: str
+    status: CaseStatus
+
+
+# --- what activities write --------------------------------------------------------
+
+
+class AuditEntry(BaseModel):
+    event_id: str
+    at: datetime
+    actor_id: str
+    actor_role: str
+    action: str
+    reason: str = ""
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class Notification(BaseModel):
+    notification_id: str
+    recipient: str
+    subject: str
+    body: str
+
+
+class RegisterSnapshot(BaseModel):
+    """The case register row (a read model), as the workflow last saw it."""
+
+    version: int
+    stage: Stage
+    grade: Grade
+    escalation_level: Level
+    handler: str | None
+    waiting_on: WaitingOn
+    waiting_on_who: str
+    next_deadline: DeadlineName | None
+    next_deadline_at: datetime | None
+    overdue: bool
+    reopen_count: int
+    closed_at: datetime | None
+
+
+class SignedAgreement(BaseModel):
+    agreement_ref: str
+    remedy_kind: RemedyKind
+    amount: Decimal
+    recorded_by: str
+    recorded_at: datetime
+
+
+class CaseEvent(BaseModel):
+    """One activity call per change: audit entry, register row and notifications together."""
+
+    case_no: str
+    audit: AuditEntry
+    register_row: RegisterSnapshot
+    notifications: list[Notification] = Field(default_factory=list)
+    agreement: SignedAgreement | None = None

@@ -1,0 +1,65 @@
+"""The audit trail, the notification outbox and signed agreements (DOMAIN sections 7, 8)."""
+
+import asyncpg
+
+from domain.models import AuditEntry, Notification, SignedAgreement
+
+
+async def append_audit(conn: asyncpg.Connection, case_no: str, entry: AuditEntry) -> None:
+    # The event id comes from the workflow, so a retried write adds nothing.
+    await conn.execute(
+        """
+        INSERT INTO audit_events (event_id, case_no, at, actor_id, actor_role, action, reason, data)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (event_id) DO NOTHING
+        """,
+        entry.event_id,
+        case_no,
+        entry.at,
+        entry.actor_id,
+        entry.actor_role,
+        entry.action,
+        entry.reason,
+        entry.data,
+    )
+
+
+async def queue_notification(conn: asyncpg.Connection, case_no: str, note: Notification) -> None:
+    await conn.execute(
+        """
+        INSERT INTO outbox (notification_id, case_no, recipient, subject, body)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (notification_id) DO NOTHING
+        """,
+        note.notification_id,
+        case_no,
+        note.recipient,
+        note.subject,
+        note.body,
+    )
+
+
+async def store_agreement(
+    conn: asyncpg.Connection, case_no: str, agreement: SignedAgreement
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO agreements (agreement_ref, case_no, remedy_kind, amount, recorded_by, recorded_at)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (agreement_ref) DO NOTHING
+        """,
+        agreement.agreement_ref,
+        case_no,
+        agreement.remedy_kind.value,
+        agreement.amount,
+        agreement.recorded_by,
+        agreement.recorded_at,
+    )
+
+
+async def list_events(pool: asyncpg.Pool, case_no: str) -> list[asyncpg.Record]:
+    return await pool.fetch(
+        "SELECT at, actor_id, actor_role, action, reason, data FROM audit_events"
+        " WHERE case_no = $1 ORDER BY seq",
+        case_no,
+    )

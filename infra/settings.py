@@ -1,0 +1,33 @@
+"""One settings object for API, worker and tools, read from the environment.
+
+Every variable here is also named in docker-compose.yml; tests/test_compose.py keeps the
+two in step.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/complaints"
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "complaints"
+    temporal_ui_url: str = "http://localhost:8233"
+    policy_file: Path = ROOT / "policy" / "default.yaml"
+    users_file: Path = ROOT / "config" / "users.yaml"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

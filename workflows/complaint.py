@@ -1,0 +1,643 @@
+"""The complaint workflow: one durable run per case, from intake to closing.
+
+Implements DOMAIN sections 4 (grade raises on a breach), 5 (stages and every deadline as
+a named timer), 7 (approval within authority, escalation, no self-approval) and 8 (every
+change written to the audit trail by an activity).
+"""
+
+import asyncio
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.case_records import CaseRecorder
+    from domain.authority import Actor, Level, next_level
+    from domain.grades import more_severe
+    from domain.lifecycle import WAITING_ON, Command, Stage, WaitingOn
+    from domain.models import (
+        Acknowledge,
+        AddNote,
+        AuditEntry,
+        CaseEvent,
+        CaseStatus,
+        CommandResult,
+        ComplaintStart,
+        DeadlineState,
+        DeadlineView,
+        DecideApproval,
+        Escalate,
+        HistoryEntry,
+        Notification,
+        Proposal,
+        ProposeRemedy,
+        RecordCustomerResponse,
+        RecordFindings,
+        RecordFollowUp,
+        RecordResolution,
+        RegisterSnapshot,
+        Reopen,
+        SignedAgreement,
+        StatusQuery,
+        Waiting,
+    )
+    from domain.policy import DeadlineName
+    from domain.rules import (
+        Refusal,
+        approval_refusal,
+        escalation_refusal,
+        refusal_for,
+        within_authority,
+    )
+
+# A timer for a deadline already past still fires, at once, so the breach is recorded.
+_SHORTEST_TIMER = timedelta(seconds=1)
+_RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+_OPEN = (DeadlineState.PENDING, DeadlineState.MISSED)
+
+
+def _refuse(refusal: Refusal | None) -> None:
+    if refusal is not None:
+        raise ApplicationError(refusal.message, type=refusal.type.value, non_retryable=True)
+
+
+@workflow.defn
+class ComplaintWorkflow:
+    """One complaint case; its updates are the commands of the service desk and managers."""
+
+    @workflow.init
+    def __init__(self, start: ComplaintStart) -> None:
+        self._start = start
+        self._policy = start.policy
+        self._stage = Stage.RECEIVED
+        self._grade = start.grade
+        self._level = Level.HANDLER
+        self._handler: str | None = None
+        self._waiting_since = start.registered_at
+        self._deadlines: dict[DeadlineName, DeadlineView] = {}
+        self._timers: dict[DeadlineName, asyncio.Task[None]] = {}
+        self._proposals: list[Proposal] = []
+        self._history: list[HistoryEntry] = []
+        self._agreement_ref: str | None = None
+        self._satisfaction: int | None = None
+        self._reopen_count = 0
+        self._closed_reason: str | None = None
+        self._closed_at: datetime | None = None
+        self._version = 0
+        self._lock = asyncio.Lock()
+        self._set_deadline(DeadlineName.ACKNOWLEDGE, start.registered_at)
+        self._set_deadline(DeadlineName.CLOSE, start.registered_at)
+
+    @workflow.run
+    async def run(self, start: ComplaintStart) -> CaseStatus:
+        async with self._lock:
+            for name, deadline in self._deadlines.items():
+                if deadline.state is DeadlineState.PENDING and name not in self._timers:
+                    self._arm(name)
+            await self._record(
+                "registered",
+                start.registered_by,
+                reason="; ".join(start.grade_reasons),
+                data={
+                    "grade": start.grade.value,
+                    "channel": start.intake.channel.value,
+                    "category": start.intake.category.value,
+                    "store": start.intake.store,
+                    "policy_version": self._policy.version,
+                },
+            )
+        reopen_window = timedelta(days=self._policy.reopen_window_days)
+        while True:
+            await workflow.wait_condition(lambda: self._stage is Stage.CLOSED)
+            try:
+                await workflow.wait_condition(
+                    lambda: self._stage is not Stage.CLOSED,
+                    timeout=reopen_window,
+                    timeout_summary="reopen window of the closed case",
+                )
+            except asyncio.TimeoutError:
+                break
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._status(StatusQuery())
+
+    # --- queries -----------------------------------------------------------------
+
+    @workflow.query
+    def get_status(self, query: StatusQuery) -> CaseStatus:
+        return self._status(query)
+
+    # --- commands ----------------------------------------------------------------
+
+    @workflow.update
+    async def acknowledge(self, cmd: Acknowledge) -> CommandResult:
+        async with self._lock:
+            self._check(Command.ACKNOWLEDGE, cmd.actor)
+            self._take_ownership(cmd.actor)
+            self._meet(DeadlineName.ACKNOWLEDGE)
+            self._move_to(Stage.INVESTIGATING)
+            self._set_deadline(DeadlineName.DEPARTMENT_REPLY, workflow.now(), arm=True)
+            await self._record("acknowledged", cmd.actor, reason=cmd.note or "")
+            return self._result("acknowledged")
+
+    @acknowledge.validator
+    def _validate_acknowledge(self, cmd: Acknowledge) -> None:
+        self._check(Command.ACKNOWLEDGE, cmd.actor)
+
+    @workflow.update
+    async def record_findings(self, cmd: RecordFindings) -> CommandResult:
+        async with self._lock:
+            self._check(Command.RECORD_FINDINGS, cmd.actor)
+            self._take_ownership(cmd.actor)
+            self._meet(DeadlineName.DEPARTMENT_REPLY)
+            data = {"valid": cmd.valid, "liability": cmd.liability.value, "summary": cmd.summary}
+            if not cmd.valid:
+                reason = cmd.reason or ""
+                self._close(reason=f"not valid: {reason}")
+                await self._record(
+                    "closed_invalid",
+                    cmd.actor,
+                    reason=reason,
+                    data=data,
+                    notifications=[
+                        self._notice(
+                            "customer",
+                            "Your complaint",
+                            f"Case {self._case_no} was found not valid: {reason}",
+                        )
+                    ],
+                )
+                return self._result("closed")
+            self._move_to(Stage.LIABILITY_DECIDED)
+            self._set_deadline(DeadlineName.PROPOSAL, workflow.now(), arm=True)
+            await self._record("findings_recorded", cmd.actor, reason=cmd.summary, data=data)
+            return self._result("liability_decided")
+
+    @record_findings.validator
+    def _validate_findings(self, cmd: RecordFindings) -> None:
+        self._check(Command.RECORD_FINDINGS, cmd.actor)
+
+    @workflow.update
+    async def propose_remedy(self, cmd: ProposeRemedy) -> CommandResult:
+        async with self._lock:
+            self._check(Command.PROPOSE_REMEDY, cmd.actor)
+            approver = self._policy.authority.approver_for(cmd.amount)
+            proposal = Proposal(
+                number=len(self._proposals) + 1,
+                kind=cmd.kind,
+                amount=cmd.amount,
+                details=cmd.details,
+                proposed_by=cmd.actor.user_id,
+                proposed_at=workflow.now(),
+                approver_level=approver,
+            )
+            self._proposals.append(proposal)
+            self._meet(DeadlineName.PROPOSAL)
+            self._move_to(Stage.REMEDY_PROPOSED)
+            await self._record(
+                "remedy_proposed",
+                cmd.actor,
+                reason=cmd.details,
+                data=self._proposal_data(proposal),
+                notifications=[self._approval_request(proposal)],
+            )
+            return self._result(f"awaiting approval by {approver.value}")
+
+    @propose_remedy.validator
+    def _validate_proposal(self, cmd: ProposeRemedy) -> None:
+        self._check(Command.PROPOSE_REMEDY, cmd.actor)
+
+    @workflow.update
+    async def decide_approval(self, cmd: DecideApproval) -> CommandResult:
+        async with self._lock:
+            self._check_approval(cmd)
+            proposal = self._proposals[-1]
+            if not cmd.approve:
+                proposal.decision = "rejected"
+                proposal.decided_by = cmd.actor.user_id
+                self._move_to(Stage.LIABILITY_DECIDED)
+                self._set_deadline(DeadlineName.PROPOSAL, workflow.now(), arm=True)
+                await self._record(
+                    "remedy_rejected",
+                    cmd.actor,
+                    reason=cmd.comment,
+                    data=self._proposal_data(proposal),
+                    notifications=[self._to_handler("Proposal rejected", cmd.comment)],
+                )
+                return self._result("rejected")
+            if not within_authority(cmd.actor, proposal.amount):
+                # Beyond one's authority a request climbs, never refused or granted quietly.
+                above = cmd.actor.level or Level.HANDLER
+                proposal.approver_level = max(
+                    proposal.approver_level,
+                    self._policy.authority.approver_for(proposal.amount, above=above),
+                    key=list(Level).index,
+                )
+                self._waiting_since = workflow.now()
+                await self._record(
+                    "approval_escalated",
+                    cmd.actor,
+                    reason=(
+                        f"CNY {proposal.amount} exceeds the authority of {cmd.actor.user_id}; "
+                        f"sent to {proposal.approver_level.value}. {cmd.comment}"
+                    ),
+                    data=self._proposal_data(proposal),
+                    notifications=[self._approval_request(proposal)],
+                )
+                return self._result(f"escalated to {proposal.approver_level.value}")
+            proposal.decision = "approved"
+            proposal.decided_by = cmd.actor.user_id
+            self._move_to(Stage.APPROVED)
+            self._set_deadline(DeadlineName.INFORM_CUSTOMER, workflow.now(), arm=True)
+            await self._record(
+                "remedy_approved",
+                cmd.actor,
+                reason=cmd.comment,
+                data=self._proposal_data(proposal),
+                notifications=[
+                    self._to_handler(
+                        "Proposal approved",
+                        f"Tell the customer: {proposal.kind.value} CNY {proposal.amount}",
+                    )
+                ],
+            )
+            return self._result("approved")
+
+    @decide_approval.validator
+    def _validate_approval(self, cmd: DecideApproval) -> None:
+        self._check_approval(cmd)
+
+    @workflow.update
+    async def record_customer_response(self, cmd: RecordCustomerResponse) -> CommandResult:
+        async with self._lock:
+            self._check(Command.RECORD_CUSTOMER_RESPONSE, cmd.actor)
+            proposal = self._proposals[-1]
+            self._meet(DeadlineName.INFORM_CUSTOMER)
+            if not cmd.accepted:
+                proposal.customer_response = "rejected"
+                self._move_to(Stage.LIABILITY_DECIDED)
+                self._set_deadline(DeadlineName.PROPOSAL, workflow.now(), arm=True)
+                await self._record(
+                    "customer_rejected",
+                    cmd.actor,
+                    reason=cmd.reason or "",
+                    data=self._proposal_data(proposal),
+                    notifications=[self._to_handler("Customer rejected the remedy", cmd.reason or "")],
+                )
+                return self._result("renegotiate")
+            proposal.customer_response = "accepted"
+            self._agreement_ref = cmd.agreement_ref
+            self._move_to(Stage.CUSTOMER_CONSENTED)
+            await self._record(
+                "customer_accepted",
+                cmd.actor,
+                reason=f"signed agreement {cmd.agreement_ref}",
+                data=self._proposal_data(proposal) | {"agreement_ref": cmd.agreement_ref},
+                agreement=SignedAgreement(
+                    agreement_ref=cmd.agreement_ref or "",
+                    remedy_kind=proposal.kind,
+                    amount=proposal.amount,
+                    recorded_by=cmd.actor.user_id,
+                    recorded_at=workflow.now(),
+                ),
+            )
+            return self._result("customer_consented")
+
+    @record_customer_response.validator
+    def _validate_customer_response(self, cmd: RecordCustomerResponse) -> None:
+        self._check(Command.RECORD_CUSTOMER_RESPONSE, cmd.actor)
+
+    @workflow.update
+    async def record_resolution(self, cmd: RecordResolution) -> CommandResult:
+        async with self._lock:
+            self._check(Command.RECORD_RESOLUTION, cmd.actor)
+            self._meet(DeadlineName.CLOSE)
+            self._meet(DeadlineName.REOPEN_REPLY)
+            self._move_to(Stage.REMEDY_CARRIED_OUT)
+            self._set_deadline(DeadlineName.FOLLOW_UP, workflow.now(), arm=True)
+            await self._record("remedy_carried_out", cmd.actor, reason=cmd.summary)
+            return self._result("remedy_carried_out")
+
+    @record_resolution.validator
+    def _validate_resolution(self, cmd: RecordResolution) -> None:
+        self._check(Command.RECORD_RESOLUTION, cmd.actor)
+
+    @workflow.update
+    async def record_follow_up(self, cmd: RecordFollowUp) -> CommandResult:
+        async with self._lock:
+            self._check(Command.RECORD_FOLLOW_UP, cmd.actor)
+            self._satisfaction = cmd.satisfaction
+            self._meet(DeadlineName.FOLLOW_UP)
+            self._close(reason="resolved")
+            await self._record(
+                "followed_up",
+                cmd.actor,
+                reason=cmd.comment or "",
+                data={"satisfaction": cmd.satisfaction},
+            )
+            return self._result("closed")
+
+    @record_follow_up.validator
+    def _validate_follow_up(self, cmd: RecordFollowUp) -> None:
+        self._check(Command.RECORD_FOLLOW_UP, cmd.actor)
+
+    @workflow.update
+    async def reopen(self, cmd: Reopen) -> CommandResult:
+        async with self._lock:
+            self._check(Command.REOPEN, cmd.actor)
+            self._reopen_count += 1
+            self._closed_reason = None
+            self._closed_at = None
+            self._move_to(Stage.INVESTIGATING)
+            self._set_deadline(DeadlineName.DEPARTMENT_REPLY, workflow.now(), arm=True)
+            self._set_deadline(DeadlineName.REOPEN_REPLY, workflow.now(), arm=True)
+            await self._record(
+                "reopened",
+                cmd.actor,
+                reason=cmd.reason,
+                data={"second_complaint": self._reopen_count},
+                notifications=[self._to_handler("Case reopened", cmd.reason)],
+            )
+            return self._result("reopened")
+
+    @reopen.validator
+    def _validate_reopen(self, cmd: Reopen) -> None:
+        self._check(Command.REOPEN, cmd.actor)
+
+    @workflow.update
+    async def escalate(self, cmd: Escalate) -> CommandResult:
+        async with self._lock:
+            self._check(Command.ESCALATE, cmd.actor)
+            _refuse(escalation_refusal(self._level))
+            await self._escalate_one_level(cmd.actor, "escalated", reason=cmd.reason)
+            return self._result(f"escalated to {self._level.value}")
+
+    @escalate.validator
+    def _validate_escalate(self, cmd: Escalate) -> None:
+        self._check(Command.ESCALATE, cmd.actor)
+        _refuse(escalation_refusal(self._level))
+
+    @workflow.update
+    async def add_note(self, cmd: AddNote) -> CommandResult:
+        async with self._lock:
+            self._check(Command.ADD_NOTE, cmd.actor)
+            await self._record("note_added", cmd.actor, reason=cmd.text)
+            return self._result("noted")
+
+    @add_note.validator
+    def _validate_note(self, cmd: AddNote) -> None:
+        self._check(Command.ADD_NOTE, cmd.actor)
+
+    # --- rules -------------------------------------------------------------------
+
+    def _check(self, command: Command, actor: Actor) -> None:
+        _refuse(refusal_for(command, stage=self._stage, actor=actor))
+
+    def _check_approval(self, cmd: DecideApproval) -> None:
+        self._check(Command.DECIDE_APPROVAL, cmd.actor)
+        _refuse(approval_refusal(cmd.actor, proposed_by=self._proposals[-1].proposed_by))
+
+    def _take_ownership(self, actor: Actor) -> None:
+        if self._handler is None and actor.level is Level.HANDLER:
+            self._handler = actor.user_id
+
+    def _move_to(self, stage: Stage) -> None:
+        self._stage = stage
+        self._waiting_since = workflow.now()
+
+    def _close(self, *, reason: str) -> None:
+        for name, deadline in self._deadlines.items():
+            if deadline.state is DeadlineState.PENDING:
+                deadline.state = DeadlineState.CANCELLED
+                deadline.settled_at = workflow.now()
+                self._disarm(name)
+        self._closed_reason = reason
+        self._closed_at = workflow.now()
+        self._move_to(Stage.CLOSED)
+
+    # --- deadlines ---------------------------------------------------------------
+
+    def _set_deadline(self, name: DeadlineName, start: datetime, *, arm: bool = False) -> None:
+        due = self._policy.due_at(
+            name, start, category=self._start.intake.category.value, grade=self._grade
+        )
+        label = self._policy.deadlines[name].label
+        self._deadlines[name] = DeadlineView(
+            name=name, label=label, due_at=due, state=DeadlineState.PENDING
+        )
+        if arm:
+            self._arm(name)
+
+    def _arm(self, name: DeadlineName) -> None:
+        self._disarm(name)
+        self._timers[name] = asyncio.create_task(self._watch(name, self._deadlines[name].due_at))
+
+    def _disarm(self, name: DeadlineName) -> None:
+        timer = self._timers.pop(name, None)
+        if timer is not None and not timer.done():
+            timer.cancel()
+
+    async def _watch(self, name: DeadlineName, due: datetime) -> None:
+        deadline = self._deadlines[name]
+        await workflow.sleep(
+            max(due - workflow.now(), _SHORTEST_TIMER),
+            summary=f"{deadline.label} due {self._local(due)}",
+        )
+        async with self._lock:
+            current = self._deadlines.get(name)
+            if current is None or current.state is not DeadlineState.PENDING or current.due_at != due:
+                return
+            self._timers.pop(name, None)
+            await self._breach(current)
+
+    def _meet(self, name: DeadlineName) -> None:
+        deadline = self._deadlines.get(name)
+        if deadline is None or deadline.state not in _OPEN:
+            return
+        late = deadline.state is DeadlineState.MISSED
+        deadline.state = DeadlineState.MET_LATE if late else DeadlineState.MET
+        deadline.settled_at = workflow.now()
+        self._disarm(name)
+
+    async def _breach(self, deadline: DeadlineView) -> None:
+        """A missed deadline: recorded, escalated one level, grade raised where policy says."""
+        deadline.state = DeadlineState.MISSED
+        deadline.settled_at = workflow.now()
+        rule = self._policy.deadlines[deadline.name]
+        raised_from = self._grade
+        if rule.raise_grade_to is not None:
+            self._grade = more_severe(self._grade, rule.raise_grade_to)
+        if self._grade is not raised_from:
+            self._reschedule(DeadlineName.CLOSE)
+        reason = f"{deadline.label} was due {self._local(deadline.due_at)}"
+        if self._grade is not raised_from:
+            reason += f"; grade raised from {raised_from.value} to {self._grade.value}"
+        await self._escalate_one_level(
+            None,
+            "deadline_missed",
+            reason=reason,
+            data={"deadline": deadline.name.value, "grade": self._grade.value},
+        )
+
+    def _reschedule(self, name: DeadlineName) -> None:
+        """Recompute a pending deadline after a grade change, from its original start."""
+        deadline = self._deadlines.get(name)
+        if deadline is None or deadline.state is not DeadlineState.PENDING:
+            return
+        self._set_deadline(name, self._start.registered_at, arm=True)
+
+    async def _escalate_one_level(
+        self, actor: Actor | None, action: str, *, reason: str, data: dict | None = None
+    ) -> None:
+        previous = self._level
+        self._level = next_level(self._level) or self._level
+        notices = [
+            self._notice(
+                self._level.value,
+                f"Case {self._case_no} escalated to you",
+                f"{reason} (was with {previous.value}; stage {self._stage.value})",
+            )
+        ]
+        if self._handler is not None:
+            notices.append(self._to_handler(f"Case {self._case_no} escalated", reason))
+        await self._record(
+            action,
+            actor,
+            reason=reason,
+            data=(data or {}) | {"from_level": previous.value, "to_level": self._level.value},
+            notifications=notices,
+        )
+
+    # --- records -----------------------------------------------------------------
+
+    def _local(self, moment: datetime) -> str:
+        return self._policy.calendar.local(moment).strftime("%Y-%m-%d %H:%M %Z")
+
+    @property
+    def _case_no(self) -> str:
+        return self._start.case_no
+
+    def _notice(self, recipient: str, subject: str, body: str) -> Notification:
+        return Notification(
+            notification_id=str(workflow.uuid4()), recipient=recipient, subject=subject, body=body
+        )
+
+    def _to_handler(self, subject: str, body: str) -> Notification:
+        recipient = f"user:{self._handler}" if self._handler else Level.HANDLER.value
+        return self._notice(recipient, f"Case {self._case_no}: {subject}", body)
+
+    def _approval_request(self, proposal: Proposal) -> Notification:
+        return self._notice(
+            proposal.approver_level.value,
+            f"Case {self._case_no}: approval needed",
+            f"{proposal.kind.value} CNY {proposal.amount} proposed by {proposal.proposed_by}",
+        )
+
+    @staticmethod
+    def _proposal_data(proposal: Proposal) -> dict:
+        return {
+            "proposal": proposal.number,
+            "kind": proposal.kind.value,
+            "amount": str(proposal.amount),
+            "approver_level": proposal.approver_level.value,
+        }
+
+    async def _record(
+        self,
+        action: str,
+        actor: Actor | None,
+        *,
+        reason: str = "",
+        data: dict | None = None,
+        notifications: list[Notification] | None = None,
+        agreement: SignedAgreement | None = None,
+    ) -> None:
+        """Writes one change to the audit trail, the register and the outbox; None is the system."""
+        now = workflow.now()
+        actor_id, actor_role = (actor.user_id, actor.role.value) if actor else ("system", "system")
+        self._version += 1
+        self._history.append(HistoryEntry(at=now, actor=actor_id, action=action, detail=reason))
+        event = CaseEvent(
+            case_no=self._case_no,
+            audit=AuditEntry(
+                event_id=str(workflow.uuid4()),
+                at=now,
+                actor_id=actor_id,
+                actor_role=actor_role,
+                action=action,
+                reason=reason,
+                data=data or {},
+            ),
+            register_row=self._register_row(),
+            notifications=notifications or [],
+            agreement=agreement,
+        )
+        await workflow.execute_activity_method(
+            CaseRecorder.record_case_event,
+            event,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=_RECORD_RETRY,
+            summary=f"record {action}",
+        )
+
+    # --- state -------------------------------------------------------------------
+
+    def _waiting(self) -> Waiting:
+        on = WAITING_ON[self._stage]
+        owner = self._handler or Level.HANDLER.value
+        who = {
+            WaitingOn.ACKNOWLEDGEMENT: owner,
+            WaitingOn.MANAGER_APPROVAL: (
+                self._proposals[-1].approver_level.value if self._proposals else ""
+            ),
+            WaitingOn.CUSTOMER_CONSENT: "customer",
+            WaitingOn.FOLLOW_UP_VISIT: "customer service",
+            WaitingOn.NOTHING: "",
+        }.get(on, owner)
+        return Waiting(on=on, who=who, since=self._waiting_since)
+
+    def _open_deadlines(self) -> list[DeadlineView]:
+        return sorted(
+            (d for d in self._deadlines.values() if d.state in _OPEN), key=lambda d: d.due_at
+        )
+
+    def _register_row(self) -> RegisterSnapshot:
+        waiting = self._waiting()
+        upcoming = self._open_deadlines()
+        return RegisterSnapshot(
+            version=self._version,
+            stage=self._stage,
+            grade=self._grade,
+            escalation_level=self._level,
+            handler=self._handler,
+            waiting_on=waiting.on,
+            waiting_on_who=waiting.who,
+            next_deadline=upcoming[0].name if upcoming else None,
+            next_deadline_at=upcoming[0].due_at if upcoming else None,
+            overdue=any(d.state is DeadlineState.MISSED for d in upcoming),
+            reopen_count=self._reopen_count,
+            closed_at=self._closed_at,
+        )
+
+    def _status(self, query: StatusQuery) -> CaseStatus:
+        return CaseStatus(
+            case_no=self._case_no,
+            workflow_id=workflow.info().workflow_id,
+            policy_version=self._policy.version,
+            stage=self._stage,
+            grade=self._grade,
+            escalation_level=self._level,
+            handler=self._handler,
+            waiting=self._waiting(),
+            deadlines=sorted(self._deadlines.values(), key=lambda d: d.due_at),
+            proposals=list(self._proposals),
+            agreement_ref=self._agreement_ref,
+            satisfaction=self._satisfaction,
+            reopen_count=self._reopen_count,
+            closed_reason=self._closed_reason,
+            history=list(self._history) if query.include_history else [],
+        )
+
+    def _result(self, outcome: str) -> CommandResult:
+        return CommandResult(outcome=outcome, status=self._status(StatusQuery()))
