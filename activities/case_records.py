@@ -4,9 +4,9 @@ import asyncpg
 import structlog
 from temporalio import activity
 
+from domain.models import CaseEvent
 from infra.audit import append_audit, queue_notification, store_agreement
 from infra.register import apply_snapshot
-from domain.models import CaseEvent
 
 log = structlog.get_logger(__name__)
 

@@ -40,9 +40,7 @@ class Duration(BaseModel):
             return start + timedelta(hours=self.amount)
         if self.unit is DurationUnit.DAYS:
             return start + timedelta(days=self.amount)
-        return calendar.add_working_days(
-            start, self.amount, saturday_counts=self.saturday_counts
-        )
+        return calendar.add_working_days(start, self.amount, saturday_counts=self.saturday_counts)
 
 
 class DeadlineRule(BaseModel):

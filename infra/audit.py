@@ -44,7 +44,8 @@ async def store_agreement(
 ) -> None:
     await conn.execute(
         """
-        INSERT INTO agreements (agreement_ref, case_no, remedy_kind, amount, recorded_by, recorded_at)
+        INSERT INTO agreements
+            (agreement_ref, case_no, remedy_kind, amount, recorded_by, recorded_at)
         VALUES ($1, $2, $3, $4, $5, $6)
         ON CONFLICT (agreement_ref) DO NOTHING
         """,

@@ -54,7 +54,9 @@ with workflow.unsafe.imports_passed_through():
 
 # A timer for a deadline already past still fires, at once, so the breach is recorded.
 _SHORTEST_TIMER = timedelta(seconds=1)
-_RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+_RECORD_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+)
 _OPEN = (DeadlineState.PENDING, DeadlineState.MISSED)
 
 
@@ -117,7 +119,7 @@ class ComplaintWorkflow:
                     timeout=reopen_window,
                     timeout_summary="reopen window of the closed case",
                 )
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._status(StatusQuery())
@@ -283,7 +285,9 @@ class ComplaintWorkflow:
                     cmd.actor,
                     reason=cmd.reason or "",
                     data=self._proposal_data(proposal),
-                    notifications=[self._to_handler("Customer rejected the remedy", cmd.reason or "")],
+                    notifications=[
+                        self._to_handler("Customer rejected the remedy", cmd.reason or "")
+                    ],
                 )
                 return self._result("renegotiate")
             proposal.customer_response = "accepted"
@@ -446,7 +450,11 @@ class ComplaintWorkflow:
         )
         async with self._lock:
             current = self._deadlines.get(name)
-            if current is None or current.state is not DeadlineState.PENDING or current.due_at != due:
+            if (
+                current is None
+                or current.state is not DeadlineState.PENDING
+                or current.due_at != due
+            ):
                 return
             self._timers.pop(name, None)
             await self._breach(current)

@@ -1,35 +1,31 @@
 """/complaints: intake, the register, one endpoint per command, live state and audit trail."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import structlog
 from fastapi import APIRouter, Header, HTTPException, Query, Response
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ActorDep, Resources, ResourcesDep
 from api.errors import CaseArchived, CaseNotFound
+from api.intake import open_complaint
 from api.schemas import (
     AuditEventPublic,
     ComplaintCreated,
     ComplaintPublic,
     ComplaintSummaryPublic,
 )
-from domain.authority import Actor
 from domain.case_numbers import workflow_id_for
-from domain.grades import Grade, grade_at_intake
+from domain.grades import Grade
 from domain.lifecycle import PERSONAL_DATA_ROLES, REGISTER_ROLES, Stage, WaitingOn
 from domain.models import (
     Acknowledge,
     AcknowledgeBody,
     AddNote,
     ApprovalBody,
+    Category,
     CommandResult,
     ComplaintCreate,
-    ComplaintStart,
     Customer,
     CustomerResponseBody,
     DecideApproval,
@@ -48,13 +44,11 @@ from domain.models import (
     ResolutionBody,
     StatusQuery,
 )
-from domain.models import Category as CategoryEnum
 from infra.audit import list_events
-from infra.register import RegisterFilter, find_case, list_cases, register_complaint
+from infra.register import RegisterFilter, find_case, list_cases
 from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])
-log = structlog.get_logger(__name__)
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
@@ -69,68 +63,18 @@ async def register(
 ) -> ComplaintCreated:
     if actor.role not in REGISTER_ROLES:
         raise HTTPException(403, f"role {actor.role} may not register complaints")
-    policy = resources.policy
-    decision = grade_at_intake(
-        category=body.category.value,
-        people_affected=body.people_affected,
-        claimed_amount=body.claimed_amount,
-        media_attention=body.media_attention,
-        litigation_threatened=body.litigation_threatened,
-        policy=policy.grading,
-    )
-    now = datetime.now(UTC)
-    case = await register_complaint(
-        resources.pool,
+    created = await open_complaint(
+        pool=resources.pool,
+        temporal=resources.temporal,
+        task_queue=resources.settings.temporal_task_queue,
+        policy=resources.policy,
         intake=body,
-        grade=decision.grade,
-        registered_by=actor,
-        received_at=now,
-        month=policy.calendar.month_of(now),
-        policy_version=policy.version,
+        actor=actor,
         idempotency_key=idempotency_key,
     )
-    row = await find_case(resources.pool, case.case_no)
-    start = ComplaintStart(
-        case_no=case.case_no,
-        intake=body,
-        grade=Grade(row["grade"]),
-        grade_reasons=decision.reasons,
-        registered_at=row["received_at"],
-        registered_by=actor,
-        policy=policy,
-    )
-    await _start_workflow(resources, start)
-    log.info("complaint_registered", case_no=case.case_no, replayed=not case.created)
-    if not case.created:
+    if created.replayed:
         response.status_code = 200
-    return ComplaintCreated(
-        case_no=case.case_no,
-        workflow_id=workflow_id_for(case.case_no),
-        grade=start.grade,
-        grade_reasons=start.grade_reasons,
-        received_at=start.registered_at,
-        replayed=not case.created,
-    )
-
-
-async def _start_workflow(resources: Resources, start: ComplaintStart) -> None:
-    """Idempotent: a retry after a crash starts the case once, or finds it running."""
-    intake = start.intake
-    try:
-        await resources.temporal.start_workflow(
-            ComplaintWorkflow.run,
-            start,
-            id=workflow_id_for(start.case_no),
-            task_queue=resources.settings.temporal_task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            static_summary=(
-                f"Complaint {start.case_no}: grade {start.grade.value}, "
-                f"{intake.category.value} at {intake.store}"
-            ),
-        )
-    except WorkflowAlreadyStartedError:
-        pass  # started and already finished: nothing to do
+    return created
 
 
 @router.get("", response_model=list[ComplaintSummaryPublic])
@@ -140,7 +84,7 @@ async def list_register(
     stage: Stage | None = None,
     grade: Grade | None = None,
     store: str | None = None,
-    category: CategoryEnum | None = None,
+    category: Category | None = None,
     waiting_on: WaitingOn | None = None,
     overdue: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -186,11 +130,11 @@ async def get_case(case_no: str, actor: ActorDep, resources: ResourcesDep) -> Co
 
 
 @router.get("/{case_no}/events", response_model=list[AuditEventPublic])
-async def get_events(
-    case_no: str, _: ActorDep, resources: ResourcesDep
-) -> list[AuditEventPublic]:
+async def get_events(case_no: str, _: ActorDep, resources: ResourcesDep) -> list[AuditEventPublic]:
     await _case_row(resources, case_no)
-    return [AuditEventPublic.model_validate(dict(r)) for r in await list_events(resources.pool, case_no)]
+    return [
+        AuditEventPublic.model_validate(dict(r)) for r in await list_events(resources.pool, case_no)
+    ]
 
 
 async def _command(

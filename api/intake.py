@@ -1,0 +1,90 @@
+"""Opening a case: grade it, give it the month's next number, start its workflow."""
+
+from datetime import UTC, datetime
+
+import asyncpg
+import structlog
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from api.schemas import ComplaintCreated
+from domain.authority import Actor
+from domain.case_numbers import workflow_id_for
+from domain.grades import Grade, grade_at_intake
+from domain.models import ComplaintCreate, ComplaintStart
+from domain.policy import Policy
+from infra.register import find_case, register_complaint
+from workflows.complaint import ComplaintWorkflow
+
+log = structlog.get_logger(__name__)
+
+
+async def open_complaint(
+    *,
+    pool: asyncpg.Pool,
+    temporal: Client,
+    task_queue: str,
+    policy: Policy,
+    intake: ComplaintCreate,
+    actor: Actor,
+    idempotency_key: str | None = None,
+) -> ComplaintCreated:
+    """Registers the complaint and starts its workflow; safe to retry with the same key.
+
+    The register row is written first, so a crash before the workflow starts leaves a
+    row that the retry finds and starts, never a second case.
+    """
+    decision = grade_at_intake(
+        category=intake.category.value,
+        people_affected=intake.people_affected,
+        claimed_amount=intake.claimed_amount,
+        media_attention=intake.media_attention,
+        litigation_threatened=intake.litigation_threatened,
+        policy=policy.grading,
+    )
+    now = datetime.now(UTC)
+    case = await register_complaint(
+        pool,
+        intake=intake,
+        grade=decision.grade,
+        registered_by=actor,
+        received_at=now,
+        month=policy.calendar.month_of(now),
+        policy_version=policy.version,
+        idempotency_key=idempotency_key,
+    )
+    row = await find_case(pool, case.case_no)
+    start = ComplaintStart(
+        case_no=case.case_no,
+        intake=ComplaintCreate.model_validate(row["intake"]),
+        grade=Grade(row["grade"]),
+        grade_reasons=decision.reasons,
+        registered_at=row["received_at"],
+        registered_by=actor,
+        policy=policy,
+    )
+    try:
+        await temporal.start_workflow(
+            ComplaintWorkflow.run,
+            start,
+            id=workflow_id_for(start.case_no),
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            static_summary=(
+                f"Complaint {start.case_no}: grade {start.grade.value}, "
+                f"{start.intake.category.value} at {start.intake.store}"
+            ),
+        )
+    except WorkflowAlreadyStartedError:
+        pass  # started long ago and already finished: nothing to do
+    log.info("complaint_registered", case_no=case.case_no, replayed=not case.created)
+    return ComplaintCreated(
+        case_no=case.case_no,
+        workflow_id=workflow_id_for(case.case_no),
+        grade=start.grade,
+        grade_reasons=start.grade_reasons,
+        received_at=start.registered_at,
+        replayed=not case.created,
+    )
