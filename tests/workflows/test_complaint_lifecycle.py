@@ -183,3 +183,137 @@ async def test_invalid_complaint_closes_with_reason_and_reopens_as_second_compla
             ComplaintWorkflow.reopen, Reopen(actor=staff, reason="again")
         )
     assert refused.value.cause.type == "StageNotAllowed"
+
+
+async def _case_with_proposal(
+    *,
+    client: Client,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    policy: Policy,
+    staff: Actor,
+    handler: Actor,
+    amount: str,
+):
+    case = await open_case(
+        pool=pool, client=client, task_queue=task_queue, policy=policy, actor=staff
+    )
+    await case.execute_update(ComplaintWorkflow.acknowledge, Acknowledge(actor=handler))
+    await case.execute_update(
+        ComplaintWorkflow.record_findings,
+        RecordFindings(actor=handler, valid=True, liability=Liability.COMPANY, summary="Our fault"),
+    )
+    await case.execute_update(
+        ComplaintWorkflow.propose_remedy,
+        ProposeRemedy(
+            actor=handler, kind=RemedyKind.COMPENSATION, amount=Decimal(amount), details="Pay"
+        ),
+    )
+    return case
+
+
+async def test_proposal_above_manager_limit_escalates_to_senior_management(
+    client: Client,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    policy: Policy,
+    staff: Actor,
+    handler: Actor,
+    manager: Actor,
+    senior: Actor,
+) -> None:
+    case = await _case_with_proposal(
+        client=client, pool=pool, task_queue=task_queue, policy=policy,
+        staff=staff, handler=handler, amount="8000",
+    )
+    # The department manager's limit is CNY 5000: the request climbs instead of passing.
+    escalated = await case.execute_update(
+        ComplaintWorkflow.decide_approval,
+        DecideApproval(actor=manager, approve=True, comment="Fair, but above my limit"),
+    )
+    assert escalated.outcome == "escalated to senior_management"
+    assert escalated.status.stage is Stage.REMEDY_PROPOSED
+    assert escalated.status.waiting.who == "senior_management"
+
+    with pytest.raises(WorkflowUpdateFailedError) as by_staff:
+        await case.execute_update(
+            ComplaintWorkflow.decide_approval,
+            DecideApproval(actor=staff, approve=True, comment="ok"),
+        )
+    assert by_staff.value.cause.type == "RoleNotAllowed"
+
+    approved = await case.execute_update(
+        ComplaintWorkflow.decide_approval,
+        DecideApproval(actor=senior, approve=True, comment="Approved by the GM office"),
+    )
+    assert approved.status.stage is Stage.APPROVED
+    assert approved.status.proposals[-1].decided_by == senior.user_id
+    actions = [action for action, _ in await audit_actions(pool, case_no_of(case))]
+    assert actions[-2:] == ["approval_escalated", "remedy_approved"]
+    assert any(n["recipient"] == "senior_management" for n in await outbox_for(pool, case_no_of(case)))
+
+
+async def test_proposer_cannot_approve_their_own_proposal(
+    client: Client,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    policy: Policy,
+    staff: Actor,
+    manager: Actor,
+) -> None:
+    # The manager works the case and proposes; the same manager may not approve it.
+    case = await _case_with_proposal(
+        client=client, pool=pool, task_queue=task_queue, policy=policy,
+        staff=staff, handler=manager, amount="150",
+    )
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await case.execute_update(
+            ComplaintWorkflow.decide_approval,
+            DecideApproval(actor=manager, approve=True, comment="mine"),
+        )
+    assert refused.value.cause.type == "SelfApproval"
+    status = await case.query(ComplaintWorkflow.get_status, StatusQuery())
+    assert status.stage is Stage.REMEDY_PROPOSED
+    assert "remedy_approved" not in [a for a, _ in await audit_actions(pool, case_no_of(case))]
+
+
+async def test_customer_rejects_first_proposal_and_accepts_the_second(
+    client: Client,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    policy: Policy,
+    staff: Actor,
+    handler: Actor,
+    manager: Actor,
+) -> None:
+    case = await _case_with_proposal(
+        client=client, pool=pool, task_queue=task_queue, policy=policy,
+        staff=staff, handler=handler, amount="300",
+    )
+    await case.execute_update(
+        ComplaintWorkflow.decide_approval, DecideApproval(actor=manager, approve=True, comment="ok")
+    )
+    renegotiate = await case.execute_update(
+        ComplaintWorkflow.record_customer_response,
+        RecordCustomerResponse(actor=handler, accepted=False, reason="Wants a full refund"),
+    )
+    assert renegotiate.status.stage is Stage.LIABILITY_DECIDED
+
+    await case.execute_update(
+        ComplaintWorkflow.propose_remedy,
+        ProposeRemedy(actor=handler, kind=RemedyKind.REFUND, amount=Decimal("1800"), details="Refund"),
+    )
+    await case.execute_update(
+        ComplaintWorkflow.decide_approval, DecideApproval(actor=manager, approve=True, comment="ok")
+    )
+    agreed = await case.execute_update(
+        ComplaintWorkflow.record_customer_response,
+        RecordCustomerResponse(actor=handler, accepted=True, agreement_ref="AG-2026-0002"),
+    )
+    assert agreed.status.stage is Stage.CUSTOMER_CONSENTED
+    assert [(p.number, p.customer_response) for p in agreed.status.proposals] == [
+        (1, "rejected"),
+        (2, "accepted"),
+    ]
+    stored = await pool.fetch("SELECT amount FROM agreements WHERE case_no = $1", case_no_of(case))
+    assert [r["amount"] for r in stored] == [Decimal("1800.00")]
