@@ -6,6 +6,8 @@ change written to the audit trail by an activity).
 """
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -88,6 +90,7 @@ class ComplaintWorkflow:
         self._closed_reason: str | None = None
         self._closed_at: datetime | None = None
         self._version = 0
+        self._registered = False
         self._lock = asyncio.Lock()
         self._set_deadline(DeadlineName.ACKNOWLEDGE, start.registered_at)
         self._set_deadline(DeadlineName.CLOSE, start.registered_at)
@@ -110,6 +113,7 @@ class ComplaintWorkflow:
                     "policy_version": self._policy.version,
                 },
             )
+            self._registered = True
         reopen_window = timedelta(days=self._policy.reopen_window_days)
         while True:
             await workflow.wait_condition(lambda: self._stage is Stage.CLOSED)
@@ -134,7 +138,7 @@ class ComplaintWorkflow:
 
     @workflow.update
     async def acknowledge(self, cmd: Acknowledge) -> CommandResult:
-        async with self._lock:
+        async with self._turn():
             self._check(Command.ACKNOWLEDGE, cmd.actor)
             self._take_ownership(cmd.actor)
             self._meet(DeadlineName.ACKNOWLEDGE)
@@ -149,7 +153,7 @@ class ComplaintWorkflow:
 
     @workflow.update
     async def record_findings(self, cmd: RecordFindings) -> CommandResult:
-        async with self._lock:
+        async with self._turn():
             self._check(Command.RECORD_FINDINGS, cmd.actor)
             self._take_ownership(cmd.actor)
             self._meet(DeadlineName.DEPARTMENT_REPLY)
@@ -182,7 +186,7 @@ class ComplaintWorkflow:
 
     @workflow.update
     async def propose_remedy(self, cmd: ProposeRemedy) -> CommandResult:
-        async with self._lock:
+        async with self._turn():
             self._check(Command.PROPOSE_REMEDY, cmd.actor)
             approver = self._policy.authority.approver_for(cmd.amount)
             proposal = Proposal(
@@ -212,7 +216,7 @@ class ComplaintWorkflow:
 
     @workflow.update
     async def decide_approval(self, cmd: DecideApproval) -> CommandResult:
-        async with self._lock:
+        async with self._turn():
             self._check_approval(cmd)
             proposal = self._proposals[-1]
             if not cmd.approve:
@@ -272,7 +276,7 @@ class ComplaintWorkflow:
 
     @workflow.update
     async def record_customer_response(self, cmd: RecordCustomerResponse) -> CommandResult:
-        async with self._lock:
+        async with self._turn():
             self._check(Command.RECORD_CUSTOMER_RESPONSE, cmd.actor)
             proposal = self._proposals[-1]
             self._meet(DeadlineName.INFORM_CUSTOMER)
@@ -314,7 +318,7 @@ class ComplaintWorkflow:
 
     @workflow.update
     async def record_resolution(self, cmd: RecordResolution) -> CommandResult:
-        async with self._lock:
+        async with self._turn():
             self._check(Command.RECORD_RESOLUTION, cmd.actor)
             self._meet(DeadlineName.CLOSE)
             self._meet(DeadlineName.REOPEN_REPLY)
@@ -329,7 +333,7 @@ class ComplaintWorkflow:
 
     @workflow.update
     async def record_follow_up(self, cmd: RecordFollowUp) -> CommandResult:
-        async with self._lock:
+        async with self._turn():
             self._check(Command.RECORD_FOLLOW_UP, cmd.actor)
             self._satisfaction = cmd.satisfaction
             self._meet(DeadlineName.FOLLOW_UP)
@@ -348,7 +352,7 @@ class ComplaintWorkflow:
 
     @workflow.update
     async def reopen(self, cmd: Reopen) -> CommandResult:
-        async with self._lock:
+        async with self._turn():
             self._check(Command.REOPEN, cmd.actor)
             self._reopen_count += 1
             self._closed_reason = None
@@ -371,7 +375,7 @@ class ComplaintWorkflow:
 
     @workflow.update
     async def escalate(self, cmd: Escalate) -> CommandResult:
-        async with self._lock:
+        async with self._turn():
             self._check(Command.ESCALATE, cmd.actor)
             _refuse(escalation_refusal(self._level))
             await self._escalate_one_level(cmd.actor, "escalated", reason=cmd.reason)
@@ -384,7 +388,7 @@ class ComplaintWorkflow:
 
     @workflow.update
     async def add_note(self, cmd: AddNote) -> CommandResult:
-        async with self._lock:
+        async with self._turn():
             self._check(Command.ADD_NOTE, cmd.actor)
             await self._record("note_added", cmd.actor, reason=cmd.text)
             return self._result("noted")
@@ -394,6 +398,14 @@ class ComplaintWorkflow:
         self._check(Command.ADD_NOTE, cmd.actor)
 
     # --- rules -------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """One change at a time, and none before the registration is on record: an
+        update can arrive in the same workflow task as the start."""
+        await workflow.wait_condition(lambda: self._registered)
+        async with self._lock:
+            yield
 
     def _check(self, command: Command, actor: Actor) -> None:
         _refuse(refusal_for(command, stage=self._stage, actor=actor))

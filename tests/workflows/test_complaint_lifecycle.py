@@ -1,5 +1,6 @@
 """The complaint workflow with its real activities, on the time-skipping server and Postgres."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -14,8 +15,8 @@ from domain.lifecycle import Stage
 from domain.models import (
     Acknowledge,
     Category,
-    DecideApproval,
     DeadlineState,
+    DecideApproval,
     Liability,
     ProposeRemedy,
     RecordCustomerResponse,
@@ -66,7 +67,9 @@ async def test_c_grade_product_complaint_goes_from_intake_to_closed(
     )
     await case.execute_update(
         ComplaintWorkflow.propose_remedy,
-        ProposeRemedy(actor=handler, kind=RemedyKind.REFUND, amount=Decimal("1800"), details="Full refund"),
+        ProposeRemedy(
+            actor=handler, kind=RemedyKind.REFUND, amount=Decimal("1800"), details="Full refund"
+        ),
     )
     approved = await case.execute_update(
         ComplaintWorkflow.decide_approval,
@@ -124,7 +127,11 @@ async def test_missed_acknowledge_deadline_is_audited_escalated_and_raises_the_g
 ) -> None:
     complaint = intake(category=Category.SERVICE_QUALITY, description="Rude to the customer")
     case = await open_case(
-        pool=pool, client=client, task_queue=task_queue, policy=policy, actor=staff,
+        pool=pool,
+        client=client,
+        task_queue=task_queue,
+        policy=policy,
+        actor=staff,
         complaint=complaint,
     )
     case_no = case_no_of(case)
@@ -179,9 +186,7 @@ async def test_invalid_complaint_closes_with_reason_and_reopens_as_second_compla
     assert (row["reopen_count"], row["stage"]) == (1, "investigating")
 
     with pytest.raises(WorkflowUpdateFailedError) as refused:
-        await case.execute_update(
-            ComplaintWorkflow.reopen, Reopen(actor=staff, reason="again")
-        )
+        await case.execute_update(ComplaintWorkflow.reopen, Reopen(actor=staff, reason="again"))
     assert refused.value.cause.type == "StageNotAllowed"
 
 
@@ -223,8 +228,13 @@ async def test_proposal_above_manager_limit_escalates_to_senior_management(
     senior: Actor,
 ) -> None:
     case = await _case_with_proposal(
-        client=client, pool=pool, task_queue=task_queue, policy=policy,
-        staff=staff, handler=handler, amount="8000",
+        client=client,
+        pool=pool,
+        task_queue=task_queue,
+        policy=policy,
+        staff=staff,
+        handler=handler,
+        amount="8000",
     )
     # The department manager's limit is CNY 5000: the request climbs instead of passing.
     escalated = await case.execute_update(
@@ -250,7 +260,9 @@ async def test_proposal_above_manager_limit_escalates_to_senior_management(
     assert approved.status.proposals[-1].decided_by == senior.user_id
     actions = [action for action, _ in await audit_actions(pool, case_no_of(case))]
     assert actions[-2:] == ["approval_escalated", "remedy_approved"]
-    assert any(n["recipient"] == "senior_management" for n in await outbox_for(pool, case_no_of(case)))
+    assert any(
+        n["recipient"] == "senior_management" for n in await outbox_for(pool, case_no_of(case))
+    )
 
 
 async def test_proposer_cannot_approve_their_own_proposal(
@@ -263,8 +275,13 @@ async def test_proposer_cannot_approve_their_own_proposal(
 ) -> None:
     # The manager works the case and proposes; the same manager may not approve it.
     case = await _case_with_proposal(
-        client=client, pool=pool, task_queue=task_queue, policy=policy,
-        staff=staff, handler=manager, amount="150",
+        client=client,
+        pool=pool,
+        task_queue=task_queue,
+        policy=policy,
+        staff=staff,
+        handler=manager,
+        amount="150",
     )
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await case.execute_update(
@@ -287,8 +304,13 @@ async def test_customer_rejects_first_proposal_and_accepts_the_second(
     manager: Actor,
 ) -> None:
     case = await _case_with_proposal(
-        client=client, pool=pool, task_queue=task_queue, policy=policy,
-        staff=staff, handler=handler, amount="300",
+        client=client,
+        pool=pool,
+        task_queue=task_queue,
+        policy=policy,
+        staff=staff,
+        handler=handler,
+        amount="300",
     )
     await case.execute_update(
         ComplaintWorkflow.decide_approval, DecideApproval(actor=manager, approve=True, comment="ok")
@@ -301,7 +323,9 @@ async def test_customer_rejects_first_proposal_and_accepts_the_second(
 
     await case.execute_update(
         ComplaintWorkflow.propose_remedy,
-        ProposeRemedy(actor=handler, kind=RemedyKind.REFUND, amount=Decimal("1800"), details="Refund"),
+        ProposeRemedy(
+            actor=handler, kind=RemedyKind.REFUND, amount=Decimal("1800"), details="Refund"
+        ),
     )
     await case.execute_update(
         ComplaintWorkflow.decide_approval, DecideApproval(actor=manager, approve=True, comment="ok")
@@ -317,3 +341,27 @@ async def test_customer_rejects_first_proposal_and_accepts_the_second(
     ]
     stored = await pool.fetch("SELECT amount FROM agreements WHERE case_no = $1", case_no_of(case))
     assert [r["amount"] for r in stored] == [Decimal("1800.00")]
+
+
+async def test_an_update_arriving_with_the_start_is_recorded_after_the_registration(
+    time_skipping: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    policy: Policy,
+    staff: Actor,
+    handler: Actor,
+) -> None:
+    # No worker yet: the start and the acknowledgement reach the first workflow task together.
+    case = await open_case(
+        pool=pool, client=time_skipping.client, task_queue=task_queue, policy=policy, actor=staff
+    )
+    acknowledging = asyncio.create_task(
+        case.execute_update(ComplaintWorkflow.acknowledge, Acknowledge(actor=handler))
+    )
+    await asyncio.sleep(0.5)
+    async with build_worker(time_skipping.client, pool, task_queue):
+        await acknowledging
+    assert await audit_actions(pool, case_no_of(case)) == [
+        ("registered", staff.user_id),
+        ("acknowledged", handler.user_id),
+    ]
