@@ -84,8 +84,10 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     await pool.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """A fresh test server per test: skipping time wakes every open workflow on the
+    server, and another test's cases, with no worker left to serve them, would stall it."""
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=str(TEST_SERVER),

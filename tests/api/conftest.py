@@ -14,9 +14,7 @@ from devstack.ports import free_port
 from devstack.temporal import TemporalDevServer
 from worker import build_worker
 
-TOKENS = {
-    role: f"demo-{role}" for role in ("staff", "handler", "manager", "senior", "engineer")
-}
+TOKENS = {role: f"demo-{role}" for role in ("staff", "handler", "manager", "senior", "engineer")}
 
 
 def auth(role: str) -> dict[str, str]:

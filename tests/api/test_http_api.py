@@ -36,16 +36,25 @@ async def test_a_case_runs_from_intake_to_closed_over_http(api: httpx.AsyncClien
 
     await _command(api, case_no, "acknowledge", "handler", {"note": "Called the customer"})
     await _command(
-        api, case_no, "findings", "handler",
+        api,
+        case_no,
+        "findings",
+        "handler",
         {"valid": True, "liability": "company", "summary": "Our delivery team was late"},
     )
     await _command(
-        api, case_no, "proposal", "handler",
+        api,
+        case_no,
+        "proposal",
+        "handler",
         {"kind": "compensation", "amount": "150", "details": "Repair plus CNY 150"},
     )
     await _command(api, case_no, "approval", "manager", {"approve": True, "comment": "ok"})
     await _command(
-        api, case_no, "customer-response", "handler",
+        api,
+        case_no,
+        "customer-response",
+        "handler",
         {"accepted": True, "agreement_ref": f"AG-{case_no}"},
     )
     await _command(api, case_no, "resolution", "handler", {"summary": "Door repaired, paid"})
@@ -74,8 +83,11 @@ async def test_a_case_runs_from_intake_to_closed_over_http(api: httpx.AsyncClien
     ]
 
     listed = (
-        await api.get("/complaints", params={"stage": "closed", "store": "Beijing Chaoyang"},
-                      headers=auth("engineer"))
+        await api.get(
+            "/complaints",
+            params={"stage": "closed", "store": "Beijing Chaoyang"},
+            headers=auth("engineer"),
+        )
     ).json()
     assert case_no in [row["case_no"] for row in listed]
     assert all("customer_name" not in row for row in listed)
@@ -108,7 +120,8 @@ async def test_errors_name_the_problem_with_the_right_status(api: httpx.AsyncCli
     assert unknown_command.status_code == 404
 
     too_early = await api.post(
-        f"/complaints/{case_no}/approval", json={"approve": True, "comment": "x"},
+        f"/complaints/{case_no}/approval",
+        json={"approve": True, "comment": "x"},
         headers=auth("manager"),
     )
     assert too_early.status_code == 409
@@ -133,7 +146,8 @@ async def test_retried_intake_and_command_apply_once(api: httpx.AsyncClient) -> 
     case_no = first["case_no"]
     for _ in range(2):
         response = await api.post(
-            f"/complaints/{case_no}/notes", json={"text": "Customer called again"},
+            f"/complaints/{case_no}/notes",
+            json={"text": "Customer called again"},
             headers=auth("handler") | {"Idempotency-Key": "note-1"},
         )
         assert response.status_code == 200

@@ -22,8 +22,13 @@ async def test_same_idempotency_key_twice_gives_one_case(
 ) -> None:
     async def submit():
         return await open_complaint(
-            pool=pool, temporal=time_skipping.client, task_queue=task_queue, policy=policy,
-            intake=intake(), actor=staff, idempotency_key="retry-me-7f3a",
+            pool=pool,
+            temporal=time_skipping.client,
+            task_queue=task_queue,
+            policy=policy,
+            intake=intake(),
+            actor=staff,
+            idempotency_key="retry-me-7f3a",
         )
 
     first = await submit()
@@ -50,8 +55,12 @@ async def test_fifty_concurrent_intakes_get_fifty_consecutive_case_numbers(
     created = await asyncio.gather(
         *(
             open_complaint(
-                pool=pool, temporal=time_skipping.client, task_queue=task_queue,
-                policy=policy, intake=intake(), actor=staff,
+                pool=pool,
+                temporal=time_skipping.client,
+                task_queue=task_queue,
+                policy=policy,
+                intake=intake(),
+                actor=staff,
             )
             for _ in range(50)
         )
@@ -71,8 +80,12 @@ async def test_intake_grades_collective_and_injury_complaints(
 ) -> None:
     async def grade_of(**fields):
         created = await open_complaint(
-            pool=pool, temporal=time_skipping.client, task_queue=task_queue,
-            policy=policy, intake=intake(**fields), actor=staff,
+            pool=pool,
+            temporal=time_skipping.client,
+            task_queue=task_queue,
+            policy=policy,
+            intake=intake(**fields),
+            actor=staff,
         )
         return created.grade.value
 

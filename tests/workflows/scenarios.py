@@ -1,0 +1,155 @@
+"""Scripted cases run with the recording activity replaced by a function of the same name.
+
+Used by the replay tests, and by `python -m tests.workflows.record_histories` to record
+the histories that later versions of the workflow must still replay.
+"""
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from temporalio import activity
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from domain.authority import Actor, Level, Role
+from domain.grades import Grade
+from domain.models import (
+    Acknowledge,
+    CaseEvent,
+    ComplaintStart,
+    DecideApproval,
+    Liability,
+    ProposeRemedy,
+    RecordCustomerResponse,
+    RecordFindings,
+    RecordFollowUp,
+    RecordResolution,
+    RemedyKind,
+    Reopen,
+)
+from domain.policy import Policy
+from tests.support import intake
+from workflows.complaint import ComplaintWorkflow
+
+STAFF = Actor(user_id="staff.li", role=Role.STAFF, authority_limit=Decimal("0"))
+HANDLER = Actor(user_id="handler.wang", role=Role.HANDLER, level=Level.HANDLER)
+MANAGER = Actor(
+    user_id="manager.zhang",
+    role=Role.MANAGER,
+    level=Level.DEPARTMENT_MANAGER,
+    authority_limit=Decimal("5000"),
+)
+SENIOR = Actor(user_id="senior.chen", role=Role.SENIOR, level=Level.SENIOR_MANAGEMENT)
+
+
+class RecordedEvents:
+    """Stands in for CaseRecorder.record_case_event and keeps what it was given."""
+
+    def __init__(self) -> None:
+        self.events: list[CaseEvent] = []
+
+    @activity.defn(name="record_case_event")
+    async def record_case_event(self, event: CaseEvent) -> None:
+        self.events.append(event)
+
+
+async def start_case(client: Client, task_queue: str, policy: Policy, **fields) -> WorkflowHandle:
+    case_no = f"209901-{uuid.uuid4().int % 10**6:06d}"
+    start = ComplaintStart(
+        case_no=case_no,
+        intake=intake(**fields),
+        grade=Grade.C,
+        grade_reasons=["general complaint"],
+        registered_at=datetime.now(UTC),
+        registered_by=STAFF,
+        policy=policy,
+    )
+    return await client.start_workflow(
+        ComplaintWorkflow.run, start, id=f"complaint-{case_no}", task_queue=task_queue
+    )
+
+
+async def negotiated_and_closed(env: WorkflowEnvironment, handle: WorkflowHandle) -> None:
+    await handle.execute_update(ComplaintWorkflow.acknowledge, Acknowledge(actor=HANDLER))
+    await handle.execute_update(
+        ComplaintWorkflow.record_findings,
+        RecordFindings(actor=HANDLER, valid=True, liability=Liability.COMPANY, summary="Ours"),
+    )
+    for amount, accepted in (("6000", False), ("1800", True)):
+        await handle.execute_update(
+            ComplaintWorkflow.propose_remedy,
+            ProposeRemedy(
+                actor=HANDLER, kind=RemedyKind.REFUND, amount=Decimal(amount), details="x"
+            ),
+        )
+        await handle.execute_update(
+            ComplaintWorkflow.decide_approval,
+            DecideApproval(actor=MANAGER, approve=True, comment="ok"),
+        )
+        if Decimal(amount) > MANAGER.authority_limit:
+            await handle.execute_update(
+                ComplaintWorkflow.decide_approval,
+                DecideApproval(actor=SENIOR, approve=True, comment="ok"),
+            )
+        await handle.execute_update(
+            ComplaintWorkflow.record_customer_response,
+            RecordCustomerResponse(
+                actor=HANDLER,
+                accepted=accepted,
+                agreement_ref="AG-1" if accepted else None,
+                reason=None if accepted else "too little",
+            ),
+        )
+    await handle.execute_update(
+        ComplaintWorkflow.record_resolution, RecordResolution(actor=HANDLER, summary="paid")
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.record_follow_up, RecordFollowUp(actor=STAFF, satisfaction=4)
+    )
+
+
+async def missed_then_invalid_then_reopened(
+    env: WorkflowEnvironment, handle: WorkflowHandle
+) -> None:
+    await env.sleep(timedelta(hours=49))
+    await handle.execute_update(ComplaintWorkflow.acknowledge, Acknowledge(actor=STAFF))
+    await handle.execute_update(
+        ComplaintWorkflow.record_findings,
+        RecordFindings(
+            actor=HANDLER,
+            valid=False,
+            liability=Liability.CUSTOMER,
+            summary="misuse",
+            reason="not bought here",
+        ),
+    )
+    await handle.execute_update(ComplaintWorkflow.reopen, Reopen(actor=STAFF, reason="receipt"))
+    await env.sleep(timedelta(days=16))
+
+
+SCENARIOS: dict[str, Callable[[WorkflowEnvironment, WorkflowHandle], Awaitable[None]]] = {
+    "negotiated_and_closed": negotiated_and_closed,
+    "missed_then_invalid_then_reopened": missed_then_invalid_then_reopened,
+}
+
+
+@asynccontextmanager
+async def run_scenario(
+    env: WorkflowEnvironment, policy: Policy, name: str
+) -> AsyncIterator[tuple[WorkflowHandle, RecordedEvents]]:
+    """Plays the scenario; the worker keeps running inside the block for queries and updates."""
+    recorded = RecordedEvents()
+    task_queue = f"scenario-{uuid.uuid4().hex[:8]}"
+    async with Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=[ComplaintWorkflow],
+        activities=[recorded.record_case_event],
+    ):
+        handle = await start_case(env.client, task_queue, policy)
+        await SCENARIOS[name](env, handle)
+        yield handle, recorded

@@ -1,0 +1,38 @@
+"""Replay: the workflow code must reproduce every recorded history of a running case."""
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
+
+from domain.policy import Policy
+from tests.workflows.scenarios import SCENARIOS, run_scenario
+from workflows.complaint import ComplaintWorkflow
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def _replayer() -> Replayer:
+    return Replayer(workflows=[ComplaintWorkflow], data_converter=pydantic_data_converter)
+
+
+def test_recorded_histories_exist() -> None:
+    assert {path.stem.split("-", 1)[1] for path in HISTORIES} >= set(SCENARIOS)
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
+async def test_recorded_history_replays_on_current_code(path: Path) -> None:
+    history = WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text())
+    await _replayer().replay_workflow(history)
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+async def test_a_fresh_run_replays_deterministically(
+    time_skipping: WorkflowEnvironment, policy: Policy, scenario: str
+) -> None:
+    async with run_scenario(time_skipping, policy, scenario) as (handle, _):
+        history = await handle.fetch_history()
+    await _replayer().replay_workflow(history)
