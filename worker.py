@@ -1,6 +1,7 @@
 """The Temporal worker: runs complaint workflows and the activities that write Postgres."""
 
 import asyncio
+import signal
 
 import asyncpg
 import structlog
@@ -34,8 +35,13 @@ async def main(settings: Settings) -> None:
     pool = await create_pool(settings.database_url)
     try:
         worker = build_worker(client, pool, settings.temporal_task_queue)
+        # SIGTERM (docker stop, Ctrl-C via the launcher) lets running tasks finish first.
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(worker.shutdown()))
         log.info("worker_started", task_queue=settings.temporal_task_queue)
         await worker.run()
+        log.info("worker_stopped")
     finally:
         await pool.close()
 
@@ -43,7 +49,4 @@ async def main(settings: Settings) -> None:
 if __name__ == "__main__":
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)
-    try:
-        asyncio.run(main(settings))
-    except KeyboardInterrupt:
-        pass
+    asyncio.run(main(settings))
