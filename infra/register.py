@@ -117,11 +117,14 @@ async def apply_snapshot(conn: asyncpg.Connection, case_no: str, row: RegisterSn
     )
 
 
-REGISTER_COLUMNS = """
+# Overdue: a deadline was missed, or the next one has passed since the workflow last wrote.
+OVERDUE = "(overdue OR COALESCE(closed_at IS NULL AND next_deadline_at < now(), false))"
+
+REGISTER_COLUMNS = f"""
     case_no, workflow_id, received_at, registered_by, channel, store, category,
     requested_remedy, claimed_amount, people_affected, policy_version, grade, stage,
     escalation_level, handler, waiting_on, waiting_on_who, next_deadline, next_deadline_at,
-    (overdue OR (closed_at IS NULL AND next_deadline_at < now())) AS overdue,
+    {OVERDUE} AS overdue,
     reopen_count, closed_at, updated_at
 """
 
@@ -156,9 +159,7 @@ async def list_cases(pool: asyncpg.Pool, flt: RegisterFilter) -> list[asyncpg.Re
             clauses.append(f"{column} = ${len(args)}")
     if flt.overdue is not None:
         args.append(flt.overdue)
-        clauses.append(
-            f"(overdue OR (closed_at IS NULL AND next_deadline_at < now())) = ${len(args)}"
-        )
+        clauses.append(f"{OVERDUE} = ${len(args)}")
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     args.extend([flt.limit, flt.offset])
     return await pool.fetch(
