@@ -1,7 +1,8 @@
-"""The API served by uvicorn over real HTTP, with a worker, the dev server and Postgres."""
+"""The API served by uvicorn over real HTTP, with a worker, a Temporal server and Postgres."""
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import httpx
@@ -12,6 +13,7 @@ from temporalio.client import Client
 from api.app import create_app
 from devstack.ports import free_port
 from devstack.temporal import TemporalDevServer
+from infra.settings import Settings
 from worker import build_worker
 
 TOKENS = {role: f"demo-{role}" for role in ("staff", "handler", "manager", "senior", "engineer")}
@@ -21,22 +23,30 @@ def auth(role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {TOKENS[role]}"}
 
 
-@pytest.fixture
-async def api(
-    dev_server: TemporalDevServer,
-    dev_client: Client,
-    pool: asyncpg.Pool,
-    task_queue: str,
-    settings_for,
+@asynccontextmanager
+async def serving(
+    settings: Settings, client: Client, pool: asyncpg.Pool
 ) -> AsyncIterator[httpx.AsyncClient]:
+    """uvicorn on a free port plus a worker on the settings' task queue."""
     port = free_port()
-    app = create_app(settings_for(dev_server.address))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    serve = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.05)
-    async with build_worker(dev_client, pool, task_queue):
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            yield http
-    server.should_exit = True
-    await serving
+    try:
+        async with build_worker(client, pool, settings.temporal_task_queue):
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+                yield http
+    finally:
+        server.should_exit = True
+        await serve
+
+
+@pytest.fixture
+async def api(
+    dev_server: TemporalDevServer, dev_client: Client, pool: asyncpg.Pool, settings_for
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with serving(settings_for(dev_server.address), dev_client, pool) as http:
+        yield http

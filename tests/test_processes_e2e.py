@@ -1,0 +1,129 @@
+"""The real entry points as separate processes (worker.py, uvicorn api.app) on the dev
+server and Postgres, killed and restarted mid-case: nothing is lost or applied twice."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from devstack.ports import free_port
+from devstack.temporal import TemporalDevServer
+from infra.settings import ROOT
+from tests.api.conftest import auth
+from tests.api.test_http_api import INTAKE
+
+
+class Processes:
+    def __init__(self, env: dict[str, str], api_port: int) -> None:
+        self.env = env
+        self.api_port = api_port
+        self.running: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str) -> None:
+        command = {
+            "worker": [sys.executable, "worker.py"],
+            "api": [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.api_port),
+            ],
+        }[name]
+        self.running[name] = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+
+    def kill(self, name: str) -> None:
+        process = self.running.pop(name)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+
+    def stop_all(self) -> None:
+        for name in list(self.running):
+            self.kill(name)
+
+
+@pytest.fixture
+def processes(
+    dev_server: TemporalDevServer, database_url: str, task_queue: str
+) -> Iterator[Processes]:
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "TEMPORAL_ADDRESS": dev_server.address,
+        "TEMPORAL_TASK_QUEUE": task_queue,
+    }
+    running = Processes(env, free_port())
+    yield running
+    running.stop_all()
+
+
+async def _until_healthy(http: httpx.AsyncClient) -> None:
+    for _ in range(200):
+        try:
+            if (await http.get("/health")).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError("the API did not become healthy")
+
+
+async def test_killed_worker_and_api_lose_no_case_and_apply_nothing_twice(
+    processes: Processes,
+) -> None:
+    processes.start("worker")
+    processes.start("api")
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{processes.api_port}", timeout=60
+    ) as http:
+        await _until_healthy(http)
+        key = {"Idempotency-Key": "e2e-crash-1"}
+        case_no = (await http.post("/complaints", json=INTAKE, headers=auth("staff") | key)).json()[
+            "case_no"
+        ]
+        ack = await http.post(
+            f"/complaints/{case_no}/acknowledge", json={}, headers=auth("handler")
+        )
+        assert ack.status_code == 200
+
+        # The worker dies; the command waits in Temporal until a new worker takes it.
+        processes.kill("worker")
+        findings = asyncio.create_task(
+            http.post(
+                f"/complaints/{case_no}/findings",
+                json={"valid": True, "liability": "company", "summary": "Late delivery"},
+                headers=auth("handler") | {"Idempotency-Key": "e2e-findings-1"},
+            )
+        )
+        await asyncio.sleep(1)
+        processes.start("worker")
+        assert (await findings).status_code == 200
+
+        # The API dies; a retried intake and a retried command find what was done.
+        processes.kill("api")
+        processes.start("api")
+        await _until_healthy(http)
+        again = await http.post("/complaints", json=INTAKE, headers=auth("staff") | key)
+        assert (again.status_code, again.json()["case_no"]) == (200, case_no)
+        retried = await http.post(
+            f"/complaints/{case_no}/findings",
+            json={"valid": True, "liability": "company", "summary": "Late delivery"},
+            headers=auth("handler") | {"Idempotency-Key": "e2e-findings-1"},
+        )
+        assert retried.status_code == 200
+
+        events = (await http.get(f"/complaints/{case_no}/events", headers=auth("staff"))).json()
+        assert [e["action"] for e in events] == ["registered", "acknowledged", "findings_recorded"]
+        case = (await http.get(f"/complaints/{case_no}", headers=auth("staff"))).json()
+        assert case["summary"]["stage"] == "liability_decided"
+        assert case["status"]["waiting"]["on"] == "remedy-proposal"
