@@ -1,5 +1,6 @@
 """Test helpers: sample intakes, opening cases, reading the register and audit trail."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import asyncpg
@@ -49,6 +50,29 @@ async def open_case(
         idempotency_key=idempotency_key,
     )
     return client.get_workflow_handle_for(ComplaintWorkflow.run, workflow_id_for(created.case_no))
+
+
+@dataclass
+class Desk:
+    """Where a test opens cases: Postgres, a Temporal client and the worker's task queue."""
+
+    pool: asyncpg.Pool
+    client: Client
+    task_queue: str
+    policy: Policy
+
+    async def open(
+        self, actor: Actor, complaint: ComplaintCreate | None = None, key: str | None = None
+    ) -> WorkflowHandle:
+        return await open_case(
+            pool=self.pool,
+            client=self.client,
+            task_queue=self.task_queue,
+            policy=self.policy,
+            actor=actor,
+            complaint=complaint,
+            idempotency_key=key,
+        )
 
 
 def case_no_of(handle: WorkflowHandle) -> str:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import asyncpg
 import pytest
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.authority import Actor
@@ -28,31 +28,26 @@ from domain.models import (
     StatusQuery,
 )
 from domain.policy import DeadlineName, Policy
-from tests.support import audit_actions, case_no_of, intake, open_case, outbox_for, register_row
+from tests.support import Desk, audit_actions, case_no_of, intake, outbox_for, register_row
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 
 
 @pytest.fixture
-async def client(
-    time_skipping: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str
-) -> AsyncIterator[Client]:
+async def desk(
+    time_skipping: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str, policy: Policy
+) -> AsyncIterator[Desk]:
     async with build_worker(time_skipping.client, pool, task_queue):
-        yield time_skipping.client
+        yield Desk(pool, time_skipping.client, task_queue, policy)
 
 
 async def test_c_grade_product_complaint_goes_from_intake_to_closed(
-    client: Client,
-    pool: asyncpg.Pool,
-    task_queue: str,
-    policy: Policy,
+    desk: Desk,
     staff: Actor,
     handler: Actor,
     manager: Actor,
 ) -> None:
-    case = await open_case(
-        pool=pool, client=client, task_queue=task_queue, policy=policy, actor=staff
-    )
+    case = await desk.open(staff)
     case_no = case_no_of(case)
 
     await case.execute_update(ComplaintWorkflow.acknowledge, Acknowledge(actor=handler))
@@ -99,7 +94,7 @@ async def test_c_grade_product_complaint_goes_from_intake_to_closed(
         DeadlineName.INFORM_CUSTOMER: DeadlineState.MET,
         DeadlineName.FOLLOW_UP: DeadlineState.MET,
     }
-    assert await audit_actions(pool, case_no) == [
+    assert await audit_actions(desk.pool, case_no) == [
         ("registered", staff.user_id),
         ("acknowledged", handler.user_id),
         ("findings_recorded", handler.user_id),
@@ -109,31 +104,21 @@ async def test_c_grade_product_complaint_goes_from_intake_to_closed(
         ("remedy_carried_out", handler.user_id),
         ("followed_up", staff.user_id),
     ]
-    row = await register_row(pool, case_no)
+    row = await register_row(desk.pool, case_no)
     assert (row["stage"], row["grade"], row["handler"]) == ("closed", "C", handler.user_id)
     assert row["closed_at"] is not None and row["overdue"] is False
-    agreement = await pool.fetchrow("SELECT * FROM agreements WHERE case_no = $1", case_no)
+    agreement = await desk.pool.fetchrow("SELECT * FROM agreements WHERE case_no = $1", case_no)
     assert agreement["agreement_ref"] == "AG-2026-0001"
     assert agreement["amount"] == Decimal("1800.00")
 
 
 async def test_missed_acknowledge_deadline_is_audited_escalated_and_raises_the_grade(
-    client: Client,
+    desk: Desk,
     time_skipping: WorkflowEnvironment,
-    pool: asyncpg.Pool,
-    task_queue: str,
-    policy: Policy,
     staff: Actor,
 ) -> None:
     complaint = intake(category=Category.SERVICE_QUALITY, description="Rude to the customer")
-    case = await open_case(
-        pool=pool,
-        client=client,
-        task_queue=task_queue,
-        policy=policy,
-        actor=staff,
-        complaint=complaint,
-    )
+    case = await desk.open(staff, complaint)
     case_no = case_no_of(case)
 
     # Service complaints are acknowledged within 24 hours (policy); let 25 pass.
@@ -144,24 +129,19 @@ async def test_missed_acknowledge_deadline_is_audited_escalated_and_raises_the_g
     assert acknowledge.state is DeadlineState.MISSED
     assert status.grade.value == "B"
     assert status.escalation_level.value == "duty_manager"
-    actions = await audit_actions(pool, case_no)
+    actions = await audit_actions(desk.pool, case_no)
     assert ("deadline_missed", "system") in actions
-    assert any(n["recipient"] == "duty_manager" for n in await outbox_for(pool, case_no))
-    row = await register_row(pool, case_no)
+    assert any(n["recipient"] == "duty_manager" for n in await outbox_for(desk.pool, case_no))
+    row = await register_row(desk.pool, case_no)
     assert (row["grade"], row["overdue"], row["escalation_level"]) == ("B", True, "duty_manager")
 
 
 async def test_invalid_complaint_closes_with_reason_and_reopens_as_second_complaint(
-    client: Client,
-    pool: asyncpg.Pool,
-    task_queue: str,
-    policy: Policy,
+    desk: Desk,
     staff: Actor,
     handler: Actor,
 ) -> None:
-    case = await open_case(
-        pool=pool, client=client, task_queue=task_queue, policy=policy, actor=staff
-    )
+    case = await desk.open(staff)
     case_no = case_no_of(case)
     await case.execute_update(ComplaintWorkflow.acknowledge, Acknowledge(actor=handler))
     closed = await case.execute_update(
@@ -182,7 +162,7 @@ async def test_invalid_complaint_closes_with_reason_and_reopens_as_second_compla
     )
     assert reopened.status.stage is Stage.INVESTIGATING
     assert reopened.status.reopen_count == 1
-    row = await register_row(pool, case_no)
+    row = await register_row(desk.pool, case_no)
     assert (row["reopen_count"], row["stage"]) == (1, "investigating")
 
     with pytest.raises(WorkflowUpdateFailedError) as refused:
@@ -190,19 +170,8 @@ async def test_invalid_complaint_closes_with_reason_and_reopens_as_second_compla
     assert refused.value.cause.type == "StageNotAllowed"
 
 
-async def _case_with_proposal(
-    *,
-    client: Client,
-    pool: asyncpg.Pool,
-    task_queue: str,
-    policy: Policy,
-    staff: Actor,
-    handler: Actor,
-    amount: str,
-):
-    case = await open_case(
-        pool=pool, client=client, task_queue=task_queue, policy=policy, actor=staff
-    )
+async def _case_with_proposal(desk: Desk, *, staff: Actor, handler: Actor, amount: str):
+    case = await desk.open(staff)
     await case.execute_update(ComplaintWorkflow.acknowledge, Acknowledge(actor=handler))
     await case.execute_update(
         ComplaintWorkflow.record_findings,
@@ -218,24 +187,13 @@ async def _case_with_proposal(
 
 
 async def test_proposal_above_manager_limit_escalates_to_senior_management(
-    client: Client,
-    pool: asyncpg.Pool,
-    task_queue: str,
-    policy: Policy,
+    desk: Desk,
     staff: Actor,
     handler: Actor,
     manager: Actor,
     senior: Actor,
 ) -> None:
-    case = await _case_with_proposal(
-        client=client,
-        pool=pool,
-        task_queue=task_queue,
-        policy=policy,
-        staff=staff,
-        handler=handler,
-        amount="8000",
-    )
+    case = await _case_with_proposal(desk, staff=staff, handler=handler, amount="8000")
     # The department manager's limit is CNY 5000: the request climbs instead of passing.
     escalated = await case.execute_update(
         ComplaintWorkflow.decide_approval,
@@ -258,31 +216,20 @@ async def test_proposal_above_manager_limit_escalates_to_senior_management(
     )
     assert approved.status.stage is Stage.APPROVED
     assert approved.status.proposals[-1].decided_by == senior.user_id
-    actions = [action for action, _ in await audit_actions(pool, case_no_of(case))]
+    actions = [action for action, _ in await audit_actions(desk.pool, case_no_of(case))]
     assert actions[-2:] == ["approval_escalated", "remedy_approved"]
     assert any(
-        n["recipient"] == "senior_management" for n in await outbox_for(pool, case_no_of(case))
+        n["recipient"] == "senior_management" for n in await outbox_for(desk.pool, case_no_of(case))
     )
 
 
 async def test_proposer_cannot_approve_their_own_proposal(
-    client: Client,
-    pool: asyncpg.Pool,
-    task_queue: str,
-    policy: Policy,
+    desk: Desk,
     staff: Actor,
     manager: Actor,
 ) -> None:
     # The manager works the case and proposes; the same manager may not approve it.
-    case = await _case_with_proposal(
-        client=client,
-        pool=pool,
-        task_queue=task_queue,
-        policy=policy,
-        staff=staff,
-        handler=manager,
-        amount="150",
-    )
+    case = await _case_with_proposal(desk, staff=staff, handler=manager, amount="150")
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await case.execute_update(
             ComplaintWorkflow.decide_approval,
@@ -291,27 +238,16 @@ async def test_proposer_cannot_approve_their_own_proposal(
     assert refused.value.cause.type == "SelfApproval"
     status = await case.query(ComplaintWorkflow.get_status, StatusQuery())
     assert status.stage is Stage.REMEDY_PROPOSED
-    assert "remedy_approved" not in [a for a, _ in await audit_actions(pool, case_no_of(case))]
+    assert "remedy_approved" not in [a for a, _ in await audit_actions(desk.pool, case_no_of(case))]
 
 
 async def test_customer_rejects_first_proposal_and_accepts_the_second(
-    client: Client,
-    pool: asyncpg.Pool,
-    task_queue: str,
-    policy: Policy,
+    desk: Desk,
     staff: Actor,
     handler: Actor,
     manager: Actor,
 ) -> None:
-    case = await _case_with_proposal(
-        client=client,
-        pool=pool,
-        task_queue=task_queue,
-        policy=policy,
-        staff=staff,
-        handler=handler,
-        amount="300",
-    )
+    case = await _case_with_proposal(desk, staff=staff, handler=handler, amount="300")
     await case.execute_update(
         ComplaintWorkflow.decide_approval, DecideApproval(actor=manager, approve=True, comment="ok")
     )
@@ -339,7 +275,9 @@ async def test_customer_rejects_first_proposal_and_accepts_the_second(
         (1, "rejected"),
         (2, "accepted"),
     ]
-    stored = await pool.fetch("SELECT amount FROM agreements WHERE case_no = $1", case_no_of(case))
+    stored = await desk.pool.fetch(
+        "SELECT amount FROM agreements WHERE case_no = $1", case_no_of(case)
+    )
     assert [r["amount"] for r in stored] == [Decimal("1800.00")]
 
 
@@ -352,9 +290,7 @@ async def test_an_update_arriving_with_the_start_is_recorded_after_the_registrat
     handler: Actor,
 ) -> None:
     # No worker yet: the start and the acknowledgement reach the first workflow task together.
-    case = await open_case(
-        pool=pool, client=time_skipping.client, task_queue=task_queue, policy=policy, actor=staff
-    )
+    case = await Desk(pool, time_skipping.client, task_queue, policy).open(staff)
     acknowledging = asyncio.create_task(
         case.execute_update(ComplaintWorkflow.acknowledge, Acknowledge(actor=handler))
     )
