@@ -98,9 +98,8 @@ class ComplaintWorkflow:
     @workflow.run
     async def run(self, start: ComplaintStart) -> CaseStatus:
         async with self._lock:
-            for name, deadline in self._deadlines.items():
-                if deadline.state is DeadlineState.PENDING and name not in self._timers:
-                    self._arm(name)
+            for name in self._deadlines:
+                self._arm(name)
             await self._record(
                 "registered",
                 start.registered_by,
