@@ -127,3 +127,39 @@ async def test_killed_worker_and_api_lose_no_case_and_apply_nothing_twice(
         case = (await http.get(f"/complaints/{case_no}", headers=auth("staff"))).json()
         assert case["summary"]["stage"] == "liability_decided"
         assert case["status"]["waiting"]["on"] == "remedy-proposal"
+
+
+async def test_temporal_server_restart_loses_no_case(
+    tmp_path, database_url: str, task_queue: str
+) -> None:
+    server = TemporalDevServer(port=free_port(), ui_port=None, db_filename=tmp_path / "t.db")
+    await server.start_async()
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "TEMPORAL_ADDRESS": server.address,
+        "TEMPORAL_TASK_QUEUE": task_queue,
+    }
+    processes = Processes(env, free_port())
+    try:
+        processes.start("worker")
+        processes.start("api")
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{processes.api_port}", timeout=60
+        ) as http:
+            await _until_healthy(http)
+            created = await http.post("/complaints", json=INTAKE, headers=auth("staff"))
+            case_no = created.json()["case_no"]
+
+            server.stop()
+            await server.start_async()
+            await _until_healthy(http)
+
+            ack = await http.post(
+                f"/complaints/{case_no}/acknowledge", json={}, headers=auth("handler")
+            )
+            assert ack.status_code == 200, ack.text
+            events = (await http.get(f"/complaints/{case_no}/events", headers=auth("staff"))).json()
+            assert [e["action"] for e in events] == ["registered", "acknowledged"]
+    finally:
+        processes.stop_all()
+        server.stop()
