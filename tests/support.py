@@ -1,6 +1,7 @@
 """Test helpers: sample intakes, opening cases, reading the register and audit trail."""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import asyncpg
@@ -9,8 +10,10 @@ from temporalio.client import Client, WorkflowHandle
 from api.intake import open_complaint
 from domain.authority import Actor
 from domain.case_numbers import workflow_id_for
+from domain.grades import Grade
 from domain.models import Category, Channel, ComplaintCreate, Customer, PurchaseProof
 from domain.policy import Policy
+from infra.register import register_complaint
 from workflows.complaint import ComplaintWorkflow
 
 
@@ -73,6 +76,23 @@ class Desk:
             complaint=complaint,
             idempotency_key=key,
         )
+
+
+async def register_only(
+    pool: asyncpg.Pool, policy: Policy, actor: Actor, *, month: str = "209901", **fields: object
+) -> str:
+    """A register row with no workflow behind it, for tests of the Postgres side alone."""
+    case = await register_complaint(
+        pool,
+        intake=intake(**fields),
+        grade=Grade.C,
+        registered_by=actor,
+        received_at=datetime.now(UTC),
+        month=month,
+        policy_version=policy.version,
+        idempotency_key=None,
+    )
+    return case.case_no
 
 
 def case_no_of(handle: WorkflowHandle) -> str:

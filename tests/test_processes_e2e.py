@@ -19,9 +19,15 @@ from tests.api.test_http_api import INTAKE
 
 
 class Processes:
-    def __init__(self, env: dict[str, str], api_port: int) -> None:
-        self.env = env
-        self.api_port = api_port
+    """The worker and the API as child processes, on one database and Temporal server."""
+
+    def __init__(self, database_url: str, temporal_address: str, task_queue: str) -> None:
+        self.env = os.environ | {
+            "DATABASE_URL": database_url,
+            "TEMPORAL_ADDRESS": temporal_address,
+            "TEMPORAL_TASK_QUEUE": task_queue,
+        }
+        self.api_port = free_port()
         self.running: dict[str, subprocess.Popen] = {}
 
     def start(self, name: str) -> None:
@@ -57,12 +63,7 @@ class Processes:
 def processes(
     dev_server: TemporalDevServer, database_url: str, task_queue: str
 ) -> Iterator[Processes]:
-    env = os.environ | {
-        "DATABASE_URL": database_url,
-        "TEMPORAL_ADDRESS": dev_server.address,
-        "TEMPORAL_TASK_QUEUE": task_queue,
-    }
-    running = Processes(env, free_port())
+    running = Processes(database_url, dev_server.address, task_queue)
     yield running
     running.stop_all()
 
@@ -134,12 +135,7 @@ async def test_temporal_server_restart_loses_no_case(
 ) -> None:
     server = TemporalDevServer(port=free_port(), ui_port=None, db_filename=tmp_path / "t.db")
     await server.start_async()
-    env = os.environ | {
-        "DATABASE_URL": database_url,
-        "TEMPORAL_ADDRESS": server.address,
-        "TEMPORAL_TASK_QUEUE": task_queue,
-    }
-    processes = Processes(env, free_port())
+    processes = Processes(database_url, server.address, task_queue)
     try:
         processes.start("worker")
         processes.start("api")

@@ -11,8 +11,7 @@ from domain.grades import Grade
 from domain.lifecycle import Stage, WaitingOn
 from domain.models import AuditEntry, CaseEvent, Notification, RegisterSnapshot
 from domain.policy import Policy
-from infra.register import register_complaint
-from tests.support import intake, register_row
+from tests.support import register_only, register_row
 
 
 def _event(case_no: str, version: int, stage: Stage, event_id: str) -> CaseEvent:
@@ -51,53 +50,33 @@ def _event(case_no: str, version: int, stage: Stage, event_id: str) -> CaseEvent
 async def test_a_retried_record_writes_one_audit_entry_and_one_notification(
     pool: asyncpg.Pool, policy: Policy, staff: Actor
 ) -> None:
-    case = await register_complaint(
-        pool,
-        intake=intake(),
-        grade=Grade.C,
-        registered_by=staff,
-        received_at=datetime.now(UTC),
-        month="209901",
-        policy_version=policy.version,
-        idempotency_key=None,
-    )
+    case_no = await register_only(pool, policy, staff)
     recorder = CaseRecorder(pool)
-    event = _event(case.case_no, 1, Stage.INVESTIGATING, f"evt-{case.case_no}-1")
+    event = _event(case_no, 1, Stage.INVESTIGATING, f"evt-{case_no}-1")
 
     env = ActivityEnvironment()
     await env.run(recorder.record_case_event, event)
     await env.run(recorder.record_case_event, event)
 
-    audits = await pool.fetchval(
-        "SELECT count(*) FROM audit_events WHERE case_no = $1", case.case_no
-    )
-    notes = await pool.fetchval("SELECT count(*) FROM outbox WHERE case_no = $1", case.case_no)
+    audits = await pool.fetchval("SELECT count(*) FROM audit_events WHERE case_no = $1", case_no)
+    notes = await pool.fetchval("SELECT count(*) FROM outbox WHERE case_no = $1", case_no)
     assert (audits, notes) == (1, 1)
 
 
 async def test_an_older_snapshot_does_not_overwrite_a_newer_register_row(
     pool: asyncpg.Pool, policy: Policy, staff: Actor
 ) -> None:
-    case = await register_complaint(
-        pool,
-        intake=intake(),
-        grade=Grade.C,
-        registered_by=staff,
-        received_at=datetime.now(UTC),
-        month="209901",
-        policy_version=policy.version,
-        idempotency_key=None,
-    )
+    case_no = await register_only(pool, policy, staff)
     recorder = CaseRecorder(pool)
     env = ActivityEnvironment()
     await env.run(
         recorder.record_case_event,
-        _event(case.case_no, 2, Stage.LIABILITY_DECIDED, f"{case.case_no}-new"),
+        _event(case_no, 2, Stage.LIABILITY_DECIDED, f"{case_no}-new"),
     )
     await env.run(
         recorder.record_case_event,
-        _event(case.case_no, 1, Stage.INVESTIGATING, f"{case.case_no}-old"),
+        _event(case_no, 1, Stage.INVESTIGATING, f"{case_no}-old"),
     )
 
-    row = await register_row(pool, case.case_no)
+    row = await register_row(pool, case_no)
     assert (row["stage"], row["state_version"]) == ("liability_decided", 2)

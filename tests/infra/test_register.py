@@ -5,31 +5,16 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from domain.authority import Actor
-from domain.grades import Grade
 from domain.policy import Policy
-from infra.register import RegisterFilter, list_cases, register_complaint
-from tests.support import intake
-
-
-async def _register(pool: asyncpg.Pool, policy: Policy, staff: Actor, store: str) -> str:
-    case = await register_complaint(
-        pool,
-        intake=intake(store=store),
-        grade=Grade.C,
-        registered_by=staff,
-        received_at=datetime.now(UTC),
-        month="209902",
-        policy_version=policy.version,
-        idempotency_key=None,
-    )
-    return case.case_no
+from infra.register import RegisterFilter, list_cases
+from tests.support import register_only
 
 
 async def test_a_case_just_registered_lists_as_not_overdue(
     pool: asyncpg.Pool, policy: Policy, staff: Actor
 ) -> None:
     # Before its workflow first writes, the row has no next deadline yet.
-    case_no = await _register(pool, policy, staff, "Fresh Store")
+    case_no = await register_only(pool, policy, staff, month="209902", store="Fresh Store")
     rows = await list_cases(pool, RegisterFilter(store="Fresh Store"))
     assert [(r["case_no"], r["overdue"]) for r in rows] == [(case_no, False)]
     assert await list_cases(pool, RegisterFilter(store="Fresh Store", overdue=True)) == []
@@ -38,7 +23,7 @@ async def test_a_case_just_registered_lists_as_not_overdue(
 async def test_a_passed_next_deadline_lists_as_overdue(
     pool: asyncpg.Pool, policy: Policy, staff: Actor
 ) -> None:
-    case_no = await _register(pool, policy, staff, "Late Store")
+    case_no = await register_only(pool, policy, staff, month="209902", store="Late Store")
     await pool.execute(
         "UPDATE complaints SET next_deadline_at = $2 WHERE case_no = $1",
         case_no,
