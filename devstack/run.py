@@ -29,6 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 import structlog
 import yaml
 
+from api.identity import UsersFile
 from devstack.migrate import migrate
 from devstack.ports import PortInUseError, port_is_free, wait_for_port
 from devstack.postgres import EmbeddedPostgres
@@ -43,13 +44,6 @@ DATA_DIR = ROOT / ".data"
 DATABASE_NAME = "complaints"
 # Custom search attributes the dev server registers at start (name -> Temporal type).
 SEARCH_ATTRIBUTES: dict[str, str] = {}
-DEMO_USERS: list[tuple[str, str]] = [
-    ("demo-staff", "staff"),
-    ("demo-handler", "handler"),
-    ("demo-manager", "manager"),
-    ("demo-senior", "senior"),
-    ("demo-engineer", "engineer"),
-]
 
 
 PORTS_HINT = (
@@ -131,12 +125,9 @@ def _spawn(name: str, args: list[str], env: dict[str, str], stop_timeout: float)
 
 
 def demo_users(users_file: Path) -> list[tuple[str, str]]:
-    """(token, role) of the configured users, or the built-in demo list."""
-    try:
-        data = yaml.safe_load(users_file.read_text(encoding="utf-8"))
-        return [(str(u["token"]), str(u["role"])) for u in data["users"]]
-    except (OSError, yaml.YAMLError, KeyError, TypeError):
-        return DEMO_USERS
+    """(token, role) of the configured users, validated as the API will read them."""
+    raw = yaml.safe_load(users_file.read_text(encoding="utf-8"))
+    return [(user.token, user.role.value) for user in UsersFile.model_validate(raw).users]
 
 
 def _banner(
