@@ -18,7 +18,6 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
 
 import structlog
@@ -170,54 +169,11 @@ class EmbeddedPostgres:
             shutil.rmtree(self._tmp_socket_dir, ignore_errors=True)
             self._tmp_socket_dir = None
 
-    def create_database(self, name: str) -> bool:
-        """Create database `name` unless it exists; True if it was created."""
-        # \gexec runs the generated statement only when the SELECT returns a row; :'db' is
-        # psql's literal quoting and %I quotes the identifier, so `name` needs no escaping.
-        script = (
-            "SELECT format('CREATE DATABASE %I', :'db') AS stmt "
-            "WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \\gexec\n"
-        )
-        out = self.psql(script, variables={"db": name})
-        created = "CREATE DATABASE" in out
-        if created:
-            log.info("postgres.database_created", database=name)
-        return created
-
-    def psql(
-        self, script: str, database: str = "postgres", variables: dict[str, str] | None = None
-    ) -> str:
-        """Run `script` through the psql binary against this server; returns its stdout."""
-        args = [
-            _bin("psql"), "-X", "-v", "ON_ERROR_STOP=1",
-            "-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER, "-d", database,
-        ]  # fmt: skip
-        for key, value in (variables or {}).items():
-            args += ["-v", f"{key}={value}"]
-        result = subprocess.run(
-            args, input=script, capture_output=True, text=True, env=_tool_env(), timeout=60
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"psql failed ({result.returncode}): {result.stderr.strip()}")
-        return result.stdout
-
     def log_tail(self, lines: int = 30) -> str:
         try:
             return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no server log)"
-
-    def __enter__(self) -> EmbeddedPostgres:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- internals -----------------------------------------------------------------------
 

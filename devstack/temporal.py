@@ -17,7 +17,6 @@ import time
 from collections.abc import Coroutine, Mapping
 from datetime import timedelta
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any, TypeVar
 
 import structlog
@@ -158,18 +157,6 @@ class TemporalDevServer:
         self._log_handle.seek(0)
         text = self._log_handle.read().decode(errors="replace")
         return "\n".join(text.splitlines()[-lines:])
-
-    def __enter__(self) -> TemporalDevServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _spawn(self) -> None:
         if self.is_running():
