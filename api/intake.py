@@ -11,10 +11,10 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from api.schemas import ComplaintCreated
 from domain.authority import Actor
 from domain.case_numbers import workflow_id_for
-from domain.grades import Grade, grade_at_intake
+from domain.grades import grade_at_intake
 from domain.models import ComplaintCreate, ComplaintStart
 from domain.policy import Policy
-from infra.register import find_case, register_complaint
+from infra.register import register_complaint
 from workflows.complaint import ComplaintWorkflow
 
 log = structlog.get_logger(__name__)
@@ -54,13 +54,12 @@ async def open_complaint(
         policy_version=policy.version,
         idempotency_key=idempotency_key,
     )
-    row = await find_case(pool, case.case_no)
     start = ComplaintStart(
         case_no=case.case_no,
-        intake=ComplaintCreate.model_validate(row["intake"]),
-        grade=Grade(row["grade"]),
+        intake=case.intake,
+        grade=case.grade,
         grade_reasons=decision.reasons,
-        registered_at=row["received_at"],
+        registered_at=case.received_at,
         registered_by=actor,
         policy=policy,
     )

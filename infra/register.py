@@ -14,13 +14,28 @@ from domain.models import ComplaintCreate, RegisterSnapshot
 
 @dataclass(frozen=True)
 class RegisteredCase:
+    """The case as first registered: a retry gets the original, not its own request."""
+
     case_no: str
     created: bool
+    received_at: datetime
+    grade: Grade
+    intake: ComplaintCreate
 
 
-async def _existing(conn: asyncpg.Connection, idempotency_key: str) -> str | None:
-    return await conn.fetchval(
-        "SELECT case_no FROM complaints WHERE idempotency_key = $1", idempotency_key
+async def _existing(conn: asyncpg.Connection, idempotency_key: str) -> RegisteredCase | None:
+    row = await conn.fetchrow(
+        "SELECT case_no, received_at, grade, intake FROM complaints WHERE idempotency_key = $1",
+        idempotency_key,
+    )
+    if row is None:
+        return None
+    return RegisteredCase(
+        case_no=row["case_no"],
+        created=False,
+        received_at=row["received_at"],
+        grade=Grade(row["grade"]),
+        intake=ComplaintCreate.model_validate(row["intake"]),
     )
 
 
@@ -41,8 +56,8 @@ async def register_complaint(
     failed insert rolls its serial back: numbers have neither gaps nor duplicates.
     """
     async with pool.acquire() as conn:
-        if idempotency_key and (case_no := await _existing(conn, idempotency_key)):
-            return RegisteredCase(case_no, created=False)
+        if idempotency_key and (existing := await _existing(conn, idempotency_key)):
+            return existing
         try:
             async with conn.transaction():
                 serial = await conn.fetchval(
@@ -85,10 +100,12 @@ async def register_complaint(
                 )
         except asyncpg.UniqueViolationError:
             # A concurrent retry with the same key committed first: that case is ours.
-            if idempotency_key and (case_no := await _existing(conn, idempotency_key)):
-                return RegisteredCase(case_no, created=False)
+            if idempotency_key and (existing := await _existing(conn, idempotency_key)):
+                return existing
             raise
-        return RegisteredCase(case_no, created=True)
+        return RegisteredCase(
+            case_no=case_no, created=True, received_at=received_at, grade=grade, intake=intake
+        )
 
 
 async def apply_snapshot(conn: asyncpg.Connection, case_no: str, row: RegisterSnapshot) -> None:
@@ -131,7 +148,7 @@ REGISTER_COLUMNS = f"""
 
 async def find_case(pool: asyncpg.Pool, case_no: str) -> asyncpg.Record | None:
     return await pool.fetchrow(
-        f"SELECT {REGISTER_COLUMNS}, customer_name, customer_contact, description, intake"
+        f"SELECT {REGISTER_COLUMNS}, customer_name, customer_contact, description"
         " FROM complaints WHERE case_no = $1",
         case_no,
     )
