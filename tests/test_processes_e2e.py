@@ -5,13 +5,14 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 
 from devstack.ports import free_port
+from devstack.run import api_command, worker_command
 from devstack.temporal import TemporalDevServer
 from infra.settings import ROOT
 from tests.api.conftest import auth
@@ -31,19 +32,10 @@ class Processes:
         self.running: dict[str, subprocess.Popen] = {}
 
     def start(self, name: str) -> None:
+        # The commands `make run` uses, so the launcher's entry points are the ones tested.
         command = {
-            "worker": [sys.executable, "worker.py"],
-            "api": [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.api_port),
-            ],
+            "worker": worker_command(),
+            "api": api_command("127.0.0.1", self.api_port),
         }[name]
         self.running[name] = subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -57,6 +49,17 @@ class Processes:
     def stop_all(self) -> None:
         for name in list(self.running):
             self.kill(name)
+
+    @asynccontextmanager
+    async def serving(self) -> AsyncIterator[httpx.AsyncClient]:
+        """Starts worker and API, and yields a client once the API reports healthy."""
+        self.start("worker")
+        self.start("api")
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{self.api_port}", timeout=60
+        ) as http:
+            await _until_healthy(http)
+            yield http
 
 
 @pytest.fixture
@@ -82,12 +85,7 @@ async def _until_healthy(http: httpx.AsyncClient) -> None:
 async def test_killed_worker_and_api_lose_no_case_and_apply_nothing_twice(
     processes: Processes,
 ) -> None:
-    processes.start("worker")
-    processes.start("api")
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{processes.api_port}", timeout=60
-    ) as http:
-        await _until_healthy(http)
+    async with processes.serving() as http:
         key = {"Idempotency-Key": "e2e-crash-1"}
         case_no = (await http.post("/complaints", json=INTAKE, headers=auth("staff") | key)).json()[
             "case_no"
@@ -137,12 +135,7 @@ async def test_temporal_server_restart_loses_no_case(
     await server.start_async()
     processes = Processes(database_url, server.address, task_queue)
     try:
-        processes.start("worker")
-        processes.start("api")
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{processes.api_port}", timeout=60
-        ) as http:
-            await _until_healthy(http)
+        async with processes.serving() as http:
             created = await http.post("/complaints", json=INTAKE, headers=auth("staff"))
             case_no = created.json()["case_no"]
 
