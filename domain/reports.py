@@ -1,0 +1,341 @@
+"""The monthly report and the weekly summary (DOMAIN section 9): periods, figures, re-visit sample.
+
+Pure: the register's rows of one period in, the figures out. The report workflow, its
+activities, the API and the tests share these definitions; README "Reports" states each
+formula in words.
+"""
+
+import hashlib
+import math
+import re
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field
+
+from domain.authority import Role
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+WEEK_PATTERN = r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"
+
+# Who may read reports, and who may have one produced for a period (README "Reports").
+READ_ROLES = frozenset({Role.MANAGER, Role.SENIOR, Role.ENGINEER})
+PRODUCE_ROLES = frozenset({Role.MANAGER, Role.SENIOR})
+
+# A follow-up visit rated this or better counts as satisfied (satisfaction is 1-5).
+SATISFIED_FROM = 4
+# DOMAIN 9: "each month at least 20% of closed complaints are re-visited".
+REVISIT_PERCENT = 20
+REVISIT_ASSIGNEE = "customer_service"
+
+# Audit actions the figures read (written by workflows/complaint.py).
+CONTACT_ACTIONS = ("acknowledged",)
+REPLY_ACTIONS = ("findings_recorded", "closed_invalid")
+RESULT_ACTIONS = ("customer_accepted", "customer_rejected", "closed_invalid")
+REPLY_DEADLINE = "department_reply"
+
+
+class PeriodKind(StrEnum):
+    MONTHLY = "monthly"
+    WEEKLY = "weekly"
+
+
+class InvalidPeriod(ValueError):
+    """A period name that is malformed or names no such month or week."""
+
+
+class Period(BaseModel, frozen=True):
+    """A calendar month (`2026-11`) or ISO week (`2026-W48`), as local dates."""
+
+    kind: PeriodKind
+    key: str
+    first_day: date
+    end_day: date  # the day after the last one
+
+    @classmethod
+    def parse(cls, kind: PeriodKind, key: str) -> "Period":
+        if kind is PeriodKind.MONTHLY:
+            if not re.match(MONTH_PATTERN, key):
+                raise InvalidPeriod(f"{key!r} is not a month: use YYYY-MM, e.g. 2026-11")
+            return cls.of_month(int(key[:4]), int(key[5:]))
+        if not re.match(WEEK_PATTERN, key):
+            raise InvalidPeriod(f"{key!r} is not an ISO week: use YYYY-Www, e.g. 2026-W48")
+        try:
+            monday = date.fromisocalendar(int(key[:4]), int(key[6:]), 1)
+        except ValueError as err:
+            raise InvalidPeriod(f"{key!r}: year {key[:4]} has no week {key[6:]}") from err
+        return cls.of_week(monday)
+
+    @classmethod
+    def of_month(cls, year: int, month: int) -> "Period":
+        first = date(year, month, 1)
+        end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        return cls(
+            kind=PeriodKind.MONTHLY, key=f"{year:04d}-{month:02d}", first_day=first, end_day=end
+        )
+
+    @classmethod
+    def of_week(cls, day: date) -> "Period":
+        year, week, weekday = day.isocalendar()
+        monday = day - timedelta(days=weekday - 1)
+        return cls(
+            kind=PeriodKind.WEEKLY,
+            key=f"{year:04d}-W{week:02d}",
+            first_day=monday,
+            end_day=monday + timedelta(days=7),
+        )
+
+    @classmethod
+    def containing(cls, kind: PeriodKind, moment: datetime, timezone: str) -> "Period":
+        day = moment.astimezone(ZoneInfo(timezone)).date()
+        if kind is PeriodKind.MONTHLY:
+            return cls.of_month(day.year, day.month)
+        return cls.of_week(day)
+
+    def previous(self) -> "Period":
+        if self.kind is PeriodKind.MONTHLY:
+            last = self.first_day - timedelta(days=1)
+            return Period.of_month(last.year, last.month)
+        return Period.of_week(self.first_day - timedelta(days=7))
+
+    def starts_at(self, timezone: str) -> datetime:
+        return _midnight(self.first_day, timezone)
+
+    def ends_at(self, timezone: str) -> datetime:
+        return _midnight(self.end_day, timezone)
+
+    @property
+    def workflow_id(self) -> str:
+        """The business ID of a requested run: re-requesting a running period joins it."""
+        return f"report-{self.kind.value}-{self.key}"
+
+
+def _midnight(day: date, timezone: str) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+# --- what the register holds about a case -----------------------------------------
+
+
+class CaseFacts(BaseModel):
+    """One case of the period: its register row plus what its audit trail records."""
+
+    case_no: str
+    received_at: datetime
+    closed_at: datetime | None
+    channel: str
+    store: str
+    category: str
+    grade: str
+    stage: str
+    handler: str | None
+    escalation_level: str
+    reopen_count: int
+    contacted: bool  # an `acknowledged` entry: first contact made
+    replied: bool  # `findings_recorded` or `closed_invalid`: the department replied
+    result_told: bool  # `customer_accepted`/`customer_rejected`/`closed_invalid`
+    satisfaction: int | None  # the latest `followed_up` entry's data.satisfaction
+    missed_deadlines: list[str]  # data.deadline of every `deadline_missed` entry
+    overdue_now: bool  # the register's overdue test at the report's as-of time
+
+
+# --- figures ----------------------------------------------------------------------
+
+
+class Rate(BaseModel):
+    numerator: int
+    denominator: int
+    value: float | None  # numerator / denominator, 4 decimals; None when nothing to count
+
+
+class Rates(BaseModel):
+    timely_reply: Rate
+    contact: Rate
+    result_reply: Rate
+    satisfaction: Rate
+    second_complaint: Rate
+
+
+class CloseTimes(BaseModel):
+    closed: int
+    median_hours: float | None
+    p90_hours: float | None
+
+
+class OverdueCase(BaseModel):
+    case_no: str
+    grade: str
+    stage: str
+    owner: str  # the handler who owns it, else the level it was escalated to
+    escalation_level: str
+    missed_deadlines: list[str]
+    still_overdue: bool
+
+
+class ReportFigures(BaseModel):
+    cases: int
+    by_category: dict[str, int]
+    by_grade: dict[str, int]
+    by_store: dict[str, int]
+    by_channel: dict[str, int]
+    rates: Rates
+    time_to_close: dict[str, CloseTimes]  # by grade
+    overdue: list[OverdueCase]
+
+
+class Comparison(BaseModel):
+    """The period before, for "rates against the previous month"."""
+
+    period: str
+    cases: int
+    rates: Rates
+
+
+class RevisitSample(BaseModel):
+    """The month's re-visit sample: each case got a follow-up task for customer service."""
+
+    period: str
+    population: int  # closed cases of the month
+    case_nos: list[str]
+
+
+class Report(BaseModel):
+    kind: PeriodKind
+    period: str
+    timezone: str
+    starts_at: datetime
+    ends_at: datetime
+    generated_at: datetime
+    complete: bool  # the period had ended when the report was produced
+    figures: ReportFigures
+    previous: Comparison
+    revisit: RevisitSample | None = None
+
+
+def rate(numerator: int, denominator: int) -> Rate:
+    value = round(numerator / denominator, 4) if denominator else None
+    return Rate(numerator=numerator, denominator=denominator, value=value)
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Linear interpolation between closest ranks (PostgreSQL's percentile_cont)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _hours(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _counts(values: list[str]) -> dict[str, int]:
+    return dict(sorted(Counter(values).items()))
+
+
+def owner_of(case: CaseFacts) -> str:
+    return case.handler or case.escalation_level
+
+
+def compute_rates(cases: list[CaseFacts]) -> Rates:
+    total = len(cases)
+    followed_up = [c for c in cases if c.satisfaction is not None]
+    return Rates(
+        timely_reply=rate(
+            sum(c.replied and REPLY_DEADLINE not in c.missed_deadlines for c in cases), total
+        ),
+        contact=rate(sum(c.contacted for c in cases), total),
+        result_reply=rate(sum(c.result_told for c in cases), total),
+        satisfaction=rate(
+            sum((c.satisfaction or 0) >= SATISFIED_FROM for c in followed_up), len(followed_up)
+        ),
+        second_complaint=rate(sum(c.reopen_count > 0 for c in cases), total),
+    )
+
+
+def compute_figures(cases: list[CaseFacts]) -> ReportFigures:
+    """Every figure of DOMAIN section 9 over the cases received in the period."""
+    hours_by_grade: dict[str, list[float]] = {}
+    for case in cases:
+        if case.closed_at is not None:
+            hours = (case.closed_at - case.received_at).total_seconds() / 3600
+            hours_by_grade.setdefault(case.grade, []).append(hours)
+    overdue = [
+        OverdueCase(
+            case_no=c.case_no,
+            grade=c.grade,
+            stage=c.stage,
+            owner=owner_of(c),
+            escalation_level=c.escalation_level,
+            missed_deadlines=sorted(set(c.missed_deadlines)),
+            still_overdue=c.overdue_now,
+        )
+        for c in sorted(cases, key=lambda c: c.case_no)
+        if c.missed_deadlines or c.overdue_now
+    ]
+    return ReportFigures(
+        cases=len(cases),
+        by_category=_counts([c.category for c in cases]),
+        by_grade=_counts([c.grade for c in cases]),
+        by_store=_counts([c.store for c in cases]),
+        by_channel=_counts([c.channel for c in cases]),
+        rates=compute_rates(cases),
+        time_to_close={
+            grade: CloseTimes(
+                closed=len(hours),
+                median_hours=_hours(percentile(hours, 0.5)),
+                p90_hours=_hours(percentile(hours, 0.9)),
+            )
+            for grade, hours in sorted(hours_by_grade.items())
+        },
+        overdue=overdue,
+    )
+
+
+# --- the re-visit sample ----------------------------------------------------------
+
+
+def revisit_sample_size(population: int) -> int:
+    """At least REVISIT_PERCENT of the closed cases, rounded up."""
+    return math.ceil(population * REVISIT_PERCENT / 100)
+
+
+def revisit_order(period_key: str, case_no: str) -> str:
+    """Seeded by the period: the same month and cases always give the same order."""
+    return hashlib.sha256(f"revisit/{period_key}/{case_no}".encode()).hexdigest()
+
+
+def draw_revisit_sample(period_key: str, closed_case_nos: list[str]) -> list[str]:
+    ordered = sorted(set(closed_case_nos), key=lambda case_no: revisit_order(period_key, case_no))
+    return ordered[: revisit_sample_size(len(ordered))]
+
+
+# --- workflow and activity inputs -------------------------------------------------
+
+
+class ProduceReport(BaseModel):
+    """The report workflow's input. No period: the one before the scheduled time."""
+
+    kind: PeriodKind
+    period: str | None = None
+    timezone: str = Field(min_length=1)
+
+
+class ComputeReport(BaseModel):
+    period: Period
+    timezone: str
+    as_of: datetime
+
+
+class DrawRevisit(BaseModel):
+    period: Period
+    timezone: str
+
+
+class StoreReport(BaseModel):
+    report: Report
+    workflow_id: str
