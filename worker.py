@@ -9,24 +9,34 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.case_records import CaseRecorder
+from activities.reports import ReportActivities
 from infra.db import create_pool
 from infra.logging import configure_logging
+from infra.policy_file import load_policy
+from infra.schedules import ensure_report_schedules
 from infra.settings import Settings, get_settings
 from infra.temporal import connect
 from workflows.complaint import ComplaintWorkflow
+from workflows.reports import ReportWorkflow
 
 log = structlog.get_logger(__name__)
 
-WORKFLOWS = [ComplaintWorkflow]
+WORKFLOWS = [ComplaintWorkflow, ReportWorkflow]
 
 
 def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str) -> Worker:
     recorder = CaseRecorder(pool)
+    reports = ReportActivities(pool)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[recorder.record_case_event],
+        activities=[
+            recorder.record_case_event,
+            reports.compute_report,
+            reports.draw_revisit_sample,
+            reports.store_report,
+        ],
     )
 
 
@@ -34,6 +44,9 @@ async def main(settings: Settings) -> None:
     client = await connect(settings)
     pool = await create_pool(settings.database_url)
     try:
+        # The report schedules (README "Reports"), in the policy calendar's time zone.
+        timezone = load_policy(settings.policy_file).calendar.timezone
+        await ensure_report_schedules(client, settings.temporal_task_queue, timezone)
         worker = build_worker(client, pool, settings.temporal_task_queue)
         # SIGTERM (docker stop, Ctrl-C via the launcher) lets running tasks finish first.
         loop = asyncio.get_running_loop()
