@@ -1,0 +1,173 @@
+"""/reports: the stored monthly reports and weekly summaries (DOMAIN section 9).
+
+JSON by default, CSV with `Accept: text/csv`, an HTML page with charts at
+`/reports/{monthly,weekly}/<period>.html`. A POST has the report workflow produce one now.
+"""
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Path, Query
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from temporalio.client import WorkflowFailureError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError
+
+from api.deps import ActorDep, Resources, ResourcesDep
+from api.report_views import render_csv, render_html
+from domain.authority import Actor
+from domain.reports import (
+    MONTH_PATTERN,
+    PRODUCE_ROLES,
+    READ_ROLES,
+    WEEK_PATTERN,
+    InvalidPeriod,
+    Period,
+    PeriodKind,
+    ProduceReport,
+    Report,
+)
+from infra.reports import find_report
+from workflows.reports import ReportWorkflow
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+# A report takes a second or two; past this the caller gets 202 and reads it later.
+PRODUCE_WAIT_SECONDS = 30
+
+MONTH_DOC = "A calendar month, YYYY-MM, in the policy calendar's time zone"
+WEEK_DOC = "An ISO week, YYYY-Www (Monday to Sunday), in the policy calendar's time zone"
+MonthQuery = Annotated[str, Query(pattern=MONTH_PATTERN, description=MONTH_DOC)]
+WeekQuery = Annotated[str, Query(pattern=WEEK_PATTERN, description=WEEK_DOC)]
+MonthPath = Annotated[str, Path(pattern=MONTH_PATTERN, description=MONTH_DOC)]
+WeekPath = Annotated[str, Path(pattern=WEEK_PATTERN, description=WEEK_DOC)]
+Accept = Annotated[str | None, Header()]
+
+_AS_CSV = {200: {"content": {"text/csv": {}}, "description": "The report"}}
+
+
+class MonthlyReportCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    month: str = Field(pattern=MONTH_PATTERN, description=MONTH_DOC, examples=["2026-10"])
+
+
+class WeeklyReportCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    week: str = Field(pattern=WEEK_PATTERN, description=WEEK_DOC, examples=["2026-W48"])
+
+
+def _bad_period(loc: tuple[str, str], key: str, message: str) -> RequestValidationError:
+    return RequestValidationError(
+        [{"type": "value_error", "loc": loc, "msg": message, "input": key}]
+    )
+
+
+def _period(kind: PeriodKind, key: str, loc: tuple[str, str]) -> Period:
+    try:
+        return Period.parse(kind, key)
+    except InvalidPeriod as err:
+        raise _bad_period(loc, key, str(err)) from err
+
+
+def _may_read(actor: Actor) -> None:
+    if actor.role not in READ_ROLES:
+        raise HTTPException(403, f"role {actor.role} may not read reports")
+
+
+async def _stored(resources: Resources, actor: Actor, period: Period) -> Report:
+    _may_read(actor)
+    report = await find_report(resources.pool, period.kind, period.key)
+    if report is None:
+        raise HTTPException(404, f"no {period.kind.value} report for {period.key} yet")
+    return report
+
+
+def _as_requested(report: Report, accept: str | None) -> Report | Response:
+    if accept and "text/csv" in accept:
+        filename = f"report-{report.kind.value}-{report.period}.csv"
+        return Response(
+            render_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    return report
+
+
+@router.get("/monthly", response_model=Report, responses=_AS_CSV)
+async def get_monthly_report(
+    month: MonthQuery, actor: ActorDep, resources: ResourcesDep, accept: Accept = None
+) -> Report | Response:
+    period = _period(PeriodKind.MONTHLY, month, ("query", "month"))
+    return _as_requested(await _stored(resources, actor, period), accept)
+
+
+@router.get("/weekly", response_model=Report, responses=_AS_CSV)
+async def get_weekly_report(
+    week: WeekQuery, actor: ActorDep, resources: ResourcesDep, accept: Accept = None
+) -> Report | Response:
+    period = _period(PeriodKind.WEEKLY, week, ("query", "week"))
+    return _as_requested(await _stored(resources, actor, period), accept)
+
+
+@router.get("/monthly/{month}.html", response_class=HTMLResponse)
+async def view_monthly_report(month: MonthPath, actor: ActorDep, resources: ResourcesDep) -> str:
+    period = _period(PeriodKind.MONTHLY, month, ("path", "month"))
+    return render_html(await _stored(resources, actor, period))
+
+
+@router.get("/weekly/{week}.html", response_class=HTMLResponse)
+async def view_weekly_report(week: WeekPath, actor: ActorDep, resources: ResourcesDep) -> str:
+    period = _period(PeriodKind.WEEKLY, week, ("path", "week"))
+    return render_html(await _stored(resources, actor, period))
+
+
+async def _produce(
+    resources: Resources, actor: Actor, period: Period, loc: tuple[str, str]
+) -> Report | JSONResponse:
+    """Runs the report workflow for a period that has started; a running one is joined."""
+    if actor.role not in PRODUCE_ROLES:
+        raise HTTPException(403, f"role {actor.role} may not have reports produced")
+    timezone = resources.policy.calendar.timezone
+    if period.starts_at(timezone) > datetime.now(UTC):
+        raise _bad_period(loc, period.key, f"{period.key} has not started yet")
+    handle = await resources.temporal.start_workflow(
+        ReportWorkflow.run,
+        ProduceReport(kind=period.kind, period=period.key, timezone=timezone),
+        id=period.workflow_id,
+        task_queue=resources.settings.temporal_task_queue,
+        # Joining a running request makes a retry idempotent; a finished one may be re-run.
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        static_summary=f"{period.kind.value} report {period.key} requested by {actor.user_id}",
+    )
+    try:
+        return await asyncio.wait_for(handle.result(), PRODUCE_WAIT_SECONDS)
+    except TimeoutError:
+        return JSONResponse(
+            status_code=202,
+            content={"detail": "the report is still being produced", "workflow_id": handle.id},
+        )
+    except WorkflowFailureError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type == "PeriodInFuture":
+            raise _bad_period(loc, period.key, cause.message) from err
+        raise
+
+
+@router.post("/monthly", response_model=Report)
+async def produce_monthly_report(
+    body: MonthlyReportCreate, actor: ActorDep, resources: ResourcesDep
+) -> Report | JSONResponse:
+    period = _period(PeriodKind.MONTHLY, body.month, ("body", "month"))
+    return await _produce(resources, actor, period, ("body", "month"))
+
+
+@router.post("/weekly", response_model=Report)
+async def produce_weekly_report(
+    body: WeeklyReportCreate, actor: ActorDep, resources: ResourcesDep
+) -> Report | JSONResponse:
+    period = _period(PeriodKind.WEEKLY, body.week, ("body", "week"))
+    return await _produce(resources, actor, period, ("body", "week"))
