@@ -23,6 +23,7 @@ from domain.reports import Period, PeriodKind, Report
 from infra.reports import find_report
 from infra.schedules import ensure_report_schedules, schedule_id
 from infra.settings import ROOT
+from workflows.reports import SCHEDULED_START
 
 
 @pytest.fixture
@@ -88,6 +89,10 @@ async def test_worker_start_up_creates_both_schedules_and_a_trigger_reports_last
         report = Report.model_validate(await run.result())
         after = Period.containing(PeriodKind.MONTHLY, datetime.now(UTC), tz).previous()
 
+        # The schedule stamps its runs with the scheduled time the workflow reports from.
+        stamped = (await run.describe()).typed_search_attributes.get(SCHEDULED_START)
+        assert stamped is not None
+        assert report.period == Period.containing(PeriodKind.MONTHLY, stamped, tz).previous().key
         assert report.period in {before.key, after.key}
         assert report.complete
         assert await find_report(pool, PeriodKind.MONTHLY, report.period) == report
