@@ -14,6 +14,7 @@ from types import FrameType
 
 from bench.report import write
 from bench.run import BenchConfig, run_benchmark
+from bench.stack import BenchError
 from infra.logging import configure_logging
 
 
@@ -95,7 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
     # Our own logs (server start and stop) only when something is wrong: bars show progress.
     configure_logging("WARNING", json=False)
-    result = asyncio.run(run_benchmark(config))
+    try:
+        result = asyncio.run(run_benchmark(config))
+    except KeyboardInterrupt:
+        sys.stderr.write("benchmark interrupted; its servers and processes are stopped\n")
+        return 130
+    except BenchError as err:
+        sys.stderr.write(f"benchmark failed: {err}\n")
+        return 1
     json_path, md_path = write(result, config.results_dir)
     sys.stdout.write(md_path.read_text(encoding="utf-8"))
     sys.stdout.write(f"\nwritten: {json_path} and {md_path} (and latest.json, latest.md)\n")
