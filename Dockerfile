@@ -17,13 +17,13 @@ WORKDIR /app
 #    lists, so install the project over empty stand-ins of its modules ([tool.setuptools]
 #    packages and py-modules) and uninstall it again; the dependencies stay.
 COPY pyproject.toml ./
-RUN for pkg in domain workflows activities api infra devstack; do \
+RUN for pkg in domain workflows activities api infra devstack bench; do \
         mkdir "$pkg" && touch "$pkg/__init__.py"; \
     done \
  && touch worker.py \
  && pip install . \
  && pip uninstall --yes complaint-desk \
- && rm -rf domain workflows activities api infra devstack worker.py build ./*.egg-info
+ && rm -rf domain workflows activities api infra devstack bench worker.py build ./*.egg-info
 
 # 2. The application, run from /app (PYTHONPATH) rather than installed into site-packages:
 #    infra.settings and the tools find policy/, config/ and migrations/ next to the code.
@@ -35,6 +35,8 @@ COPY activities/ activities/
 COPY api/ api/
 COPY infra/ infra/
 COPY devstack/ devstack/
+# The benchmark is a package of the project (python -m bench); its results stay out.
+COPY bench/ bench/
 COPY worker.py ./
 COPY migrations/ migrations/
 COPY policy/ policy/
