@@ -4,8 +4,9 @@ import asyncpg
 import structlog
 from temporalio import activity
 
-from domain.models import CaseEvent
+from domain.models import CaseEvent, ProcessEvent
 from infra.audit import append_audit, queue_notification, store_agreement
+from infra.processes import apply_process_snapshot
 from infra.register import apply_snapshot
 
 log = structlog.get_logger(__name__)
@@ -31,6 +32,26 @@ class CaseRecorder:
             "case_event_recorded",
             case_no=event.case_no,
             workflow_id=info.workflow_id,
+            action=event.audit.action,
+            attempt=info.attempt,
+        )
+
+    @activity.defn
+    async def record_process_event(self, event: ProcessEvent) -> None:
+        """The same for a sub-process: its audit entries are filed with the case."""
+        info = activity.info()
+        async with self._pool.acquire() as conn, conn.transaction():
+            await append_audit(conn, event.case_no, event.audit, process=event.kind.value)
+            await apply_process_snapshot(conn, event.case_no, event.summary, event.record)
+            for note in event.notifications:
+                await queue_notification(conn, event.case_no, note)
+            if event.agreement is not None:
+                await store_agreement(conn, event.case_no, event.agreement)
+        log.info(
+            "process_event_recorded",
+            case_no=event.case_no,
+            workflow_id=info.workflow_id,
+            process=event.kind.value,
             action=event.audit.action,
             attempt=info.attempt,
         )

@@ -60,6 +60,10 @@ class BusinessCalendar(BaseModel):
         wall = time(local_start.hour, local_start.minute, local_start.second)
         return datetime.combine(day, wall, tzinfo=local_start.tzinfo).astimezone(start.tzinfo)
 
+    def end_of_day(self, day: date) -> datetime:
+        """The last second of a local day: "within N days of the 5th" ends there."""
+        return datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(self.timezone))
+
     def month_of(self, moment: datetime) -> str:
         """`YYYYMM` of the moment in the store's time zone (the case-number prefix)."""
         return self.local(moment).strftime("%Y%m")

@@ -13,8 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.authority import Actor, Level
 from domain.grades import Grade
+from domain.incidents import Incident
+from domain.insurance import DamageHead
 from domain.lifecycle import Stage, WaitingOn
 from domain.policy import DeadlineName, Policy
+from domain.processes import ProcessKind, ProcessSummary
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
@@ -57,6 +60,8 @@ class RemedyKind(StrEnum):
     COMPENSATION = "compensation"
     GOODWILL_PAYMENT = "goodwill_payment"
     APOLOGY = "apology"
+    # Paid before the insurer settles, against the original documents (DOMAIN section 6).
+    MEDICAL_ADVANCE = "medical_advance"
     OTHER = "other"
 
 
@@ -98,6 +103,9 @@ class ComplaintCreate(StrictModel):
     purchase_proof: PurchaseProof | None = None
     media_attention: bool = False
     litigation_threatened: bool = False
+    incident: Incident | None = Field(
+        None, description="An incident that calls for the police (DOMAIN section 6)"
+    )
 
 
 # --- command bodies (HTTP) --------------------------------------------------------
@@ -124,6 +132,16 @@ class ProposalBody(StrictModel):
     kind: RemedyKind
     amount: Money
     details: LongText
+    heads: dict[DamageHead, Money] = Field(
+        default_factory=dict,
+        description="Injury cases: the amount per head of damage; they add up to amount",
+    )
+
+    @model_validator(mode="after")
+    def _heads_add_up(self) -> "ProposalBody":
+        if self.heads and sum(self.heads.values()) != self.amount:
+            raise ValueError("heads must add up to amount")
+        return self
 
 
 class ApprovalBody(StrictModel):
@@ -248,9 +266,17 @@ class Proposal(BaseModel):
     proposed_by: str
     proposed_at: datetime
     approver_level: Level
+    heads: dict[str, Decimal] = Field(default_factory=dict)
+    insurer_covers: Decimal = Decimal("0")
+    company_pays: Decimal | None = Field(
+        None, description="What needs approval: the amount less the insurer's confirmed share"
+    )
     decision: str | None = None
     decided_by: str | None = None
     customer_response: str | None = None
+
+    def amount_to_approve(self) -> Decimal:
+        return self.amount if self.company_pays is None else self.company_pays
 
 
 class Waiting(BaseModel):
@@ -281,6 +307,7 @@ class CaseStatus(BaseModel):
     satisfaction: int | None = None
     reopen_count: int = 0
     closed_reason: str | None = None
+    processes: list[ProcessSummary] = Field(default_factory=list)
     history: list[HistoryEntry] = Field(default_factory=list)
 
 
@@ -332,6 +359,7 @@ class SignedAgreement(BaseModel):
     amount: Decimal
     recorded_by: str
     recorded_at: datetime
+    terms: str | None = None
 
 
 class CaseEvent(BaseModel):
@@ -340,5 +368,18 @@ class CaseEvent(BaseModel):
     case_no: str
     audit: AuditEntry
     register_row: RegisterSnapshot
+    notifications: list[Notification] = Field(default_factory=list)
+    agreement: SignedAgreement | None = None
+
+
+class ProcessEvent(BaseModel):
+    """One change of a sub-process: its audit entry (filed with the case), its record
+    and notifications, written together."""
+
+    case_no: str
+    kind: ProcessKind
+    audit: AuditEntry
+    summary: ProcessSummary
+    record: dict[str, Any]
     notifications: list[Notification] = Field(default_factory=list)
     agreement: SignedAgreement | None = None

@@ -5,6 +5,7 @@ policy it started with, carried in its workflow input.
 """
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
@@ -12,6 +13,7 @@ from pydantic import BaseModel, Field, model_validator
 from domain.authority import AuthorityPolicy
 from domain.calendar import BusinessCalendar
 from domain.grades import Grade, GradingPolicy
+from domain.incidents import Incident
 
 
 class DeadlineName(StrEnum):
@@ -58,6 +60,53 @@ class DeadlineRule(BaseModel):
         return self.by_category.get(category, self.default)
 
 
+class InsurancePolicy(BaseModel):
+    start_for_categories: list[str] = Field(
+        description="Categories that open an insurance claim at intake (personal injury)"
+    )
+    insurable_categories: list[str] = Field(
+        default_factory=list, description="Property losses the company is insured for"
+    )
+    insurable_min_amount: Decimal = Field(
+        Decimal("0"), ge=0, description="Claimed amount from which an insurable loss is claimed"
+    )
+    report_within: Duration
+    opinion_within: Duration
+    chase_every: Duration
+    chases_before_escalation: int = Field(gt=0)
+
+
+class PolicePolicy(BaseModel):
+    start_for_incidents: list[Incident]
+    remind_every: Duration
+
+
+class MediationPolicy(BaseModel):
+    agreement_within: Duration = Field(
+        description="From the association's acceptance; mediation without agreement then fails"
+    )
+    session_reminder_before: Duration
+
+    @model_validator(mode="after")
+    def _reminder_in_clock_time(self) -> "MediationPolicy":
+        if self.session_reminder_before.unit is DurationUnit.WORKING_DAYS:
+            raise ValueError("session_reminder_before is counted in hours or days")
+        return self
+
+    def reminder_for(self, session_at: datetime) -> datetime:
+        span = self.session_reminder_before
+        hours = span.amount if span.unit is DurationUnit.HOURS else span.amount * 24
+        return session_at - timedelta(hours=hours)
+
+
+class ProcessesPolicy(BaseModel):
+    """The sub-processes with outside parties (DOMAIN section 6)."""
+
+    insurance: InsurancePolicy
+    police: PolicePolicy
+    mediation: MediationPolicy
+
+
 class Policy(BaseModel):
     version: str = Field(min_length=1)
     calendar: BusinessCalendar
@@ -67,6 +116,9 @@ class Policy(BaseModel):
     reopen_window_days: int = Field(
         90, gt=0, description="How long a closed case can be reopened as a second complaint"
     )
+    # Optional only so cases started under an earlier policy still load; a policy file
+    # must define it (infra/policy_file.py).
+    processes: ProcessesPolicy | None = None
 
     @model_validator(mode="after")
     def _every_deadline_defined(self) -> "Policy":

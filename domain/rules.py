@@ -17,6 +17,11 @@ class RefusalType(StrEnum):
     ROLE_NOT_ALLOWED = "RoleNotAllowed"
     SELF_APPROVAL = "SelfApproval"
     TOP_OF_CHAIN = "TopOfChain"
+    PROCESS_ALREADY_OPEN = "ProcessAlreadyOpen"
+    PROCESS_NOT_OPEN = "ProcessNotOpen"
+    PROCESSES_OPEN = "ProcessesOpen"
+    CONDITION_NOT_MET = "ConditionNotMet"
+    RECIPIENT_NOT_ALLOWED = "RecipientNotAllowed"
 
 
 @dataclass(frozen=True)

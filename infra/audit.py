@@ -5,12 +5,15 @@ import asyncpg
 from domain.models import AuditEntry, Notification, SignedAgreement
 
 
-async def append_audit(conn: asyncpg.Connection, case_no: str, entry: AuditEntry) -> None:
+async def append_audit(
+    conn: asyncpg.Connection, case_no: str, entry: AuditEntry, *, process: str | None = None
+) -> None:
     # The event id comes from the workflow, so a retried write adds nothing.
     await conn.execute(
         """
-        INSERT INTO audit_events (event_id, case_no, at, actor_id, actor_role, action, reason, data)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        INSERT INTO audit_events
+            (event_id, case_no, at, actor_id, actor_role, action, reason, data, process)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         ON CONFLICT (event_id) DO NOTHING
         """,
         entry.event_id,
@@ -21,6 +24,7 @@ async def append_audit(conn: asyncpg.Connection, case_no: str, entry: AuditEntry
         entry.action,
         entry.reason,
         entry.data,
+        process,
     )
 
 
@@ -45,8 +49,8 @@ async def store_agreement(
     await conn.execute(
         """
         INSERT INTO agreements
-            (agreement_ref, case_no, remedy_kind, amount, recorded_by, recorded_at)
-        VALUES ($1, $2, $3, $4, $5, $6)
+            (agreement_ref, case_no, remedy_kind, amount, recorded_by, recorded_at, terms)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
         ON CONFLICT (agreement_ref) DO NOTHING
         """,
         agreement.agreement_ref,
@@ -55,12 +59,13 @@ async def store_agreement(
         agreement.amount,
         agreement.recorded_by,
         agreement.recorded_at,
+        agreement.terms,
     )
 
 
 async def list_events(pool: asyncpg.Pool, case_no: str) -> list[asyncpg.Record]:
     return await pool.fetch(
-        "SELECT at, actor_id, actor_role, action, reason, data FROM audit_events"
+        "SELECT at, actor_id, actor_role, action, reason, data, process FROM audit_events"
         " WHERE case_no = $1 ORDER BY seq",
         case_no,
     )

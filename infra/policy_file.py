@@ -18,9 +18,12 @@ def load_policy(path: Path) -> Policy:
     except (OSError, yaml.YAMLError) as err:
         raise PolicyFileError(f"{path}: cannot read policy: {err}") from err
     try:
-        return Policy.model_validate(raw)
+        policy = Policy.model_validate(raw)
     except ValidationError as err:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in err.errors()
         )
         raise PolicyFileError(f"{path}: invalid policy: {problems}") from err
+    if policy.processes is None:
+        raise PolicyFileError(f"{path}: invalid policy: processes: Field required")
+    return policy

@@ -1,0 +1,285 @@
+"""Sub-processes with outside parties (DOMAIN section 6), as the case sees them.
+
+Each runs as a child workflow of its complaint, with an ID derived from the case number.
+The case keeps a `ProcessSummary` of each: its stage, whom it waits for, and the facts
+the case's own rules depend on (originals received, what the insurer confirmed, the
+police certificate, a settlement).
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from domain.authority import Actor, Role
+from domain.calendar import BusinessCalendar
+from domain.incidents import Incident
+from domain.policy import ProcessesPolicy
+from domain.rules import Refusal, RefusalType
+
+# The child reports to its case by this signal name: the parent module imports the
+# children to start them, so the children cannot import the parent class.
+PROCESS_CHANGED_SIGNAL = "process_changed"
+PROCESS_ESCALATION_SIGNAL = "process_needs_escalation"
+
+
+class ProcessKind(StrEnum):
+    INSURANCE = "insurance"
+    POLICE = "police"
+    MEDIATION = "mediation"
+
+
+LABELS = {
+    ProcessKind.INSURANCE: "insurance claim",
+    ProcessKind.POLICE: "police report",
+    ProcessKind.MEDIATION: "consumer-association mediation",
+}
+
+
+def process_workflow_id(case_no: str, kind: ProcessKind) -> str:
+    return f"complaint-{case_no}-{kind.value}"
+
+
+class ProcessCommand(StrEnum):
+    START_INSURANCE = "start an insurance claim"
+    START_POLICE = "record a police report"
+    START_MEDIATION = "record the association's mediation notice"
+    WITHDRAW = "withdraw a sub-process"
+    INSURANCE_REPORT = "report to the insurer"
+    INSURANCE_DOCUMENTS = "record claim documents"
+    INSURANCE_OPINION = "record the insurer's opinion"
+    ADVANCE_EXCEPTION = "allow advancing medical fees without originals"
+    POLICE_REPORT = "record who called the police"
+    POLICE_CERTIFICATE = "record the case-filing certificate"
+    FORENSIC_ASSESSMENT = "record a forensic injury assessment"
+    CCTV_HANDOVER = "hand over CCTV footage"
+    POLICE_OUTCOME = "record the police outcome"
+    MEDIATION_REPRESENTATIVE = "appoint the company's representative"
+    MEDIATION_SESSION = "schedule a mediation session"
+    MEDIATION_REPLY = "record a reply to the association"
+    WRITTEN_REPLY_APPROVAL = "approve a written reply to the association"
+    MEDIATION_EXTENSION = "record the association's extension"
+    MEDIATION_OUTCOME = "record the mediation outcome"
+
+
+_CASE_WORKERS = frozenset({Role.HANDLER, Role.MANAGER, Role.SENIOR})
+_DESK = _CASE_WORKERS | {Role.STAFF}
+_MANAGERS = frozenset({Role.MANAGER, Role.SENIOR})
+_SENIOR = frozenset({Role.SENIOR})
+
+PROCESS_ROLES: dict[ProcessCommand, frozenset[Role]] = {
+    ProcessCommand.START_INSURANCE: _CASE_WORKERS,
+    ProcessCommand.START_POLICE: _DESK,
+    ProcessCommand.START_MEDIATION: _DESK,
+    ProcessCommand.WITHDRAW: _MANAGERS,
+    ProcessCommand.INSURANCE_REPORT: _CASE_WORKERS,
+    ProcessCommand.INSURANCE_DOCUMENTS: _DESK,
+    ProcessCommand.INSURANCE_OPINION: _CASE_WORKERS,
+    # An exception to the originals rule is senior management's alone (DOMAIN section 6).
+    ProcessCommand.ADVANCE_EXCEPTION: _SENIOR,
+    ProcessCommand.POLICE_REPORT: _DESK,
+    ProcessCommand.POLICE_CERTIFICATE: _DESK,
+    ProcessCommand.FORENSIC_ASSESSMENT: _CASE_WORKERS,
+    ProcessCommand.CCTV_HANDOVER: _DESK,
+    ProcessCommand.POLICE_OUTCOME: _DESK,
+    ProcessCommand.MEDIATION_REPRESENTATIVE: _MANAGERS,
+    ProcessCommand.MEDIATION_SESSION: _CASE_WORKERS,
+    ProcessCommand.MEDIATION_REPLY: _CASE_WORKERS,
+    # A written reply to the association needs senior approval first (DOMAIN section 6).
+    ProcessCommand.WRITTEN_REPLY_APPROVAL: _SENIOR,
+    ProcessCommand.MEDIATION_EXTENSION: _CASE_WORKERS,
+    ProcessCommand.MEDIATION_OUTCOME: _CASE_WORKERS,
+}
+
+
+def process_refusal(command: ProcessCommand, *, actor: Actor, open: bool) -> Refusal | None:
+    if actor.role not in PROCESS_ROLES[command]:
+        return Refusal(RefusalType.ROLE_NOT_ALLOWED, f"role {actor.role} may not {command.value}")
+    if not open:
+        return Refusal(RefusalType.PROCESS_NOT_OPEN, f"cannot {command.value}: it has ended")
+    return None
+
+
+class ProcessSummary(BaseModel):
+    """What the case knows of one sub-process; sent by the child at every change."""
+
+    kind: ProcessKind
+    workflow_id: str
+    version: int = 0
+    stage: str
+    waiting_on: str
+    waiting_on_who: str = ""
+    open: bool = True
+    withdrawn: bool = False
+    outcome: str | None = None
+    started_at: datetime
+    ended_at: datetime | None = None
+    # Insurance: the gates of DOMAIN section 6.
+    missing_originals: list[str] = Field(default_factory=list)
+    advance_cleared_by: str | None = Field(
+        None, description="Who allowed advancing medical fees without originals"
+    )
+    insurer_confirmed: dict[str, Decimal] = Field(
+        default_factory=dict, description="Head of damage -> amount the insurer pays, in writing"
+    )
+    # Police.
+    certificate_no: str | None = None
+    # Mediation.
+    settlement_amount: Decimal | None = None
+    agreement_ref: str | None = None
+
+
+class ProcessStart(BaseModel):
+    """What every child workflow starts with."""
+
+    case_no: str
+    parent_workflow_id: str
+    category: str
+    started_by: Actor | None = Field(None, description="None when intake started it")
+    reason: str
+    started_at: datetime
+    calendar: BusinessCalendar
+    policy: ProcessesPolicy
+
+
+class EndProcess(BaseModel):
+    """Sent by the case to a child: withdrawn with a reason, or the case itself ended."""
+
+    reason: str
+    actor: Actor | None = None
+    withdrawn: bool = False
+
+
+class ProcessEscalation(BaseModel):
+    kind: ProcessKind
+    reason: str
+
+
+class ProcessStatus(BaseModel):
+    summary: ProcessSummary
+    record: dict[str, Any]
+    history: list[dict[str, Any]] = Field(default_factory=list)
+
+
+# --- starting and withdrawing, as the case receives them ----------------------------
+
+
+class StartInsuranceClaimBody(BaseModel):
+    model_config = {"extra": "forbid"}
+    reason: str = Field(min_length=1, max_length=2000)
+    insurer: str | None = Field(None, min_length=1, max_length=200)
+
+
+class StartPoliceReportBody(BaseModel):
+    model_config = {"extra": "forbid"}
+    reason: str = Field(min_length=1, max_length=2000)
+    incident: Incident | None = None
+
+
+class StartMediationBody(BaseModel):
+    """The association's notice: the customer's own visit starts nothing."""
+
+    model_config = {"extra": "forbid"}
+    association: str = Field(min_length=1, max_length=200)
+    notice_ref: str = Field(min_length=1, max_length=100)
+    accepted_on: date = Field(description="The day the association accepted the complaint")
+
+
+class WithdrawBody(BaseModel):
+    model_config = {"extra": "forbid"}
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class StartInsuranceClaim(StartInsuranceClaimBody):
+    actor: Actor
+
+
+class StartPoliceReport(StartPoliceReportBody):
+    actor: Actor
+
+
+class StartMediation(StartMediationBody):
+    actor: Actor
+
+
+class WithdrawProcess(WithdrawBody):
+    kind: ProcessKind
+    actor: Actor
+
+
+def processes_at_intake(
+    policy: ProcessesPolicy, *, category: str, claimed_amount: Decimal, incident: Incident | None
+) -> list[tuple[ProcessKind, str]]:
+    """The sub-processes intake opens by itself, each with its reason."""
+    opened: list[tuple[ProcessKind, str]] = []
+    insurance = policy.insurance
+    if category in insurance.start_for_categories:
+        opened.append((ProcessKind.INSURANCE, f"{category} is reported to the insurer"))
+    elif category in insurance.insurable_categories and (
+        claimed_amount >= insurance.insurable_min_amount
+    ):
+        opened.append((ProcessKind.INSURANCE, f"insured loss ({category}, CNY {claimed_amount})"))
+    if incident is not None and incident in policy.police.start_for_incidents:
+        opened.append((ProcessKind.POLICE, f"{incident.value} calls for the police"))
+    return opened
+
+
+def start_refusal(
+    kind: ProcessKind,
+    *,
+    actor: Actor,
+    current: ProcessSummary | None,
+    rules: ProcessesPolicy | None,
+) -> Refusal | None:
+    command = {
+        ProcessKind.INSURANCE: ProcessCommand.START_INSURANCE,
+        ProcessKind.POLICE: ProcessCommand.START_POLICE,
+        ProcessKind.MEDIATION: ProcessCommand.START_MEDIATION,
+    }[kind]
+    if actor.role not in PROCESS_ROLES[command]:
+        return Refusal(RefusalType.ROLE_NOT_ALLOWED, f"role {actor.role} may not {command.value}")
+    if rules is None:
+        return Refusal(
+            RefusalType.CONDITION_NOT_MET,
+            "this case's policy version has no rules for sub-processes",
+        )
+    if current is not None and current.open:
+        return Refusal(RefusalType.PROCESS_ALREADY_OPEN, f"the {LABELS[kind]} is already open")
+    return None
+
+
+def withdraw_refusal(actor: Actor, current: ProcessSummary | None) -> Refusal | None:
+    if actor.role not in PROCESS_ROLES[ProcessCommand.WITHDRAW]:
+        return Refusal(
+            RefusalType.ROLE_NOT_ALLOWED,
+            f"role {actor.role} may not {ProcessCommand.WITHDRAW.value}",
+        )
+    if current is None or not current.open:
+        return Refusal(RefusalType.PROCESS_NOT_OPEN, "there is no open sub-process of that kind")
+    return None
+
+
+def closing_refusal(processes: list[ProcessSummary], *, category: str) -> Refusal | None:
+    """A case closes only when its sub-processes have ended; a vehicle claim only with
+    the police case-filing certificate on record (DOMAIN section 6)."""
+    still_open = [LABELS[p.kind] for p in processes if p.open]
+    if still_open:
+        return Refusal(
+            RefusalType.PROCESSES_OPEN,
+            f"the {' and the '.join(still_open)} must end (or be withdrawn with a reason) "
+            "before the case closes",
+        )
+    police = next((p for p in processes if p.kind is ProcessKind.POLICE), None)
+    if (
+        category == "vehicle_parking"
+        and police is not None
+        and not police.withdrawn
+        and not police.certificate_no
+    ):
+        return Refusal(
+            RefusalType.CONDITION_NOT_MET,
+            "a vehicle claim closes only with the police case-filing certificate on record",
+        )
+    return None
