@@ -17,11 +17,20 @@ from infra.schedules import ensure_report_schedules
 from infra.settings import Settings, get_settings
 from infra.temporal import connect
 from workflows.complaint import ComplaintWorkflow
+from workflows.insurance import InsuranceClaimWorkflow
+from workflows.mediation import MediationWorkflow
+from workflows.police import PoliceReportWorkflow
 from workflows.reports import ReportWorkflow
 
 log = structlog.get_logger(__name__)
 
-WORKFLOWS = [ComplaintWorkflow, ReportWorkflow]
+WORKFLOWS = [
+    ComplaintWorkflow,
+    InsuranceClaimWorkflow,
+    PoliceReportWorkflow,
+    MediationWorkflow,
+    ReportWorkflow,
+]
 
 
 def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str) -> Worker:
@@ -33,6 +42,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str) -> Worker:
         workflows=WORKFLOWS,
         activities=[
             recorder.record_case_event,
+            recorder.record_process_event,
             reports.compute_report,
             reports.draw_revisit_sample,
             reports.store_report,

@@ -12,13 +12,21 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError
+from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecorder
     from domain.authority import Actor, Level, next_level
     from domain.grades import more_severe
+    from domain.insurance import (
+        InsuranceClaimStart,
+        advance_refusal,
+        confirmation_refusal,
+        insurer_share,
+    )
     from domain.lifecycle import WAITING_ON, Command, Stage, WaitingOn
+    from domain.mediation import MediationStart
     from domain.models import (
         Acknowledge,
         AddNote,
@@ -40,19 +48,51 @@ with workflow.unsafe.imports_passed_through():
         RecordFollowUp,
         RecordResolution,
         RegisterSnapshot,
+        RemedyKind,
         Reopen,
         SignedAgreement,
         StatusQuery,
         Waiting,
     )
+    from domain.police import PoliceReportStart
     from domain.policy import DeadlineName
+    from domain.processes import (
+        LABELS,
+        PROCESS_CHANGED_SIGNAL,
+        PROCESS_ESCALATION_SIGNAL,
+        EndProcess,
+        ProcessEscalation,
+        ProcessKind,
+        ProcessStart,
+        ProcessSummary,
+        StartInsuranceClaim,
+        StartMediation,
+        StartPoliceReport,
+        WithdrawProcess,
+        closing_refusal,
+        process_workflow_id,
+        processes_at_intake,
+        start_refusal,
+        withdraw_refusal,
+    )
     from domain.rules import (
         Refusal,
+        RefusalType,
         approval_refusal,
         escalation_refusal,
         refusal_for,
         within_authority,
     )
+
+from workflows.insurance import InsuranceClaimWorkflow
+from workflows.mediation import MediationWorkflow
+from workflows.police import PoliceReportWorkflow
+
+_CHILDREN = {
+    ProcessKind.INSURANCE: InsuranceClaimWorkflow,
+    ProcessKind.POLICE: PoliceReportWorkflow,
+    ProcessKind.MEDIATION: MediationWorkflow,
+}
 
 # A timer for a deadline already past still fires, at once, so the breach is recorded.
 _SHORTEST_TIMER = timedelta(seconds=1)
@@ -91,6 +131,8 @@ class ComplaintWorkflow:
         self._closed_at: datetime | None = None
         self._version = 0
         self._registered = False
+        self._processes: dict[ProcessKind, ProcessSummary] = {}
+        self._children: dict[ProcessKind, ChildWorkflowHandle] = {}
         self._lock = asyncio.Lock()
         self._set_deadline(DeadlineName.ACKNOWLEDGE, start.registered_at)
         self._set_deadline(DeadlineName.CLOSE, start.registered_at)
@@ -113,6 +155,16 @@ class ComplaintWorkflow:
                 },
             )
             self._registered = True
+            await self._open_processes_at_intake(start)
+        try:
+            await self._until_archived()
+        except asyncio.CancelledError:
+            await self._cancelled()
+            raise
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._status(StatusQuery())
+
+    async def _until_archived(self) -> None:
         reopen_window = timedelta(days=self._policy.reopen_window_days)
         while True:
             await workflow.wait_condition(lambda: self._stage is Stage.CLOSED)
@@ -123,9 +175,18 @@ class ComplaintWorkflow:
                     timeout_summary="reopen window of the closed case",
                 )
             except TimeoutError:
-                break
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._status(StatusQuery())
+                return
+
+    async def _cancelled(self) -> None:
+        """Cancelled from outside (an engineer in the Web UI): the sub-processes end with
+        that reason, and the cancellation is on record."""
+        reason = "the case was cancelled"
+        for kind, summary in self._processes.items():
+            if summary.open and kind in self._children:
+                await self._children[kind].signal(
+                    _CHILDREN[kind].end_process, EndProcess(reason=reason)
+                )
+        await self._record("cancelled", None, reason=reason)
 
     # --- queries -----------------------------------------------------------------
 
@@ -153,7 +214,7 @@ class ComplaintWorkflow:
     @workflow.update
     async def record_findings(self, cmd: RecordFindings) -> CommandResult:
         async with self._turn():
-            self._check(Command.RECORD_FINDINGS, cmd.actor)
+            self._check_findings(cmd)
             self._take_ownership(cmd.actor)
             self._meet(DeadlineName.DEPARTMENT_REPLY)
             data = {"valid": cmd.valid, "liability": cmd.liability.value, "summary": cmd.summary}
@@ -181,13 +242,16 @@ class ComplaintWorkflow:
 
     @record_findings.validator
     def _validate_findings(self, cmd: RecordFindings) -> None:
-        self._check(Command.RECORD_FINDINGS, cmd.actor)
+        self._check_findings(cmd)
 
     @workflow.update
     async def propose_remedy(self, cmd: ProposeRemedy) -> CommandResult:
         async with self._turn():
-            self._check(Command.PROPOSE_REMEDY, cmd.actor)
-            approver = self._policy.authority.approver_for(cmd.amount)
+            self._check_proposal(cmd)
+            heads = {head.value: amount for head, amount in cmd.heads.items()}
+            # The company approves only what the insurer has not confirmed in writing.
+            covers = insurer_share(heads, self._processes.get(ProcessKind.INSURANCE))
+            approver = self._policy.authority.approver_for(cmd.amount - covers)
             proposal = Proposal(
                 number=len(self._proposals) + 1,
                 kind=cmd.kind,
@@ -196,6 +260,9 @@ class ComplaintWorkflow:
                 proposed_by=cmd.actor.user_id,
                 proposed_at=workflow.now(),
                 approver_level=approver,
+                heads=heads,
+                insurer_covers=covers,
+                company_pays=cmd.amount - covers,
             )
             self._proposals.append(proposal)
             self._meet(DeadlineName.PROPOSAL)
@@ -211,7 +278,7 @@ class ComplaintWorkflow:
 
     @propose_remedy.validator
     def _validate_proposal(self, cmd: ProposeRemedy) -> None:
-        self._check(Command.PROPOSE_REMEDY, cmd.actor)
+        self._check_proposal(cmd)
 
     @workflow.update
     async def decide_approval(self, cmd: DecideApproval) -> CommandResult:
@@ -231,12 +298,12 @@ class ComplaintWorkflow:
                     notifications=[self._to_handler("Proposal rejected", cmd.comment)],
                 )
                 return self._result("rejected")
-            if not within_authority(cmd.actor, proposal.amount):
+            if not within_authority(cmd.actor, proposal.amount_to_approve()):
                 # Beyond one's authority a request climbs, never refused or granted quietly.
                 above = cmd.actor.level or Level.HANDLER
                 proposal.approver_level = max(
                     proposal.approver_level,
-                    self._policy.authority.approver_for(proposal.amount, above=above),
+                    self._policy.authority.approver_for(proposal.amount_to_approve(), above=above),
                     key=list(Level).index,
                 )
                 self._waiting_since = workflow.now()
@@ -276,7 +343,7 @@ class ComplaintWorkflow:
     @workflow.update
     async def record_customer_response(self, cmd: RecordCustomerResponse) -> CommandResult:
         async with self._turn():
-            self._check(Command.RECORD_CUSTOMER_RESPONSE, cmd.actor)
+            self._check_customer_response(cmd)
             proposal = self._proposals[-1]
             self._meet(DeadlineName.INFORM_CUSTOMER)
             if not cmd.accepted:
@@ -313,7 +380,7 @@ class ComplaintWorkflow:
 
     @record_customer_response.validator
     def _validate_customer_response(self, cmd: RecordCustomerResponse) -> None:
-        self._check(Command.RECORD_CUSTOMER_RESPONSE, cmd.actor)
+        self._check_customer_response(cmd)
 
     @workflow.update
     async def record_resolution(self, cmd: RecordResolution) -> CommandResult:
@@ -333,7 +400,7 @@ class ComplaintWorkflow:
     @workflow.update
     async def record_follow_up(self, cmd: RecordFollowUp) -> CommandResult:
         async with self._turn():
-            self._check(Command.RECORD_FOLLOW_UP, cmd.actor)
+            self._check_closing(Command.RECORD_FOLLOW_UP, cmd.actor)
             self._satisfaction = cmd.satisfaction
             self._meet(DeadlineName.FOLLOW_UP)
             self._close(reason="resolved")
@@ -347,7 +414,7 @@ class ComplaintWorkflow:
 
     @record_follow_up.validator
     def _validate_follow_up(self, cmd: RecordFollowUp) -> None:
-        self._check(Command.RECORD_FOLLOW_UP, cmd.actor)
+        self._check_closing(Command.RECORD_FOLLOW_UP, cmd.actor)
 
     @workflow.update
     async def reopen(self, cmd: Reopen) -> CommandResult:
@@ -396,6 +463,100 @@ class ComplaintWorkflow:
     def _validate_note(self, cmd: AddNote) -> None:
         self._check(Command.ADD_NOTE, cmd.actor)
 
+    # --- sub-processes with outside parties (DOMAIN section 6) -----------------------
+
+    @workflow.update
+    async def start_insurance_claim(self, cmd: StartInsuranceClaim) -> CommandResult:
+        async with self._turn():
+            self._check_start(ProcessKind.INSURANCE, cmd.actor)
+            start = InsuranceClaimStart(
+                **self._process_start(cmd.actor, cmd.reason), insurer=cmd.insurer
+            )
+            await self._open_process(ProcessKind.INSURANCE, start)
+            return self._result("insurance claim opened")
+
+    @start_insurance_claim.validator
+    def _validate_insurance(self, cmd: StartInsuranceClaim) -> None:
+        self._check_start(ProcessKind.INSURANCE, cmd.actor)
+
+    @workflow.update
+    async def start_police_report(self, cmd: StartPoliceReport) -> CommandResult:
+        async with self._turn():
+            self._check_start(ProcessKind.POLICE, cmd.actor)
+            start = PoliceReportStart(
+                **self._process_start(cmd.actor, cmd.reason),
+                incident=cmd.incident or self._start.intake.incident,
+            )
+            await self._open_process(ProcessKind.POLICE, start)
+            return self._result("police report opened")
+
+    @start_police_report.validator
+    def _validate_police(self, cmd: StartPoliceReport) -> None:
+        self._check_start(ProcessKind.POLICE, cmd.actor)
+
+    @workflow.update
+    async def start_mediation(self, cmd: StartMediation) -> CommandResult:
+        async with self._turn():
+            self._check_start(ProcessKind.MEDIATION, cmd.actor)
+            reason = f"notice {cmd.notice_ref} from {cmd.association}"
+            start = MediationStart(
+                **self._process_start(cmd.actor, reason),
+                association=cmd.association,
+                notice_ref=cmd.notice_ref,
+                accepted_on=cmd.accepted_on,
+            )
+            await self._open_process(ProcessKind.MEDIATION, start)
+            return self._result("mediation opened")
+
+    @start_mediation.validator
+    def _validate_mediation(self, cmd: StartMediation) -> None:
+        self._check_start(ProcessKind.MEDIATION, cmd.actor)
+
+    @workflow.update
+    async def withdraw_process(self, cmd: WithdrawProcess) -> CommandResult:
+        async with self._turn():
+            _refuse(withdraw_refusal(cmd.actor, self._processes.get(cmd.kind)))
+            summary = self._processes[cmd.kind]
+            summary.open = False
+            summary.withdrawn = True
+            summary.outcome = f"withdrawn: {cmd.reason}"
+            await self._children[cmd.kind].signal(
+                _CHILDREN[cmd.kind].end_process,
+                EndProcess(reason=cmd.reason, actor=cmd.actor, withdrawn=True),
+            )
+            await self._record(
+                f"{cmd.kind.value}_withdrawn",
+                cmd.actor,
+                reason=cmd.reason,
+                data={"process": cmd.kind.value},
+            )
+            return self._result(f"{LABELS[cmd.kind]} withdrawn")
+
+    @withdraw_process.validator
+    def _validate_withdraw(self, cmd: WithdrawProcess) -> None:
+        _refuse(withdraw_refusal(cmd.actor, self._processes.get(cmd.kind)))
+
+    @workflow.signal(name=PROCESS_CHANGED_SIGNAL)
+    def process_changed(self, summary: ProcessSummary) -> None:
+        current = self._processes.get(summary.kind)
+        if current is not None and current.started_at == summary.started_at:
+            # Signals arrive in order, but a withdrawal is already settled here.
+            if summary.version <= current.version or (summary.open and not current.open):
+                return
+        self._processes[summary.kind] = summary
+
+    @workflow.signal(name=PROCESS_ESCALATION_SIGNAL)
+    async def process_needs_escalation(self, escalation: ProcessEscalation) -> None:
+        async with self._turn():
+            if self._stage is Stage.CLOSED or escalation_refusal(self._level) is not None:
+                return
+            await self._escalate_one_level(
+                None,
+                "process_escalated",
+                reason=escalation.reason,
+                data={"process": escalation.kind.value},
+            )
+
     # --- rules -------------------------------------------------------------------
 
     @asynccontextmanager
@@ -412,6 +573,34 @@ class ComplaintWorkflow:
     def _check_approval(self, cmd: DecideApproval) -> None:
         self._check(Command.DECIDE_APPROVAL, cmd.actor)
         _refuse(approval_refusal(cmd.actor, proposed_by=self._proposals[-1].proposed_by))
+
+    def _check_proposal(self, cmd: ProposeRemedy) -> None:
+        self._check(Command.PROPOSE_REMEDY, cmd.actor)
+        if cmd.kind is RemedyKind.MEDICAL_ADVANCE:
+            _refuse(advance_refusal(self._processes.get(ProcessKind.INSURANCE)))
+
+    def _check_customer_response(self, cmd: RecordCustomerResponse) -> None:
+        self._check(Command.RECORD_CUSTOMER_RESPONSE, cmd.actor)
+        if cmd.accepted:
+            claim = self._processes.get(ProcessKind.INSURANCE)
+            _refuse(confirmation_refusal(self._proposals[-1].heads, claim))
+
+    def _check_findings(self, cmd: RecordFindings) -> None:
+        if cmd.valid:
+            self._check(Command.RECORD_FINDINGS, cmd.actor)
+        else:
+            self._check_closing(Command.RECORD_FINDINGS, cmd.actor)
+
+    def _check_closing(self, command: Command, actor: Actor) -> None:
+        self._check(command, actor)
+        processes = list(self._processes.values())
+        _refuse(closing_refusal(processes, category=self._start.intake.category.value))
+
+    def _check_start(self, kind: ProcessKind, actor: Actor) -> None:
+        if self._stage is Stage.CLOSED:
+            _refuse(Refusal(RefusalType.STAGE_NOT_ALLOWED, "the case is closed: reopen it first"))
+        rules = self._policy.processes
+        _refuse(start_refusal(kind, actor=actor, current=self._processes.get(kind), rules=rules))
 
     def _take_ownership(self, actor: Actor) -> None:
         if self._handler is None and actor.level is Level.HANDLER:
@@ -430,6 +619,95 @@ class ComplaintWorkflow:
         self._closed_reason = reason
         self._closed_at = workflow.now()
         self._move_to(Stage.CLOSED)
+
+    # --- sub-processes -------------------------------------------------------------
+
+    async def _open_processes_at_intake(self, start: ComplaintStart) -> None:
+        rules = self._policy.processes
+        if rules is None:
+            return
+        opened = processes_at_intake(
+            rules,
+            category=start.intake.category.value,
+            claimed_amount=start.intake.claimed_amount,
+            incident=start.intake.incident,
+        )
+        for kind, reason in opened:
+            base = self._process_start(None, reason)
+            if kind is ProcessKind.INSURANCE:
+                await self._open_process(kind, InsuranceClaimStart(**base))
+            else:
+                await self._open_process(
+                    kind, PoliceReportStart(**base, incident=start.intake.incident)
+                )
+
+    def _process_start(self, actor: Actor | None, reason: str) -> dict:
+        assert self._policy.processes is not None
+        return ProcessStart(
+            case_no=self._case_no,
+            parent_workflow_id=workflow.info().workflow_id,
+            category=self._start.intake.category.value,
+            started_by=actor,
+            reason=reason,
+            started_at=workflow.now(),
+            calendar=self._policy.calendar,
+            policy=self._policy.processes,
+        ).model_dump()
+
+    async def _open_process(self, kind: ProcessKind, start: ProcessStart) -> None:
+        workflow_id = process_workflow_id(self._case_no, kind)
+        try:
+            handle = await workflow.start_child_workflow(
+                _CHILDREN[kind].run,
+                start,
+                id=workflow_id,
+                # Closing or cancelling the case ends its children, on record.
+                parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
+                static_summary=f"{LABELS[kind]} of case {self._case_no}",
+            )
+        except WorkflowAlreadyStartedError as err:
+            raise ApplicationError(
+                f"the previous {LABELS[kind]} is still ending; try again",
+                type=RefusalType.PROCESS_ALREADY_OPEN.value,
+                non_retryable=True,
+            ) from err
+        self._children[kind] = handle
+        self._processes[kind] = ProcessSummary(
+            kind=kind,
+            workflow_id=workflow_id,
+            stage="starting",
+            waiting_on="starting",
+            started_at=start.started_at,
+        )
+        asyncio.create_task(self._follow(kind, handle))
+        await self._record(
+            f"{kind.value}_opened",
+            start.started_by,
+            reason=start.reason,
+            data={"process": kind.value, "workflow_id": workflow_id},
+        )
+
+    async def _follow(self, kind: ProcessKind, handle: ChildWorkflowHandle) -> None:
+        """The child's result flows back: its final state, on the case's record."""
+        try:
+            summary: ProcessSummary = await handle
+        except ChildWorkflowError as err:
+            summary = self._processes[kind].model_copy(
+                update={"open": False, "outcome": f"failed: {err.cause or err}"}
+            )
+        async with self._lock:
+            if self._processes.get(kind) is not None and (
+                self._processes[kind].started_at != summary.started_at
+            ):
+                return
+            self._processes[kind] = summary
+            data = {"process": kind.value, "outcome": summary.outcome}
+            if summary.agreement_ref:
+                data |= {
+                    "agreement_ref": summary.agreement_ref,
+                    "amount": str(summary.settlement_amount),
+                }
+            await self._record(f"{kind.value}_ended", None, reason=summary.outcome or "", data=data)
 
     # --- deadlines ---------------------------------------------------------------
 
@@ -655,6 +933,7 @@ class ComplaintWorkflow:
             satisfaction=self._satisfaction,
             reopen_count=self._reopen_count,
             closed_reason=self._closed_reason,
+            processes=list(self._processes.values()),
             history=list(self._history) if query.include_history else [],
         )
 

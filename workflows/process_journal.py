@@ -1,0 +1,233 @@
+"""What every sub-process workflow shares: its summary, one change at a time, named
+timers, and recording each change (audit entry filed with the case, the process's
+record, notifications) before telling the case."""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.case_records import CaseRecorder
+    from domain.authority import Actor
+    from domain.models import AuditEntry, Notification, ProcessEvent, SignedAgreement
+    from domain.processes import (
+        LABELS,
+        PROCESS_CHANGED_SIGNAL,
+        PROCESS_ESCALATION_SIGNAL,
+        EndProcess,
+        ProcessCommand,
+        ProcessEscalation,
+        ProcessKind,
+        ProcessStart,
+        ProcessStatus,
+        ProcessSummary,
+        process_refusal,
+    )
+    from domain.rules import Refusal
+
+_SHORTEST_TIMER = timedelta(seconds=1)
+_RECORD_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+)
+ENDED = "ended"
+NOTHING = "nothing"
+
+
+def refuse(refusal: Refusal | None) -> None:
+    if refusal is not None:
+        raise ApplicationError(refusal.message, type=refusal.type.value, non_retryable=True)
+
+
+class ProcessJournal:
+    def __init__(
+        self,
+        start: ProcessStart,
+        kind: ProcessKind,
+        *,
+        stage: str,
+        waiting_on: str,
+        who: str,
+        record_of: Callable[[], BaseModel],
+    ) -> None:
+        self.start = start
+        self.kind = kind
+        self.label = LABELS[kind]
+        self.summary = ProcessSummary(
+            kind=kind,
+            workflow_id=workflow.info().workflow_id,
+            stage=stage,
+            waiting_on=waiting_on,
+            waiting_on_who=who,
+            started_at=start.started_at,
+        )
+        self._record_of = record_of
+        self._history: list[dict] = []
+        self._lock = asyncio.Lock()
+        self._started = False
+        self._timers: dict[str, asyncio.Task[None]] = {}
+        self._due: dict[str, datetime] = {}
+        self._end_request: EndProcess | None = None
+
+    @property
+    def case_no(self) -> str:
+        return self.start.case_no
+
+    @property
+    def open(self) -> bool:
+        return self.summary.open
+
+    # --- one change at a time ------------------------------------------------------
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        await workflow.wait_condition(lambda: self._started)
+        async with self._lock:
+            yield
+
+    def check(self, command: ProcessCommand, actor: Actor) -> None:
+        refuse(process_refusal(command, actor=actor, open=self.open))
+
+    def move(self, stage: str, waiting_on: str, who: str) -> None:
+        self.summary.stage = stage
+        self.summary.waiting_on = waiting_on
+        self.summary.waiting_on_who = who
+
+    def end(self, outcome: str) -> None:
+        self.move(ENDED, NOTHING, "")
+        self.summary.open = False
+        self.summary.outcome = outcome
+        self.summary.ended_at = workflow.now()
+        for name in list(self._timers):
+            self.disarm(name)
+
+    # --- the run ---------------------------------------------------------------------
+
+    async def run(
+        self, action: str, *, data: dict, on_started: Callable[[], None]
+    ) -> ProcessSummary:
+        async with self._lock:
+            await self.record(action, self.start.started_by, reason=self.start.reason, data=data)
+            self._started = True
+            on_started()
+        try:
+            await workflow.wait_condition(lambda: not self.open or self._end_request is not None)
+        except asyncio.CancelledError:
+            # The case was closed or cancelled under us: say so, then end quietly.
+            self._end_request = EndProcess(reason="the case ended")
+        # Under the lock: a timer that ended the process may still be recording it.
+        async with self._lock:
+            request = self._end_request
+            if self.open and request is not None:
+                verb = "withdrawn" if request.withdrawn else "ended"
+                self.end(f"{verb}: {request.reason}")
+                self.summary.withdrawn = request.withdrawn
+                await self.record(f"{self.kind.value}_{verb}", request.actor, reason=request.reason)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.summary
+
+    def request_end(self, request: EndProcess) -> None:
+        if self._end_request is None:
+            self._end_request = request
+
+    # --- timers ------------------------------------------------------------------------
+
+    def arm(self, name: str, due: datetime, summary: str, fire: Callable[[], Awaitable[None]]):
+        self.disarm(name)
+        self._due[name] = due
+        self._timers[name] = asyncio.create_task(self._watch(name, due, summary, fire))
+
+    def disarm(self, name: str) -> None:
+        self._due.pop(name, None)
+        timer = self._timers.pop(name, None)
+        if timer is not None and not timer.done():
+            timer.cancel()
+
+    async def _watch(
+        self, name: str, due: datetime, summary: str, fire: Callable[[], Awaitable[None]]
+    ) -> None:
+        await workflow.sleep(max(due - workflow.now(), _SHORTEST_TIMER), summary=summary)
+        async with self._lock:
+            if self._due.get(name) != due or not self.open:
+                return
+            self._due.pop(name, None)
+            self._timers.pop(name, None)
+            await fire()
+
+    def local(self, moment: datetime) -> str:
+        return self.start.calendar.local(moment).strftime("%Y-%m-%d %H:%M %Z")
+
+    # --- records -------------------------------------------------------------------------
+
+    def notice(self, recipient: str, subject: str, body: str) -> Notification:
+        return Notification(
+            notification_id=str(workflow.uuid4()),
+            recipient=recipient,
+            subject=f"Case {self.case_no}, {self.label}: {subject}",
+            body=body,
+        )
+
+    async def record(
+        self,
+        action: str,
+        actor: Actor | None,
+        *,
+        reason: str = "",
+        data: dict | None = None,
+        notifications: list[Notification] | None = None,
+        agreement: SignedAgreement | None = None,
+    ) -> None:
+        """Writes the change, then tells the case; None as actor is the system."""
+        now = workflow.now()
+        actor_id, role = (actor.user_id, actor.role.value) if actor else ("system", "system")
+        self.summary.version += 1
+        self._history.append({"at": now, "actor": actor_id, "action": action, "detail": reason})
+        event = ProcessEvent(
+            case_no=self.case_no,
+            kind=self.kind,
+            audit=AuditEntry(
+                event_id=str(workflow.uuid4()),
+                at=now,
+                actor_id=actor_id,
+                actor_role=role,
+                action=action,
+                reason=reason,
+                data=data or {},
+            ),
+            summary=self.summary,
+            record=self._record_of().model_dump(mode="json"),
+            notifications=notifications or [],
+            agreement=agreement,
+        )
+        await workflow.execute_activity_method(
+            CaseRecorder.record_process_event,
+            event,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=_RECORD_RETRY,
+            summary=f"record {action}",
+        )
+        await self._tell_case(PROCESS_CHANGED_SIGNAL, self.summary.model_copy(deep=True))
+
+    async def escalate_case(self, reason: str) -> None:
+        await self._tell_case(
+            PROCESS_ESCALATION_SIGNAL, ProcessEscalation(kind=self.kind, reason=reason)
+        )
+
+    async def _tell_case(self, signal: str, arg: BaseModel) -> None:
+        case = workflow.get_external_workflow_handle(self.start.parent_workflow_id)
+        try:
+            await case.signal(signal, arg)
+        except Exception as err:  # noqa: BLE001 - a case that has ended cannot listen
+            workflow.logger.warning("case %s not told of %s: %s", self.case_no, signal, err)
+
+    def status(self) -> ProcessStatus:
+        return ProcessStatus(
+            summary=self.summary,
+            record=self._record_of().model_dump(mode="json"),
+            history=list(self._history),
+        )
