@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from api.deps import Resources
 from api.errors import install_error_handlers
 from api.identity import UserDirectory
-from api.routes import complaints, health, reports
+from api.routes import complaints, health, processes, reports
 from infra.db import create_pool
 from infra.logging import configure_logging
 from infra.policy_file import load_policy
@@ -41,5 +41,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(complaints.router)
+    app.include_router(processes.router)
     app.include_router(reports.router)
     return app

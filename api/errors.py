@@ -13,6 +13,12 @@ STATUS_BY_REFUSAL = {
     RefusalType.SELF_APPROVAL.value: 403,
     RefusalType.STAGE_NOT_ALLOWED.value: 409,
     RefusalType.TOP_OF_CHAIN.value: 409,
+    RefusalType.PROCESS_ALREADY_OPEN.value: 409,
+    RefusalType.PROCESS_NOT_OPEN.value: 409,
+    RefusalType.PROCESSES_OPEN.value: 409,
+    RefusalType.CONDITION_NOT_MET.value: 409,
+    # CCTV goes to the police, regulators or courts only (DOMAIN section 6).
+    RefusalType.RECIPIENT_NOT_ALLOWED.value: 403,
 }
 
 
@@ -24,6 +30,16 @@ class CaseNotFound(Exception):
 class CaseArchived(Exception):
     def __init__(self, case_no: str) -> None:
         super().__init__(f"complaint {case_no} is archived: its reopen window has passed")
+
+
+class ProcessNotOpen(Exception):
+    def __init__(self, case_no: str, label: str) -> None:
+        super().__init__(f"complaint {case_no} has no open {label}")
+
+
+class ProcessNotFound(Exception):
+    def __init__(self, case_no: str, label: str) -> None:
+        super().__init__(f"complaint {case_no} has no {label}")
 
 
 def _problem(status: int, detail: str, kind: str) -> JSONResponse:
@@ -51,8 +67,18 @@ async def _archived(_: Request, err: CaseArchived) -> JSONResponse:
     return _problem(409, str(err), "CaseArchived")
 
 
+async def _process_not_open(_: Request, err: ProcessNotOpen) -> JSONResponse:
+    return _problem(409, str(err), "ProcessNotOpen")
+
+
+async def _process_not_found(_: Request, err: ProcessNotFound) -> JSONResponse:
+    return _problem(404, str(err), "ProcessNotFound")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(WorkflowUpdateFailedError, _update_failed)
     app.add_exception_handler(RPCError, _rpc_failed)
     app.add_exception_handler(CaseNotFound, _not_found)
     app.add_exception_handler(CaseArchived, _archived)
+    app.add_exception_handler(ProcessNotOpen, _process_not_open)
+    app.add_exception_handler(ProcessNotFound, _process_not_found)

@@ -58,6 +58,7 @@ class AuditEventPublic(BaseModel):
     action: str
     reason: str
     data: dict[str, Any]
+    process: str | None = None
 
 
 class HealthPublic(BaseModel):

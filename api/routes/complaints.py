@@ -3,11 +3,11 @@
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response
-from temporalio.service import RPCError, RPCStatusCode
+from fastapi import APIRouter, HTTPException, Query, Response
 
-from api.deps import ActorDep, Resources, ResourcesDep
-from api.errors import CaseArchived, CaseNotFound
+from api.commands import IdempotencyKey, add_command_route, case_row
+from api.deps import ActorDep, ResourcesDep
+from api.errors import CaseArchived
 from api.intake import open_complaint
 from api.schemas import (
     AuditEventPublic,
@@ -45,12 +45,10 @@ from domain.models import (
     StatusQuery,
 )
 from infra.audit import list_events
-from infra.register import RegisterFilter, find_case, list_cases
+from infra.register import RegisterFilter, list_cases
 from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(prefix="/complaints", tags=["complaints"])
-
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 @router.post("", status_code=201, response_model=ComplaintCreated)
@@ -106,16 +104,9 @@ async def list_register(
     return [ComplaintSummaryPublic.model_validate(dict(row)) for row in rows]
 
 
-async def _case_row(resources: Resources, case_no: str) -> Any:
-    row = await find_case(resources.pool, case_no)
-    if row is None:
-        raise CaseNotFound(case_no)
-    return row
-
-
 @router.get("/{case_no}", response_model=ComplaintPublic)
 async def get_case(case_no: str, actor: ActorDep, resources: ResourcesDep) -> ComplaintPublic:
-    row = await _case_row(resources, case_no)
+    row = await case_row(resources, case_no)
     handle = resources.temporal.get_workflow_handle(workflow_id_for(case_no))
     status = await handle.query(ComplaintWorkflow.get_status, StatusQuery())
     customer = None
@@ -131,51 +122,22 @@ async def get_case(case_no: str, actor: ActorDep, resources: ResourcesDep) -> Co
 
 @router.get("/{case_no}/events", response_model=list[AuditEventPublic])
 async def get_events(case_no: str, _: ActorDep, resources: ResourcesDep) -> list[AuditEventPublic]:
-    await _case_row(resources, case_no)
+    await case_row(resources, case_no)
     return [
         AuditEventPublic.model_validate(dict(r)) for r in await list_events(resources.pool, case_no)
     ]
 
 
-async def _command(
-    resources: Resources,
-    case_no: str,
-    update: Callable[..., Any],
-    arg: Any,
-    idempotency_key: str | None,
-) -> CommandResult:
-    await _case_row(resources, case_no)
-    handle = resources.temporal.get_workflow_handle(workflow_id_for(case_no))
-    # The same key makes a retried command the same update: Temporal applies it once.
-    update_id = f"{update.__name__}:{idempotency_key}" if idempotency_key else None
-    try:
-        return await handle.execute_update(update, arg, id=update_id)
-    except RPCError as err:
-        if err.status is RPCStatusCode.NOT_FOUND:
-            raise CaseArchived(case_no) from err
-        raise
-
-
 def _command_route(path: str, update: Callable[..., Any], body_type: type, input_type: type):
-    """Registers POST /complaints/{case_no}/<path>: body + acting user -> workflow update."""
-
-    async def endpoint(
-        case_no: str,
-        body: body_type,  # type: ignore[valid-type]
-        actor: ActorDep,
-        resources: ResourcesDep,
-        idempotency_key: IdempotencyKey = None,
-    ) -> CommandResult:
-        arg = input_type(**body.model_dump(), actor=actor)
-        return await _command(resources, case_no, update, arg, idempotency_key)
-
-    endpoint.__name__ = update.__name__
-    router.add_api_route(
-        f"/{{case_no}}/{path}",
-        endpoint,
-        methods=["POST"],
+    add_command_route(
+        router,
+        path,
+        update,
+        body_type,
+        input_type,
         response_model=CommandResult,
-        summary=update.__name__.replace("_", " ").capitalize(),
+        workflow_id_of=workflow_id_for,
+        gone=CaseArchived,
     )
 
 

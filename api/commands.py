@@ -1,0 +1,87 @@
+"""Sending a command to a case's workflow (or one of its sub-processes) as an update."""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import APIRouter, Header
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.deps import ActorDep, Resources, ResourcesDep
+from api.errors import CaseNotFound
+from infra.register import find_case
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+async def case_row(resources: Resources, case_no: str) -> asyncpg.Record:
+    row = await find_case(resources.pool, case_no)
+    if row is None:
+        raise CaseNotFound(case_no)
+    return row
+
+
+async def send_update(
+    resources: Resources,
+    case_no: str,
+    workflow_id: str,
+    update: Callable[..., Any],
+    arg: Any,
+    idempotency_key: str | None,
+    *,
+    gone: Exception,
+) -> Any:
+    """`gone` is raised when the case exists but the workflow no longer runs."""
+    await case_row(resources, case_no)
+    handle = resources.temporal.get_workflow_handle(workflow_id)
+    # The same key makes a retried command the same update: Temporal applies it once.
+    update_id = f"{update.__name__}:{idempotency_key}" if idempotency_key else None
+    try:
+        return await handle.execute_update(update, arg, id=update_id)
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            raise gone from err
+        raise
+
+
+def add_command_route(
+    router: APIRouter,
+    path: str,
+    update: Callable[..., Any],
+    body_type: type,
+    input_type: type,
+    *,
+    response_model: type,
+    workflow_id_of: Callable[[str], str],
+    gone: Callable[[str], Exception],
+    fixed: dict[str, Any] | None = None,
+    name: str | None = None,
+) -> None:
+    """Registers POST {prefix}/{case_no}/<path>: body + acting user (+ fixed fields) -> update."""
+
+    async def endpoint(
+        case_no: str,
+        body: body_type,  # type: ignore[valid-type]
+        actor: ActorDep,
+        resources: ResourcesDep,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Any:
+        arg = input_type(**body.model_dump(), **(fixed or {}), actor=actor)
+        return await send_update(
+            resources,
+            case_no,
+            workflow_id_of(case_no),
+            update,
+            arg,
+            idempotency_key,
+            gone=gone(case_no),
+        )
+
+    endpoint.__name__ = name or update.__name__
+    router.add_api_route(
+        f"/{{case_no}}/{path}",
+        endpoint,
+        methods=["POST"],
+        response_model=response_model,
+        summary=update.__name__.replace("_", " ").capitalize(),
+    )

@@ -1,0 +1,207 @@
+"""Sub-processes of a case: start each, send it its messages, read its record.
+
+`POST /complaints/{case_no}/insurance-claim` (and `/police-report`, `/mediation`)
+starts one through the case; `/…/<message>` goes to the child workflow itself;
+`/…/withdraw` ends it through the case, which must agree.
+"""
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from fastapi import APIRouter
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.commands import add_command_route, case_row
+from api.deps import ActorDep, ResourcesDep
+from api.errors import CaseArchived, ProcessNotFound, ProcessNotOpen
+from domain.case_numbers import workflow_id_for
+from domain.insurance import (
+    AdvanceExceptionBody,
+    DocumentsBody,
+    GrantAdvanceException,
+    InsurerReportBody,
+    OpinionBody,
+    RecordDocuments,
+    RecordInsurerOpinion,
+    ReportToInsurer,
+)
+from domain.mediation import (
+    AppointRepresentative,
+    ApproveWrittenReply,
+    ExtensionBody,
+    MediationOutcomeBody,
+    RecordExtension,
+    RecordMediationOutcome,
+    RecordReply,
+    ReplyBody,
+    RepresentativeBody,
+    ScheduleSession,
+    SessionBody,
+    WrittenReplyApprovalBody,
+)
+from domain.models import CommandResult
+from domain.police import (
+    CctvHandoverBody,
+    CertificateBody,
+    ForensicAssessmentBody,
+    HandOverCctv,
+    PoliceCallBody,
+    PoliceOutcomeBody,
+    RecordCertificate,
+    RecordForensicAssessment,
+    RecordPoliceCall,
+    RecordPoliceOutcome,
+)
+from domain.processes import (
+    LABELS,
+    ProcessKind,
+    ProcessStatus,
+    StartInsuranceClaim,
+    StartInsuranceClaimBody,
+    StartMediation,
+    StartMediationBody,
+    StartPoliceReport,
+    StartPoliceReportBody,
+    WithdrawBody,
+    WithdrawProcess,
+    process_workflow_id,
+)
+from workflows.complaint import ComplaintWorkflow
+from workflows.insurance import InsuranceClaimWorkflow
+from workflows.mediation import MediationWorkflow
+from workflows.police import PoliceReportWorkflow
+
+router = APIRouter(prefix="/complaints", tags=["sub-processes"])
+
+SLUGS = {
+    ProcessKind.INSURANCE: "insurance-claim",
+    ProcessKind.POLICE: "police-report",
+    ProcessKind.MEDIATION: "mediation",
+}
+_STARTS: dict[ProcessKind, tuple[Callable[..., Any], type, type]] = {
+    ProcessKind.INSURANCE: (
+        ComplaintWorkflow.start_insurance_claim,
+        StartInsuranceClaimBody,
+        StartInsuranceClaim,
+    ),
+    ProcessKind.POLICE: (
+        ComplaintWorkflow.start_police_report,
+        StartPoliceReportBody,
+        StartPoliceReport,
+    ),
+    ProcessKind.MEDIATION: (ComplaintWorkflow.start_mediation, StartMediationBody, StartMediation),
+}
+_MESSAGES: dict[ProcessKind, list[tuple[str, Callable[..., Any], type, type]]] = {
+    ProcessKind.INSURANCE: [
+        ("report", InsuranceClaimWorkflow.report_to_insurer, InsurerReportBody, ReportToInsurer),
+        ("documents", InsuranceClaimWorkflow.record_documents, DocumentsBody, RecordDocuments),
+        ("opinion", InsuranceClaimWorkflow.record_opinion, OpinionBody, RecordInsurerOpinion),
+        (
+            "advance-exception",
+            InsuranceClaimWorkflow.grant_advance_exception,
+            AdvanceExceptionBody,
+            GrantAdvanceException,
+        ),
+    ],
+    ProcessKind.POLICE: [
+        ("call", PoliceReportWorkflow.record_police_call, PoliceCallBody, RecordPoliceCall),
+        (
+            "certificate",
+            PoliceReportWorkflow.record_certificate,
+            CertificateBody,
+            RecordCertificate,
+        ),
+        (
+            "forensic-assessment",
+            PoliceReportWorkflow.record_forensic_assessment,
+            ForensicAssessmentBody,
+            RecordForensicAssessment,
+        ),
+        ("cctv", PoliceReportWorkflow.hand_over_cctv, CctvHandoverBody, HandOverCctv),
+        ("outcome", PoliceReportWorkflow.record_outcome, PoliceOutcomeBody, RecordPoliceOutcome),
+    ],
+    ProcessKind.MEDIATION: [
+        (
+            "representative",
+            MediationWorkflow.appoint_representative,
+            RepresentativeBody,
+            AppointRepresentative,
+        ),
+        ("sessions", MediationWorkflow.schedule_session, SessionBody, ScheduleSession),
+        (
+            "written-reply-approval",
+            MediationWorkflow.approve_written_reply,
+            WrittenReplyApprovalBody,
+            ApproveWrittenReply,
+        ),
+        ("replies", MediationWorkflow.record_reply, ReplyBody, RecordReply),
+        ("extension", MediationWorkflow.record_extension, ExtensionBody, RecordExtension),
+        ("outcome", MediationWorkflow.record_outcome, MediationOutcomeBody, RecordMediationOutcome),
+    ],
+}
+_QUERIES = {
+    ProcessKind.INSURANCE: InsuranceClaimWorkflow.get_status,
+    ProcessKind.POLICE: PoliceReportWorkflow.get_status,
+    ProcessKind.MEDIATION: MediationWorkflow.get_status,
+}
+
+
+def _add_status_route(kind: ProcessKind) -> None:
+    async def get_process(case_no: str, _: ActorDep, resources: ResourcesDep) -> ProcessStatus:
+        await case_row(resources, case_no)
+        handle = resources.temporal.get_workflow_handle(process_workflow_id(case_no, kind))
+        try:
+            return await handle.query(_QUERIES[kind])
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                raise ProcessNotFound(case_no, LABELS[kind]) from err
+            raise
+
+    get_process.__name__ = f"get_{kind.value}"
+    router.add_api_route(
+        f"/{{case_no}}/{SLUGS[kind]}",
+        get_process,
+        methods=["GET"],
+        response_model=ProcessStatus,
+        summary=f"The {LABELS[kind]}: stage, what it waits for, its record and history",
+    )
+
+
+for _kind, _slug in SLUGS.items():
+    _update, _body, _input = _STARTS[_kind]
+    add_command_route(
+        router,
+        _slug,
+        _update,
+        _body,
+        _input,
+        response_model=CommandResult,
+        workflow_id_of=workflow_id_for,
+        gone=CaseArchived,
+    )
+    add_command_route(
+        router,
+        f"{_slug}/withdraw",
+        ComplaintWorkflow.withdraw_process,
+        WithdrawBody,
+        WithdrawProcess,
+        response_model=CommandResult,
+        workflow_id_of=workflow_id_for,
+        gone=CaseArchived,
+        fixed={"kind": _kind},
+        name=f"withdraw_{_kind.value}",
+    )
+    _add_status_route(_kind)
+    for _path, _message, _message_body, _message_input in _MESSAGES[_kind]:
+        add_command_route(
+            router,
+            f"{_slug}/{_path}",
+            _message,
+            _message_body,
+            _message_input,
+            response_model=ProcessStatus,
+            workflow_id_of=partial(process_workflow_id, kind=_kind),
+            gone=partial(ProcessNotOpen, label=LABELS[_kind]),
+            name=f"{_kind.value}_{_message.__name__}",
+        )

@@ -1,0 +1,111 @@
+"""Sub-processes over HTTP against the dev server: start, messages, refusals."""
+
+import asyncio
+
+import httpx
+
+from tests.api.conftest import auth
+from tests.api.test_http_api import INTAKE
+
+THEFT = INTAKE | {
+    "category": "lost_belongings",
+    "description": "Handbag stolen from a trolley at the checkout.",
+    "claimed_amount": "300",
+    "incident": "theft",
+}
+
+
+async def _open(api: httpx.AsyncClient, intake: dict) -> str:
+    response = await api.post("/complaints", json=intake, headers=auth("staff"))
+    assert response.status_code == 201, response.text
+    return response.json()["case_no"]
+
+
+async def _police(api: httpx.AsyncClient, case_no: str) -> dict:
+    for _ in range(50):
+        response = await api.get(f"/complaints/{case_no}/police-report", headers=auth("staff"))
+        if response.status_code == 200:
+            return response.json()
+        await asyncio.sleep(0.1)
+    raise AssertionError(response.text)
+
+
+async def test_cctv_goes_to_the_police_and_never_to_the_customer(api: httpx.AsyncClient) -> None:
+    case_no = await _open(api, THEFT)
+    assert (await _police(api, case_no))["summary"]["stage"] == "to_report"
+    call = await api.post(
+        f"/complaints/{case_no}/police-report/call",
+        json={
+            "reported_by": "staff.li",
+            "reported_at": "2026-11-30T10:00:00+08:00",
+            "station": "Chaoyang station",
+        },
+        headers=auth("staff"),
+    )
+    assert call.status_code == 200, call.text
+
+    footage = {"recipient_name": "Liu Yang", "footage_ref": "CAM3-1000-1015"}
+    to_customer = await api.post(
+        f"/complaints/{case_no}/police-report/cctv",
+        json=footage | {"recipient": "customer"},
+        headers=auth("staff"),
+    )
+    assert to_customer.status_code == 403
+    assert to_customer.json()["type"] == "RecipientNotAllowed"
+
+    to_police = await api.post(
+        f"/complaints/{case_no}/police-report/cctv",
+        json=footage | {"recipient": "police", "recipient_name": "Officer Ma"},
+        headers=auth("staff"),
+    )
+    assert to_police.status_code == 200, to_police.text
+    handovers = to_police.json()["record"]["cctv_handovers"]
+    assert [(h["recipient"], h["recipient_name"]) for h in handovers] == [("police", "Officer Ma")]
+    events = (await api.get(f"/complaints/{case_no}/events", headers=auth("staff"))).json()
+    assert ("police", "cctv_handed_over") in [(e["process"], e["action"]) for e in events]
+
+
+async def test_sub_process_errors_name_the_problem(api: httpx.AsyncClient) -> None:
+    case_no = await _open(api, INTAKE)
+
+    unknown = await api.post(
+        "/complaints/209901-9999/insurance-claim", json={"reason": "x"}, headers=auth("handler")
+    )
+    assert unknown.status_code == 404
+    not_started = await api.post(
+        f"/complaints/{case_no}/insurance-claim/documents",
+        json={"documents": ["receipts"]},
+        headers=auth("staff"),
+    )
+    assert (not_started.status_code, not_started.json()["type"]) == (409, "ProcessNotOpen")
+    assert (
+        await api.get(f"/complaints/{case_no}/insurance-claim", headers=auth("staff"))
+    ).status_code == 404
+    bad = await api.post(
+        f"/complaints/{case_no}/mediation",
+        json={"association": "PCA", "notice_ref": "N-1", "accepted_on": "soon"},
+        headers=auth("staff"),
+    )
+    assert bad.status_code == 422 and "accepted_on" in bad.text
+    by_staff = await api.post(
+        f"/complaints/{case_no}/insurance-claim", json={"reason": "x"}, headers=auth("staff")
+    )
+    assert by_staff.status_code == 403
+
+    started = await api.post(
+        f"/complaints/{case_no}/insurance-claim",
+        json={"reason": "Scratched door, insured delivery", "insurer": "PICC"},
+        headers=auth("handler"),
+    )
+    assert started.status_code == 200, started.text
+    again = await api.post(
+        f"/complaints/{case_no}/insurance-claim", json={"reason": "again"}, headers=auth("handler")
+    )
+    assert (again.status_code, again.json()["type"]) == (409, "ProcessAlreadyOpen")
+    opinion_first = await api.post(
+        f"/complaints/{case_no}/insurance-claim/opinion",
+        json={"decision": "refuses", "written_ref": "W-1", "reason": "not covered"},
+        headers=auth("handler"),
+    )
+    assert opinion_first.status_code == 409
+    assert "report it first" in opinion_first.json()["detail"]
