@@ -1,7 +1,7 @@
 """Records the scenario histories the replay tests keep: run once per workflow change
 that running cases must survive, and commit the new files.
 
-    .venv/bin/python -m tests.workflows.record_histories v1
+    .venv/bin/python -m tests.workflows.record_histories v2
 """
 
 import asyncio
@@ -11,26 +11,35 @@ from pathlib import Path
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from domain.models import StatusQuery
 from infra.policy_file import load_policy
 from infra.settings import ROOT
 from tests.conftest import TEST_SERVER
 from tests.workflows.scenarios import SCENARIOS, run_scenario
+from workflows.complaint import ComplaintWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 
 
 async def record(label: str) -> None:
     policy = load_policy(ROOT / "policy" / "default.yaml")
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
-    )
-    try:
-        for name in SCENARIOS:
+    for name in SCENARIOS:
+        # A fresh server per scenario: skipping time would wake the previous scenario's
+        # case, whose worker is gone, and stall.
+        env = await WorkflowEnvironment.start_time_skipping(
+            data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
+        )
+        try:
             async with run_scenario(env, policy, name) as (handle, _):
-                history = await handle.fetch_history()
-            (HISTORIES / f"{label}-{name}.json").write_text(history.to_json())
-    finally:
-        await env.shutdown()
+                histories = {name: await handle.fetch_history()}
+                status = await handle.query(ComplaintWorkflow.get_status, StatusQuery())
+                for process in status.processes:
+                    child = env.client.get_workflow_handle(process.workflow_id)
+                    histories[f"{name}--{process.kind.value}"] = await child.fetch_history()
+        finally:
+            await env.shutdown()
+        for stem, history in histories.items():
+            (HISTORIES / f"{label}-{stem}.json").write_text(history.to_json())
 
 
 if __name__ == "__main__":

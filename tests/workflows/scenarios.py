@@ -4,6 +4,7 @@ Used by the replay tests, and by `python -m tests.workflows.record_histories` to
 the histories that later versions of the workflow must still replay.
 """
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -17,12 +18,23 @@ from temporalio.worker import Worker
 
 from domain.authority import Actor, Level, Role
 from domain.grades import Grade
+from domain.incidents import Incident
+from domain.insurance import (
+    DamageHead,
+    DocumentKind,
+    OpinionDecision,
+    RecordDocuments,
+    RecordInsurerOpinion,
+    ReportToInsurer,
+)
 from domain.models import (
     Acknowledge,
     CaseEvent,
+    Category,
     ComplaintStart,
     DecideApproval,
     Liability,
+    ProcessEvent,
     ProposeRemedy,
     RecordCustomerResponse,
     RecordFindings,
@@ -30,10 +42,18 @@ from domain.models import (
     RecordResolution,
     RemedyKind,
     Reopen,
+    StatusQuery,
 )
+from domain.police import RecordCertificate, RecordPoliceCall, RecordPoliceOutcome
 from domain.policy import Policy
+from domain.processes import ProcessKind, process_workflow_id
 from tests.support import intake
 from workflows.complaint import ComplaintWorkflow
+from workflows.insurance import InsuranceClaimWorkflow
+from workflows.mediation import MediationWorkflow
+from workflows.police import PoliceReportWorkflow
+
+WORKFLOWS = [ComplaintWorkflow, InsuranceClaimWorkflow, PoliceReportWorkflow, MediationWorkflow]
 
 STAFF = Actor(user_id="staff.li", role=Role.STAFF, authority_limit=Decimal("0"))
 HANDLER = Actor(user_id="handler.wang", role=Role.HANDLER, level=Level.HANDLER)
@@ -51,13 +71,20 @@ class RecordedEvents:
 
     def __init__(self) -> None:
         self.events: list[CaseEvent] = []
+        self.process_events: list[ProcessEvent] = []
 
     @activity.defn(name="record_case_event")
     async def record_case_event(self, event: CaseEvent) -> None:
         self.events.append(event)
 
+    @activity.defn(name="record_process_event")
+    async def record_process_event(self, event: ProcessEvent) -> None:
+        self.process_events.append(event)
 
-async def start_case(client: Client, task_queue: str, policy: Policy, **fields) -> WorkflowHandle:
+
+async def start_case(
+    client: Client, task_queue: str, policy: Policy, fields: dict
+) -> WorkflowHandle:
     case_no = f"209901-{uuid.uuid4().int % 10**6:06d}"
     start = ComplaintStart(
         case_no=case_no,
@@ -131,9 +158,94 @@ async def missed_then_invalid_then_reopened(
     await env.sleep(timedelta(days=16))
 
 
+async def _processes_ended(handle: WorkflowHandle) -> None:
+    for _ in range(100):
+        status = await handle.query(ComplaintWorkflow.get_status, StatusQuery())
+        if status.processes and not any(p.open for p in status.processes):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the sub-processes never ended")
+
+
+async def injury_with_insurance_and_police(
+    env: WorkflowEnvironment, handle: WorkflowHandle
+) -> None:
+    case_no = handle.id.removeprefix("complaint-")
+    insurance = env.client.get_workflow_handle(process_workflow_id(case_no, ProcessKind.INSURANCE))
+    police = env.client.get_workflow_handle(process_workflow_id(case_no, ProcessKind.POLICE))
+    await handle.execute_update(ComplaintWorkflow.acknowledge, Acknowledge(actor=HANDLER))
+    await handle.execute_update(
+        ComplaintWorkflow.record_findings,
+        RecordFindings(actor=HANDLER, valid=True, liability=Liability.COMPANY, summary="Wet floor"),
+    )
+    await insurance.execute_update(
+        InsuranceClaimWorkflow.report_to_insurer,
+        ReportToInsurer(actor=HANDLER, insurer="Ping An", claim_ref="PA-1"),
+    )
+    await insurance.execute_update(
+        InsuranceClaimWorkflow.record_documents,
+        RecordDocuments(actor=STAFF, documents=[DocumentKind.RECEIPTS, DocumentKind.DIAGNOSIS]),
+    )
+    await insurance.execute_update(
+        InsuranceClaimWorkflow.record_opinion,
+        RecordInsurerOpinion(
+            actor=HANDLER,
+            decision=OpinionDecision.PAYS,
+            written_ref="PA-1-OP",
+            amounts={DamageHead.MEDICAL: Decimal("1200")},
+        ),
+    )
+    await police.execute_update(
+        PoliceReportWorkflow.record_police_call,
+        RecordPoliceCall(
+            actor=STAFF, reported_by="staff.li", reported_at=datetime.now(UTC), station="Lujiazui"
+        ),
+    )
+    await police.execute_update(
+        PoliceReportWorkflow.record_certificate,
+        RecordCertificate(actor=STAFF, certificate_no="LJZ-1"),
+    )
+    await police.execute_update(
+        PoliceReportWorkflow.record_outcome, RecordPoliceOutcome(actor=STAFF, outcome="Accident")
+    )
+    await _processes_ended(handle)
+    await handle.execute_update(
+        ComplaintWorkflow.propose_remedy,
+        ProposeRemedy(
+            actor=HANDLER,
+            kind=RemedyKind.COMPENSATION,
+            amount=Decimal("2000"),
+            details="Medical costs and lost earnings",
+            heads={DamageHead.MEDICAL: Decimal("1500"), DamageHead.LOST_EARNINGS: Decimal("500")},
+        ),
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.decide_approval, DecideApproval(actor=MANAGER, approve=True, comment="ok")
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.record_customer_response,
+        RecordCustomerResponse(actor=HANDLER, accepted=True, agreement_ref="AG-INJ"),
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.record_resolution, RecordResolution(actor=HANDLER, summary="paid")
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.record_follow_up, RecordFollowUp(actor=STAFF, satisfaction=4)
+    )
+
+
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, WorkflowHandle], Awaitable[None]]] = {
     "negotiated_and_closed": negotiated_and_closed,
     "missed_then_invalid_then_reopened": missed_then_invalid_then_reopened,
+    "injury_with_insurance_and_police": injury_with_insurance_and_police,
+}
+# What each scenario's intake says; the rest is tests.support.intake's sample.
+INTAKES: dict[str, dict] = {
+    "injury_with_insurance_and_police": {
+        "category": Category.PERSONAL_INJURY,
+        "incident": Incident.SERIOUS_INJURY,
+        "description": "Slipped near the escalator",
+    },
 }
 
 
@@ -147,9 +259,9 @@ async def run_scenario(
     async with Worker(
         env.client,
         task_queue=task_queue,
-        workflows=[ComplaintWorkflow],
-        activities=[recorded.record_case_event],
+        workflows=WORKFLOWS,
+        activities=[recorded.record_case_event, recorded.record_process_event],
     ):
-        handle = await start_case(env.client, task_queue, policy)
+        handle = await start_case(env.client, task_queue, policy, INTAKES.get(name, {}))
         await SCENARIOS[name](env, handle)
         yield handle, recorded
