@@ -31,7 +31,8 @@ SELECT c.case_no, c.received_at, c.closed_at, c.channel, c.store, c.category, c.
        COALESCE(array_agg(a.data ->> 'deadline' ORDER BY a.seq)
            FILTER (WHERE a.action = 'deadline_missed'), '{}') AS missed_deadlines
 FROM complaints c
-LEFT JOIN audit_events a ON a.case_no = c.case_no
+-- Only the case's own entries: its sub-processes file theirs with a process name.
+LEFT JOIN audit_events a ON a.case_no = c.case_no AND a.process IS NULL
 WHERE c.received_at >= $1 AND c.received_at < $2
 GROUP BY c.case_no
 ORDER BY c.case_no
