@@ -482,3 +482,21 @@ async def test_withdrawn_process_lets_the_case_close_and_only_managers_may_withd
         case_no_of(case),
     )
     assert tuple(withdrawn) == (manager.user_id, "Goods found in the store")
+
+
+async def test_cancelling_the_case_ends_its_sub_processes_with_the_reason_on_record(
+    desk: Desk, staff: Actor
+) -> None:
+    case = await desk.open(staff, intake(incident=Incident.ROBBERY))
+    await until(case, lambda s: process(s, ProcessKind.POLICE) is not None)
+
+    await case.cancel()
+
+    police = desk.client.get_workflow_handle_for(
+        PoliceReportWorkflow.run, process_workflow_id(case_no_of(case), ProcessKind.POLICE)
+    )
+    summary = await police.result()
+    assert summary.outcome == "ended: the case was cancelled"
+    actions = await audit_actions(desk.pool, case_no_of(case))
+    assert ("cancelled", "system") in actions
+    assert ("police_ended", "system") in actions
