@@ -11,7 +11,7 @@ from temporalio.worker import Worker
 from activities.case_records import CaseRecorder
 from activities.reports import ReportActivities
 from infra.db import create_pool
-from infra.logging import configure_logging
+from infra.logging import ActivityLogContext, configure_logging
 from infra.policy_file import load_policy
 from infra.schedules import ensure_report_schedules
 from infra.settings import Settings, get_settings
@@ -47,6 +47,8 @@ def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str) -> Worker:
             reports.draw_revisit_sample,
             reports.store_report,
         ],
+        # Each activity's log lines carry its case number and workflow ID.
+        interceptors=[ActivityLogContext()],
     )
 
 

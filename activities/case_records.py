@@ -20,7 +20,6 @@ class CaseRecorder:
 
     @activity.defn
     async def record_case_event(self, event: CaseEvent) -> None:
-        info = activity.info()
         async with self._pool.acquire() as conn, conn.transaction():
             await append_audit(conn, event.case_no, event.audit)
             await apply_snapshot(conn, event.case_no, event.register_row)
@@ -28,18 +27,12 @@ class CaseRecorder:
                 await queue_notification(conn, event.case_no, note)
             if event.agreement is not None:
                 await store_agreement(conn, event.case_no, event.agreement)
-        log.info(
-            "case_event_recorded",
-            case_no=event.case_no,
-            workflow_id=info.workflow_id,
-            action=event.audit.action,
-            attempt=info.attempt,
-        )
+        # case_no, workflow_id and attempt come from the worker's ActivityLogContext.
+        log.info("case_event_recorded", action=event.audit.action)
 
     @activity.defn
     async def record_process_event(self, event: ProcessEvent) -> None:
         """The same for a sub-process: its audit entries are filed with the case."""
-        info = activity.info()
         async with self._pool.acquire() as conn, conn.transaction():
             await append_audit(conn, event.case_no, event.audit, process=event.kind.value)
             await apply_process_snapshot(conn, event.case_no, event.summary, event.record)
@@ -47,11 +40,4 @@ class CaseRecorder:
                 await queue_notification(conn, event.case_no, note)
             if event.agreement is not None:
                 await store_agreement(conn, event.case_no, event.agreement)
-        log.info(
-            "process_event_recorded",
-            case_no=event.case_no,
-            workflow_id=info.workflow_id,
-            process=event.kind.value,
-            action=event.audit.action,
-            attempt=info.attempt,
-        )
+        log.info("process_event_recorded", process=event.kind.value, action=event.audit.action)

@@ -50,12 +50,7 @@ class ReportActivities:
                 period=before.key, cases=len(earlier), rates=compute_rates(earlier)
             ),
         )
-        log.info(
-            "report_computed",
-            workflow_id=activity.info().workflow_id,
-            period=period.key,
-            cases=len(cases),
-        )
+        log.info("report_computed", period=period.key, cases=len(cases))
         return report
 
     @activity.defn
@@ -70,11 +65,7 @@ class ReportActivities:
                 population, drawn = len(closed), draw_revisit_sample(period.key, closed)
                 await store.create_revisit_tasks(conn, period.key, population, drawn)
         log.info(
-            "revisit_sample_drawn",
-            workflow_id=activity.info().workflow_id,
-            period=period.key,
-            population=population,
-            sampled=len(drawn),
+            "revisit_sample_drawn", period=period.key, population=population, sampled=len(drawn)
         )
         return RevisitSample(period=period.key, population=population, case_nos=drawn)
 
