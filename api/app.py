@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from api.deps import Resources
 from api.errors import install_error_handlers
 from api.identity import UserDirectory
+from api.middleware import install_observability
 from api.routes import complaints, health, processes, reports
 from infra.db import create_pool
 from infra.logging import configure_logging
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_observability(app)
     app.include_router(health.router)
     app.include_router(complaints.router)
     app.include_router(processes.router)
