@@ -307,6 +307,7 @@ class CaseStatus(BaseModel):
     satisfaction: int | None = None
     reopen_count: int = 0
     closed_reason: str | None = None
+    closed_at: datetime | None = None
     processes: list[ProcessSummary] = Field(default_factory=list)
     history: list[HistoryEntry] = Field(default_factory=list)
 

@@ -933,9 +933,14 @@ class ComplaintWorkflow:
             satisfaction=self._satisfaction,
             reopen_count=self._reopen_count,
             closed_reason=self._closed_reason,
+            closed_at=self._closed_at,
             processes=list(self._processes.values()),
             history=list(self._history) if query.include_history else [],
         )
 
     def _result(self, outcome: str) -> CommandResult:
-        return CommandResult(outcome=outcome, status=self._status(StatusQuery()))
+        # Without the history: every result is stored in the case's own history, and a
+        # growing list in each would make it grow with the square of the commands.
+        return CommandResult(
+            outcome=outcome, status=self._status(StatusQuery(include_history=False))
+        )
