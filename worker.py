@@ -12,6 +12,7 @@ from activities.case_records import CaseRecorder
 from activities.reports import ReportActivities
 from infra.db import create_pool
 from infra.logging import ActivityLogContext, configure_logging
+from infra.metrics import temporal_runtime
 from infra.policy_file import load_policy
 from infra.schedules import ensure_report_schedules
 from infra.settings import Settings, get_settings
@@ -53,7 +54,8 @@ def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str) -> Worker:
 
 
 async def main(settings: Settings) -> None:
-    client = await connect(settings)
+    runtime = temporal_runtime(settings.worker_metrics_host, settings.worker_metrics_port)
+    client = await connect(settings, runtime)
     pool = await create_pool(settings.database_url)
     try:
         # The report schedules (README "Reports"), in the policy calendar's time zone.

@@ -8,7 +8,8 @@ everything is stopped and the exit code is 1.
 
 State lives under `.data/` (Postgres data dir, Temporal history in `temporal.db`, server
 logs). Ports: EMBEDDED_PG_PORT (5432), EMBEDDED_TEMPORAL_PORT (7233),
-EMBEDDED_TEMPORAL_UI_PORT (8233), API_HOST/API_PORT (127.0.0.1:8000).
+EMBEDDED_TEMPORAL_UI_PORT (8233), API_HOST/API_PORT (127.0.0.1:8000),
+WORKER_METRICS_HOST/WORKER_METRICS_PORT (127.0.0.1:9464, 0 for none).
 """
 
 from __future__ import annotations
@@ -131,11 +132,18 @@ def demo_users(users_file: Path) -> list[tuple[str, str]]:
 
 
 def _banner(
-    api_url: str, ui_url: str, temporal: str, database_url: str, users: list[tuple[str, str]]
+    api_url: str,
+    ui_url: str,
+    temporal: str,
+    database_url: str,
+    users: list[tuple[str, str]],
+    worker_metrics_url: str | None = None,
 ) -> str:
     rows = [
         ("API", api_url),
         ("API docs", f"{api_url}/docs"),
+        ("API metrics", f"{api_url}/metrics"),
+        ("Worker metrics", worker_metrics_url or "off (WORKER_METRICS_PORT)"),
         ("Temporal Web UI", ui_url),
         ("Temporal", temporal),
         ("Postgres", _display_url(database_url)),
@@ -151,6 +159,24 @@ def _banner(
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def _worker_metrics_url(settings: Settings, env: dict[str, str]) -> str | None:
+    """Where the worker will serve its Temporal metrics; None (and off) if the port is taken,
+    since metrics are not worth refusing to start over."""
+    host, port = settings.worker_metrics_host, settings.worker_metrics_port
+    if not port:
+        return None
+    local_host = "127.0.0.1" if host == "0.0.0.0" else host
+    if not port_is_free(port, local_host):
+        log.warning(
+            "devstack.worker_metrics_off",
+            reason=f"port {host}:{port} is already in use",
+            hint="choose another with WORKER_METRICS_PORT",
+        )
+        env["WORKER_METRICS_PORT"] = "0"
+        return None
+    return f"http://{local_host}:{port}/metrics"
 
 
 @dataclass
@@ -204,6 +230,7 @@ def _start_everything(stack: contextlib.ExitStack) -> Started:
     local_host = "127.0.0.1" if host == "0.0.0.0" else host
     if not port_is_free(port, local_host):
         raise PortInUseError(f"API: port {host}:{port} is already in use")
+    worker_metrics_url = _worker_metrics_url(settings, env)
     worker = _spawn("worker", worker_command(), env, stop_timeout=30)
     stack.callback(worker.stop)
     api = _spawn("api", api_command(host, port), env, stop_timeout=15)
@@ -213,7 +240,7 @@ def _start_everything(stack: contextlib.ExitStack) -> Started:
     temporal_text = f"{temporal_address} (namespace {settings.temporal_namespace})"
     api_url = f"http://{local_host}:{port}"
     users = demo_users(settings.users_file)
-    banner = _banner(api_url, ui_url, temporal_text, database_url, users)
+    banner = _banner(api_url, ui_url, temporal_text, database_url, users, worker_metrics_url)
     return Started(watched, banner, local_host, port)
 
 

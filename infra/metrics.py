@@ -1,12 +1,15 @@
-"""Prometheus metrics: the API's request metrics.
+"""Prometheus metrics: the worker's Temporal SDK metrics and the API's request metrics.
 
-The API counts and times its requests by route template (`/complaints/{case_no}`, never
-the case number itself, so the number of series stays bounded) and serves them at its own
-`GET /metrics`.
+The worker's Temporal client runs on a `Runtime` whose Prometheus exporter serves the SDK's
+own metrics (`temporal_workflow_task_*`, `temporal_activity_*`, `temporal_request*`, ...)
+at `http://<WORKER_METRICS_HOST>:<WORKER_METRICS_PORT>/metrics`. The API counts and times
+its requests by route template (`/complaints/{case_no}`, never the case number itself, so
+the number of series stays bounded) and serves them at its own `GET /metrics`.
 """
 
 from dataclasses import dataclass, field
 
+import structlog
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -17,11 +20,37 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+
+log = structlog.get_logger(__name__)
 
 HTTP_REQUESTS = "complaint_desk_http_requests"
 HTTP_REQUEST_DURATION = "complaint_desk_http_request_duration_seconds"
 # Commands wait for the workflow's update and a report request for up to 30 s.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+
+
+def temporal_runtime(host: str, port: int) -> Runtime | None:
+    """A Temporal runtime that serves the SDK's metrics on host:port, or None for port 0.
+
+    A port that is taken leaves the worker without metrics rather than without work:
+    cases must keep moving, and the error line says which port to free or change.
+    """
+    if not port:
+        return None
+    address = f"{host}:{port}"
+    try:
+        runtime = Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
+    except ValueError as err:  # the SDK's "Failed starting Prometheus exporter: ..."
+        log.error(
+            "worker_metrics_unavailable",
+            address=address,
+            error=str(err),
+            hint="free the port or set WORKER_METRICS_PORT (0 turns metrics off)",
+        )
+        return None
+    log.info("worker_metrics_serving", url=f"http://{address}/metrics")
+    return runtime
 
 
 @dataclass

@@ -7,6 +7,7 @@ two in step.
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,15 @@ class Settings(BaseSettings):
     api_port: int = 8000
     log_level: str = "INFO"
     log_json: bool = True
+    # The worker's Temporal SDK metrics for Prometheus: http://host:port/metrics; 0 or empty
+    # turns them off. 127.0.0.1 keeps them off the network; a container binds 0.0.0.0.
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int = 9464
+
+    @field_validator("worker_metrics_port", mode="before")
+    @classmethod
+    def _empty_port_is_off(cls, value: object) -> object:
+        return 0 if value in ("", None) else value
 
 
 @lru_cache
