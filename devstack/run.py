@@ -37,6 +37,7 @@ from devstack.postgres import EmbeddedPostgres
 from devstack.temporal import TemporalDevServer
 from infra.logging import configure_logging
 from infra.settings import Settings
+from workflows.search_attributes import registrations
 
 log = structlog.get_logger(__name__)
 
@@ -44,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / ".data"
 DATABASE_NAME = "complaints"
 # Custom search attributes the dev server registers at start (name -> Temporal type).
-SEARCH_ATTRIBUTES: dict[str, str] = {}
+SEARCH_ATTRIBUTES: dict[str, str] = registrations()
 
 
 PORTS_HINT = (

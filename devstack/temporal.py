@@ -24,6 +24,7 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, GetSyste
 from temporalio.client import Client
 
 from devstack.ports import PortInUseError, port_is_free
+from workflows.search_attributes import registrations
 
 log = structlog.get_logger(__name__)
 
@@ -60,6 +61,10 @@ def _run_blocking(coro: Coroutine[Any, Any, T]) -> T:
     return result[0]
 
 
+# A workflow whose tasks fail this many times in a row is marked in the
+# TemporalReportedProblems search attribute, which GET /complaints/stuck queries.
+DYNAMIC_CONFIG = {"system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute": "2"}
+
 class TemporalDevServer:
     """`temporal server start-dev` on 127.0.0.1:`port`, Web UI on `ui_port` (None: headless)."""
 
@@ -79,7 +84,10 @@ class TemporalDevServer:
         self.ui_port = ui_port
         self.db_filename = Path(db_filename).resolve() if db_filename is not None else None
         self.namespace = namespace
-        self.search_attributes = dict(search_attributes or {})
+        # Ours by default: a workflow that sets an unregistered one fails its tasks.
+        self.search_attributes = dict(
+            registrations() if search_attributes is None else search_attributes
+        )
         self.log_file = log_file
         self.log_level = log_level
         self.startup_timeout = startup_timeout
@@ -112,6 +120,8 @@ class TemporalDevServer:
             args += ["--db-filename", str(self.db_filename)]
         for name, kind in self.search_attributes.items():
             args += ["--search-attribute", f"{name}={kind}"]
+        for key, value in DYNAMIC_CONFIG.items():
+            args += ["--dynamic-config-value", f"{key}={value}"]
         return args
 
     def start(self) -> None:

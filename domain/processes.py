@@ -111,6 +111,7 @@ class ProcessSummary(BaseModel):
     stage: str
     waiting_on: str
     waiting_on_who: str = ""
+    waiting_since: datetime | None = None
     open: bool = True
     withdrawn: bool = False
     outcome: str | None = None

@@ -21,6 +21,7 @@ from domain.authority import Actor
 from domain.policy import Policy
 from infra.db import create_pool
 from infra.policy_file import load_policy
+from infra.search_attributes import ensure_search_attributes
 from infra.settings import ROOT, Settings
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
@@ -92,6 +93,7 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=pydantic_data_converter,
         test_server_existing_path=str(TEST_SERVER),
     )
+    await ensure_search_attributes(env.client)
     yield env
     await env.shutdown()
 

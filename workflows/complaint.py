@@ -54,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
         StatusQuery,
         Waiting,
     )
+    from domain.narrative import case_details
     from domain.police import PoliceReportStart
     from domain.policy import DeadlineName
     from domain.processes import (
@@ -84,6 +85,7 @@ with workflow.unsafe.imports_passed_through():
         within_authority,
     )
 
+from workflows import search_attributes as sa
 from workflows.insurance import InsuranceClaimWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.police import PoliceReportWorkflow
@@ -544,6 +546,7 @@ class ComplaintWorkflow:
             if summary.version <= current.version or (summary.open and not current.open):
                 return
         self._processes[summary.kind] = summary
+        self._publish(self._register_row())
 
     @workflow.signal(name=PROCESS_ESCALATION_SIGNAL)
     async def process_needs_escalation(self, escalation: ProcessEscalation) -> None:
@@ -855,6 +858,8 @@ class ComplaintWorkflow:
         actor_id, actor_role = (actor.user_id, actor.role.value) if actor else ("system", "system")
         self._version += 1
         self._history.append(HistoryEntry(at=now, actor=actor_id, action=action, detail=reason))
+        register_row = self._register_row()
+        self._publish(register_row)
         event = CaseEvent(
             case_no=self._case_no,
             audit=AuditEntry(
@@ -866,7 +871,7 @@ class ComplaintWorkflow:
                 reason=reason,
                 data=data or {},
             ),
-            register_row=self._register_row(),
+            register_row=register_row,
             notifications=notifications or [],
             agreement=agreement,
         )
@@ -876,6 +881,56 @@ class ComplaintWorkflow:
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=_RECORD_RETRY,
             summary=f"record {action}",
+        )
+
+    def _publish(self, row: RegisterSnapshot) -> None:
+        """What the Web UI shows of the case: its current details, and the search
+        attributes engineers query (README "Find a stuck case")."""
+        workflow.set_current_details(self._details())
+        if not workflow.patched(sa.PATCH):
+            return
+        waiting = [row.waiting_on.value] + [
+            p.waiting_on for p in self._processes.values() if p.open
+        ]
+        workflow.upsert_search_attributes(
+            [
+                sa.CASE_NO.value_set(self._case_no),
+                sa.CASE_GRADE.value_set(row.grade.value),
+                sa.CASE_CATEGORY.value_set(self._start.intake.category.value),
+                sa.CASE_STORE.value_set(self._start.intake.store),
+                sa.CASE_STAGE.value_set(row.stage.value),
+                sa.CASE_WAITING_ON.value_set(waiting),
+                sa.CASE_WAITING_SINCE.value_set(self._waiting_since),
+                sa.CASE_HANDLER.value_set(row.handler)
+                if row.handler
+                else sa.CASE_HANDLER.value_unset(),
+                sa.CASE_NEXT_DEADLINE.value_set(row.next_deadline_at)
+                if row.next_deadline_at
+                else sa.CASE_NEXT_DEADLINE.value_unset(),
+                sa.CASE_OVERDUE.value_set(row.overdue),
+            ]
+        )
+
+    def _details(self) -> str:
+        waiting = self._waiting()
+        proposal = self._proposals[-1] if self._proposals else None
+        upcoming = self._open_deadlines()
+        return case_details(
+            waiting_on=waiting.on,
+            who=waiting.who,
+            since=waiting.since,
+            proposal=f"CNY {proposal.amount} {proposal.kind.value}" if proposal else None,
+            next_deadline=(
+                (
+                    upcoming[0].label,
+                    upcoming[0].due_at,
+                    upcoming[0].state is DeadlineState.MISSED,
+                )
+                if upcoming
+                else None
+            ),
+            processes=list(self._processes.values()),
+            local=self._local,
         )
 
     # --- state -------------------------------------------------------------------

@@ -31,6 +31,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.rules import Refusal
 
+from workflows import search_attributes as sa
+
 _SHORTEST_TIMER = timedelta(seconds=1)
 _RECORD_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
@@ -64,6 +66,7 @@ class ProcessJournal:
             stage=stage,
             waiting_on=waiting_on,
             waiting_on_who=who,
+            waiting_since=start.started_at,
             started_at=start.started_at,
         )
         self._record_of = record_of
@@ -94,6 +97,8 @@ class ProcessJournal:
         refuse(process_refusal(command, actor=actor, open=self.open))
 
     def move(self, stage: str, waiting_on: str, who: str) -> None:
+        if (waiting_on, who) != (self.summary.waiting_on, self.summary.waiting_on_who):
+            self.summary.waiting_since = workflow.now()
         self.summary.stage = stage
         self.summary.waiting_on = waiting_on
         self.summary.waiting_on_who = who
@@ -186,6 +191,7 @@ class ProcessJournal:
         now = workflow.now()
         actor_id, role = (actor.user_id, actor.role.value) if actor else ("system", "system")
         self.summary.version += 1
+        self._publish()
         self._history.append({"at": now, "actor": actor_id, "action": action, "detail": reason})
         event = ProcessEvent(
             case_no=self.case_no,
@@ -212,6 +218,30 @@ class ProcessJournal:
             summary=f"record {action}",
         )
         await self._tell_case(PROCESS_CHANGED_SIGNAL, self.summary.model_copy(deep=True))
+
+    def _publish(self) -> None:
+        summary = self.summary
+        since = summary.waiting_since or summary.started_at
+        if summary.open:
+            details = (
+                f"Case {self.case_no}, {self.label}: waiting on "
+                f"{summary.waiting_on_who or summary.waiting_on} ({summary.waiting_on})"
+                f" since {self.local(since)}."
+            )
+        else:
+            details = f"Case {self.case_no}, {self.label}: {summary.outcome}."
+        workflow.set_current_details(details)
+        if not workflow.patched(sa.PATCH):
+            return
+        workflow.upsert_search_attributes(
+            [
+                sa.CASE_NO.value_set(self.case_no),
+                sa.CASE_CATEGORY.value_set(self.start.category),
+                sa.CASE_STAGE.value_set(summary.stage),
+                sa.CASE_WAITING_ON.value_set([summary.waiting_on]),
+                sa.CASE_WAITING_SINCE.value_set(since),
+            ]
+        )
 
     async def escalate_case(self, reason: str) -> None:
         await self._tell_case(

@@ -13,6 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.models import StatusQuery
 from infra.policy_file import load_policy
+from infra.search_attributes import ensure_search_attributes
 from infra.settings import ROOT
 from tests.conftest import TEST_SERVER
 from tests.workflows.scenarios import SCENARIOS, run_scenario
@@ -30,6 +31,7 @@ async def record(label: str) -> None:
             data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
         )
         try:
+            await ensure_search_attributes(env.client)
             async with run_scenario(env, policy, name) as (handle, _):
                 histories = {name: await handle.fetch_history()}
                 status = await handle.query(ComplaintWorkflow.get_status, StatusQuery())
