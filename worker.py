@@ -2,6 +2,7 @@
 
 import asyncio
 import signal
+from typing import Any
 
 import asyncpg
 import structlog
@@ -34,7 +35,10 @@ WORKFLOWS = [
 ]
 
 
-def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str) -> Worker:
+def build_worker(
+    client: Client, pool: asyncpg.Pool, task_queue: str, **options: Any
+) -> Worker:
+    """`options` go to the Worker as they are (tests run a buggy one unsandboxed)."""
     recorder = CaseRecorder(pool)
     reports = ReportActivities(pool)
     return Worker(
@@ -50,6 +54,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str) -> Worker:
         ],
         # Each activity's log lines carry its case number and workflow ID.
         interceptors=[ActivityLogContext()],
+        **options,
     )
 
 

@@ -9,7 +9,7 @@ from api.deps import Resources
 from api.errors import install_error_handlers
 from api.identity import UserDirectory
 from api.middleware import install_observability
-from api.routes import complaints, health, processes, reports
+from api.routes import complaints, health, processes, reports, stuck
 from infra.db import create_pool
 from infra.logging import configure_logging
 from infra.policy_file import load_policy
@@ -42,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_observability(app)
     app.include_router(health.router)
+    # Before complaints: /complaints/stuck is not a case number.
+    app.include_router(stuck.router)
     app.include_router(complaints.router)
     app.include_router(processes.router)
     app.include_router(reports.router)

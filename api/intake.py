@@ -11,7 +11,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from api.schemas import ComplaintCreated
 from domain.authority import Actor
 from domain.case_numbers import workflow_id_for
-from domain.grades import grade_at_intake
+from domain.grades import Grade, grade_at_intake
 from domain.models import ComplaintCreate, ComplaintStart
 from domain.policy import Policy
 from infra.register import register_complaint
@@ -63,6 +63,43 @@ async def open_complaint(
         registered_by=actor,
         policy=policy,
     )
+    await _start_workflow(temporal, task_queue, start)
+    log.info("complaint_registered", case_no=case.case_no, replayed=not case.created)
+    return ComplaintCreated(
+        case_no=case.case_no,
+        workflow_id=workflow_id_for(case.case_no),
+        grade=start.grade,
+        grade_reasons=start.grade_reasons,
+        received_at=start.registered_at,
+        replayed=not case.created,
+    )
+
+
+async def restart_workflow(
+    *,
+    temporal: Client,
+    task_queue: str,
+    policy: Policy,
+    row: asyncpg.Record,
+    actor: Actor,
+    reason: str,
+) -> None:
+    """The repair path: a register row whose workflow never started gets it now, with
+    its original registration time, so its deadlines run from then."""
+    start = ComplaintStart(
+        case_no=row["case_no"],
+        intake=ComplaintCreate.model_validate(row["intake"]),
+        grade=Grade(row["grade"]),
+        grade_reasons=[f"workflow started by {actor.user_id} from the register: {reason}"],
+        registered_at=row["received_at"],
+        registered_by=actor,
+        policy=policy,
+    )
+    await _start_workflow(temporal, task_queue, start)
+    log.info("complaint_workflow_restarted", case_no=start.case_no, by=actor.user_id)
+
+
+async def _start_workflow(temporal: Client, task_queue: str, start: ComplaintStart) -> None:
     try:
         await temporal.start_workflow(
             ComplaintWorkflow.run,
@@ -78,12 +115,3 @@ async def open_complaint(
         )
     except WorkflowAlreadyStartedError:
         pass  # started long ago and already finished: nothing to do
-    log.info("complaint_registered", case_no=case.case_no, replayed=not case.created)
-    return ComplaintCreated(
-        case_no=case.case_no,
-        workflow_id=workflow_id_for(case.case_no),
-        grade=start.grade,
-        grade_reasons=start.grade_reasons,
-        received_at=start.registered_at,
-        replayed=not case.created,
-    )

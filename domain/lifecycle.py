@@ -27,6 +27,7 @@ class Command(StrEnum):
     REOPEN = "reopen"
     ESCALATE = "escalate"
     ADD_NOTE = "add_note"
+    REASSIGN_HANDLER = "reassign_handler"
 
 
 _OPEN_STAGES = frozenset(stage for stage in Stage if stage is not Stage.CLOSED)
@@ -42,6 +43,7 @@ ALLOWED_STAGES: dict[Command, frozenset[Stage]] = {
     Command.REOPEN: frozenset({Stage.CLOSED}),
     Command.ESCALATE: _OPEN_STAGES,
     Command.ADD_NOTE: frozenset(Stage),
+    Command.REASSIGN_HANDLER: _OPEN_STAGES,
 }
 
 _CASE_WORKERS = frozenset({Role.HANDLER, Role.MANAGER, Role.SENIOR})
@@ -59,6 +61,8 @@ ALLOWED_ROLES: dict[Command, frozenset[Role]] = {
     Command.REOPEN: _CASE_WORKERS | {Role.STAFF},
     Command.ESCALATE: _CASE_WORKERS | {Role.STAFF},
     Command.ADD_NOTE: frozenset(Role),
+    # The repair path: an engineer moves a stuck case to another handler, audited.
+    Command.REASSIGN_HANDLER: frozenset({Role.ENGINEER, Role.MANAGER, Role.SENIOR}),
 }
 
 REGISTER_ROLES = _CASE_WORKERS | {Role.STAFF}

@@ -180,6 +180,11 @@ class NoteBody(StrictModel):
     text: LongText
 
 
+class ReassignBody(StrictModel):
+    handler: str = Field(min_length=1, max_length=100, description="User id of the new handler")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 # --- workflow inputs --------------------------------------------------------------
 
 
@@ -232,6 +237,10 @@ class Escalate(ReasonBody):
 
 
 class AddNote(NoteBody):
+    actor: Actor
+
+
+class ReassignHandler(ReassignBody):
     actor: Actor
 
 

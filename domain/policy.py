@@ -116,6 +116,9 @@ class Policy(BaseModel):
     reopen_window_days: int = Field(
         90, gt=0, description="How long a closed case can be reopened as a second complaint"
     )
+    stuck_after_days: int = Field(
+        7, gt=0, description="A case waiting this long on an outside party is listed as stuck"
+    )
     # Optional only so cases started under an earlier policy still load; a policy file
     # must define it (infra/policy_file.py).
     processes: ProcessesPolicy | None = None

@@ -1,7 +1,11 @@
 """The audit trail, the notification outbox and signed agreements (DOMAIN sections 7, 8)."""
 
+import uuid
+from datetime import UTC, datetime
+
 import asyncpg
 
+from domain.authority import Actor
 from domain.models import AuditEntry, Notification, SignedAgreement
 
 
@@ -69,3 +73,34 @@ async def list_events(pool: asyncpg.Pool, case_no: str) -> list[asyncpg.Record]:
         " WHERE case_no = $1 ORDER BY seq",
         case_no,
     )
+
+
+async def resend_notification(
+    pool: asyncpg.Pool, case_no: str, notification_id: str, *, actor: Actor, reason: str
+) -> Notification | None:
+    """Queues a copy of a case's notification under a new id, with an audit entry."""
+    async with pool.acquire() as conn, conn.transaction():
+        original = await conn.fetchrow(
+            "SELECT recipient, subject, body FROM outbox"
+            " WHERE case_no = $1 AND notification_id = $2",
+            case_no,
+            notification_id,
+        )
+        if original is None:
+            return None
+        copy = Notification(notification_id=str(uuid.uuid4()), **dict(original))
+        await queue_notification(conn, case_no, copy)
+        await append_audit(
+            conn,
+            case_no,
+            AuditEntry(
+                event_id=str(uuid.uuid4()),
+                at=datetime.now(UTC),
+                actor_id=actor.user_id,
+                actor_role=actor.role.value,
+                action="notification_resent",
+                reason=reason,
+                data={"original": notification_id, "copy": copy.notification_id},
+            ),
+        )
+    return copy

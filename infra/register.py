@@ -148,7 +148,7 @@ REGISTER_COLUMNS = f"""
 
 async def find_case(pool: asyncpg.Pool, case_no: str) -> asyncpg.Record | None:
     return await pool.fetchrow(
-        f"SELECT {REGISTER_COLUMNS}, customer_name, customer_contact, description"
+        f"SELECT {REGISTER_COLUMNS}, customer_name, customer_contact, description, intake"
         " FROM complaints WHERE case_no = $1",
         case_no,
     )

@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         Notification,
         Proposal,
         ProposeRemedy,
+        ReassignHandler,
         RecordCustomerResponse,
         RecordFindings,
         RecordFollowUp,
@@ -464,6 +465,25 @@ class ComplaintWorkflow:
     @add_note.validator
     def _validate_note(self, cmd: AddNote) -> None:
         self._check(Command.ADD_NOTE, cmd.actor)
+
+    @workflow.update
+    async def reassign_handler(self, cmd: ReassignHandler) -> CommandResult:
+        async with self._turn():
+            self._check(Command.REASSIGN_HANDLER, cmd.actor)
+            previous = self._handler
+            self._handler = cmd.handler
+            await self._record(
+                "handler_reassigned",
+                cmd.actor,
+                reason=cmd.reason,
+                data={"from": previous, "to": cmd.handler},
+                notifications=[self._to_handler("Case assigned to you", cmd.reason)],
+            )
+            return self._result(f"handled by {cmd.handler}")
+
+    @reassign_handler.validator
+    def _validate_reassign(self, cmd: ReassignHandler) -> None:
+        self._check(Command.REASSIGN_HANDLER, cmd.actor)
 
     # --- sub-processes with outside parties (DOMAIN section 6) -----------------------
 

@@ -36,6 +36,8 @@ from domain.models import (
     ProposalBody,
     ProposeRemedy,
     ReasonBody,
+    ReassignBody,
+    ReassignHandler,
     RecordCustomerResponse,
     RecordFindings,
     RecordFollowUp,
@@ -157,5 +159,6 @@ for _path, _update, _body, _input in (
     ("reopen", ComplaintWorkflow.reopen, ReasonBody, Reopen),
     ("escalate", ComplaintWorkflow.escalate, ReasonBody, Escalate),
     ("notes", ComplaintWorkflow.add_note, NoteBody, AddNote),
+    ("reassign", ComplaintWorkflow.reassign_handler, ReassignBody, ReassignHandler),
 ):
     _command_route(_path, _update, _body, _input)

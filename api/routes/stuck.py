@@ -1,0 +1,132 @@
+"""Stuck cases and the repair path (README "Find a stuck case")."""
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.commands import case_row
+from api.deps import ActorDep, ResourcesDep
+from api.intake import restart_workflow
+from domain.authority import Role
+from domain.case_numbers import workflow_id_for
+from domain.models import Notification
+from infra.audit import resend_notification
+from infra.stuck import find_stuck
+
+router = APIRouter(prefix="/complaints", tags=["stuck cases"])
+
+REPAIR_ROLES = frozenset({Role.ENGINEER, Role.MANAGER, Role.SENIOR})
+
+
+class StuckCasePublic(BaseModel):
+    case_no: str
+    workflow_id: str
+    workflow_type: str
+    reasons: list[str]
+    stage: str | None
+    waiting_on: list[str]
+    waiting_since: datetime | None
+    waiting_hours: float | None = Field(description="How long it has waited")
+    handler: str | None
+    next_deadline: datetime | None
+    failure: str | None = Field(description="The failing workflow task's error, if any")
+    web_ui: str
+
+
+class ResendBody(BaseModel):
+    model_config = {"extra": "forbid"}
+    notification_id: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RestartBody(BaseModel):
+    model_config = {"extra": "forbid"}
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RepairResult(BaseModel):
+    case_no: str
+    done: str
+
+
+def _may_repair(actor) -> None:
+    if actor.role not in REPAIR_ROLES:
+        raise HTTPException(403, f"role {actor.role} may not look after stuck cases")
+
+
+@router.get("/stuck", response_model=list[StuckCasePublic])
+async def list_stuck(actor: ActorDep, resources: ResourcesDep) -> list[StuckCasePublic]:
+    _may_repair(actor)
+    settings = resources.settings
+    now = datetime.now(UTC)
+    cases = await find_stuck(
+        resources.temporal,
+        now=now,
+        waiting_limit=timedelta(days=resources.policy.stuck_after_days),
+    )
+    ui = f"{settings.temporal_ui_url.rstrip('/')}/namespaces/{settings.temporal_namespace}"
+    return [
+        StuckCasePublic(
+            case_no=case.case_no,
+            workflow_id=case.workflow_id,
+            workflow_type=case.workflow_type,
+            reasons=case.reasons,
+            stage=case.stage,
+            waiting_on=case.waiting_on,
+            waiting_since=case.waiting_since,
+            waiting_hours=(
+                round((now - case.waiting_since) / timedelta(hours=1), 1)
+                if case.waiting_since
+                else None
+            ),
+            handler=case.handler,
+            next_deadline=case.next_deadline,
+            failure=case.failure,
+            web_ui=f"{ui}/workflows/{case.workflow_id}",
+        )
+        for case in cases
+    ]
+
+
+@router.post("/{case_no}/repair/resend-notification", response_model=RepairResult)
+async def resend(
+    case_no: str, body: ResendBody, actor: ActorDep, resources: ResourcesDep
+) -> RepairResult:
+    """Queues a lost notification again, as a new outbox entry, on the audit trail."""
+    _may_repair(actor)
+    await case_row(resources, case_no)
+    copy: Notification | None = await resend_notification(
+        resources.pool, case_no, body.notification_id, actor=actor, reason=body.reason
+    )
+    if copy is None:
+        raise HTTPException(404, f"case {case_no} has no notification {body.notification_id}")
+    return RepairResult(case_no=case_no, done=f"queued again as {copy.notification_id}")
+
+
+@router.post("/{case_no}/repair/restart", response_model=RepairResult)
+async def restart(
+    case_no: str, body: RestartBody, actor: ActorDep, resources: ResourcesDep
+) -> RepairResult:
+    """Starts the workflow of a registered case that has none (intake failed between
+    writing the register row and starting it)."""
+    _may_repair(actor)
+    row = await case_row(resources, case_no)
+    handle = resources.temporal.get_workflow_handle(workflow_id_for(case_no))
+    try:
+        await handle.describe()
+    except RPCError as err:
+        if err.status is not RPCStatusCode.NOT_FOUND:
+            raise
+    else:
+        raise HTTPException(409, f"case {case_no} has its workflow; nothing to restart")
+    await restart_workflow(
+        temporal=resources.temporal,
+        task_queue=resources.settings.temporal_task_queue,
+        policy=resources.policy,
+        row=row,
+        actor=actor,
+        reason=body.reason,
+    )
+    return RepairResult(case_no=case_no, done="workflow started from the register")
