@@ -11,6 +11,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner
 
+from api.cli import render
 from domain.authority import Actor
 from domain.grades import Grade
 from domain.models import ComplaintStart
@@ -92,6 +93,8 @@ async def test_case_waiting_on_a_manager_past_its_deadline_is_found_and_listed(
     assert details["status"]["waiting"]["on"] == "manager-approval"
 
     assert (await api.get("/complaints/stuck", headers=auth("handler"))).status_code == 403
+    printed = render([listed])
+    assert case_no in printed and "overdue: a deadline passed" in printed
 
 
 async def test_case_whose_workflow_task_fails_is_listed_with_its_error_and_continues_once_fixed(
