@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.rules import Refusal
 
+from workflows import patches
 from workflows import search_attributes as sa
 
 _SHORTEST_TIMER = timedelta(seconds=1)
@@ -150,8 +151,12 @@ class ProcessJournal:
     def disarm(self, name: str) -> None:
         self._due.pop(name, None)
         timer = self._timers.pop(name, None)
-        if timer is not None and not timer.done():
-            timer.cancel()
+        if timer is None or timer.done():
+            return
+        # As in the case: left to fire and be ignored, since _watch checks its due time.
+        if workflow.patched(patches.KEEP_SETTLED_TIMERS):
+            return
+        timer.cancel()
 
     async def _watch(
         self, name: str, due: datetime, summary: str, fire: Callable[[], Awaitable[None]]
@@ -231,7 +236,7 @@ class ProcessJournal:
         else:
             details = f"Case {self.case_no}, {self.label}: {summary.outcome}."
         workflow.set_current_details(details)
-        if not workflow.patched(sa.PATCH):
+        if not workflow.patched(patches.SEARCH_ATTRIBUTES):
             return
         workflow.upsert_search_attributes(
             [

@@ -8,9 +8,6 @@ Registered by `make run` on the dev server, and on a cluster with
 
 from temporalio.common import SearchAttributeKey
 
-# Cases and sub-processes started before the attributes existed replay without them.
-PATCH = "search-attributes"
-
 CASE_NO = SearchAttributeKey.for_keyword("CaseNo")
 CASE_GRADE = SearchAttributeKey.for_keyword("CaseGrade")
 CASE_CATEGORY = SearchAttributeKey.for_keyword("CaseCategory")

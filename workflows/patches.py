@@ -1,0 +1,7 @@
+"""Every `workflow.patched` ID, in one place: each marks a change that running cases
+and the recorded histories (tests/workflows/histories) must replay across."""
+
+# Cases and sub-processes set search attributes at every change.
+SEARCH_ATTRIBUTES = "search-attributes"
+# A settled deadline's timer is left to fire and be ignored instead of being cancelled.
+KEEP_SETTLED_TIMERS = "keep-settled-timers"
