@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError
 from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
@@ -30,7 +29,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.models import (
         Acknowledge,
         AddNote,
-        AuditEntry,
         CaseEvent,
         CaseStatus,
         CommandResult,
@@ -88,6 +86,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows import patches
 from workflows import search_attributes as sa
+from workflows.common import audit_entry, record_with, refuse, sleep_until
 from workflows.insurance import InsuranceClaimWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.police import PoliceReportWorkflow
@@ -98,17 +97,7 @@ _CHILDREN = {
     ProcessKind.MEDIATION: MediationWorkflow,
 }
 
-# A timer for a deadline already past still fires, at once, so the breach is recorded.
-_SHORTEST_TIMER = timedelta(seconds=1)
-_RECORD_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
-)
 _OPEN = (DeadlineState.PENDING, DeadlineState.MISSED)
-
-
-def _refuse(refusal: Refusal | None) -> None:
-    if refusal is not None:
-        raise ApplicationError(refusal.message, type=refusal.type.value, non_retryable=True)
 
 
 @workflow.defn
@@ -447,14 +436,14 @@ class ComplaintWorkflow:
     async def escalate(self, cmd: Escalate) -> CommandResult:
         async with self._turn():
             self._check(Command.ESCALATE, cmd.actor)
-            _refuse(escalation_refusal(self._level))
+            refuse(escalation_refusal(self._level))
             await self._escalate_one_level(cmd.actor, "escalated", reason=cmd.reason)
             return self._result(f"escalated to {self._level.value}")
 
     @escalate.validator
     def _validate_escalate(self, cmd: Escalate) -> None:
         self._check(Command.ESCALATE, cmd.actor)
-        _refuse(escalation_refusal(self._level))
+        refuse(escalation_refusal(self._level))
 
     @workflow.update
     async def add_note(self, cmd: AddNote) -> CommandResult:
@@ -538,7 +527,7 @@ class ComplaintWorkflow:
     @workflow.update
     async def withdraw_process(self, cmd: WithdrawProcess) -> CommandResult:
         async with self._turn():
-            _refuse(withdraw_refusal(cmd.actor, self._processes.get(cmd.kind)))
+            refuse(withdraw_refusal(cmd.actor, self._processes.get(cmd.kind)))
             summary = self._processes[cmd.kind]
             summary.open = False
             summary.withdrawn = True
@@ -557,7 +546,7 @@ class ComplaintWorkflow:
 
     @withdraw_process.validator
     def _validate_withdraw(self, cmd: WithdrawProcess) -> None:
-        _refuse(withdraw_refusal(cmd.actor, self._processes.get(cmd.kind)))
+        refuse(withdraw_refusal(cmd.actor, self._processes.get(cmd.kind)))
 
     @workflow.signal(name=PROCESS_CHANGED_SIGNAL)
     def process_changed(self, summary: ProcessSummary) -> None:
@@ -592,22 +581,22 @@ class ComplaintWorkflow:
             yield
 
     def _check(self, command: Command, actor: Actor) -> None:
-        _refuse(refusal_for(command, stage=self._stage, actor=actor))
+        refuse(refusal_for(command, stage=self._stage, actor=actor))
 
     def _check_approval(self, cmd: DecideApproval) -> None:
         self._check(Command.DECIDE_APPROVAL, cmd.actor)
-        _refuse(approval_refusal(cmd.actor, proposed_by=self._proposals[-1].proposed_by))
+        refuse(approval_refusal(cmd.actor, proposed_by=self._proposals[-1].proposed_by))
 
     def _check_proposal(self, cmd: ProposeRemedy) -> None:
         self._check(Command.PROPOSE_REMEDY, cmd.actor)
         if cmd.kind is RemedyKind.MEDICAL_ADVANCE:
-            _refuse(advance_refusal(self._processes.get(ProcessKind.INSURANCE)))
+            refuse(advance_refusal(self._processes.get(ProcessKind.INSURANCE)))
 
     def _check_customer_response(self, cmd: RecordCustomerResponse) -> None:
         self._check(Command.RECORD_CUSTOMER_RESPONSE, cmd.actor)
         if cmd.accepted:
             claim = self._processes.get(ProcessKind.INSURANCE)
-            _refuse(confirmation_refusal(self._proposals[-1].heads, claim))
+            refuse(confirmation_refusal(self._proposals[-1].heads, claim))
 
     def _check_findings(self, cmd: RecordFindings) -> None:
         if cmd.valid:
@@ -618,13 +607,13 @@ class ComplaintWorkflow:
     def _check_closing(self, command: Command, actor: Actor) -> None:
         self._check(command, actor)
         processes = list(self._processes.values())
-        _refuse(closing_refusal(processes, category=self._start.intake.category.value))
+        refuse(closing_refusal(processes, category=self._start.intake.category.value))
 
     def _check_start(self, kind: ProcessKind, actor: Actor) -> None:
         if self._stage is Stage.CLOSED:
-            _refuse(Refusal(RefusalType.STAGE_NOT_ALLOWED, "the case is closed: reopen it first"))
+            refuse(Refusal(RefusalType.STAGE_NOT_ALLOWED, "the case is closed: reopen it first"))
         rules = self._policy.processes
-        _refuse(start_refusal(kind, actor=actor, current=self._processes.get(kind), rules=rules))
+        refuse(start_refusal(kind, actor=actor, current=self._processes.get(kind), rules=rules))
 
     def _take_ownership(self, actor: Actor) -> None:
         if self._handler is None and actor.level is Level.HANDLER:
@@ -762,10 +751,7 @@ class ComplaintWorkflow:
 
     async def _watch(self, name: DeadlineName, due: datetime) -> None:
         deadline = self._deadlines[name]
-        await workflow.sleep(
-            max(due - workflow.now(), _SHORTEST_TIMER),
-            summary=f"{deadline.label} due {self._local(due)}",
-        )
+        await sleep_until(due, f"{deadline.label} due {self._local(due)}")
         async with self._lock:
             current = self._deadlines.get(name)
             if (
@@ -881,33 +867,19 @@ class ComplaintWorkflow:
     ) -> None:
         """Writes one change to the audit trail, the register and the outbox; None is the system."""
         now = workflow.now()
-        actor_id, actor_role = (actor.user_id, actor.role.value) if actor else ("system", "system")
+        actor_id = actor.user_id if actor else "system"
         self._version += 1
         self._history.append(HistoryEntry(at=now, actor=actor_id, action=action, detail=reason))
         register_row = self._register_row()
         self._publish(register_row)
         event = CaseEvent(
             case_no=self._case_no,
-            audit=AuditEntry(
-                event_id=str(workflow.uuid4()),
-                at=now,
-                actor_id=actor_id,
-                actor_role=actor_role,
-                action=action,
-                reason=reason,
-                data=data or {},
-            ),
+            audit=audit_entry(action, actor, at=now, reason=reason, data=data),
             register_row=register_row,
             notifications=notifications or [],
             agreement=agreement,
         )
-        await workflow.execute_activity_method(
-            CaseRecorder.record_case_event,
-            event,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=_RECORD_RETRY,
-            summary=f"record {action}",
-        )
+        await record_with(CaseRecorder.record_case_event, event, action)
 
     def _publish(self, row: RegisterSnapshot) -> None:
         """What the Web UI shows of the case: its current details, and the search

@@ -31,7 +31,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.rules import Refusal, RefusalType
 
-from workflows.process_journal import ProcessJournal, refuse
+from workflows.common import refuse
+from workflows.process_journal import ProcessJournal
 
 _END = "agreement deadline"
 

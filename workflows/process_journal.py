@@ -5,17 +5,15 @@ record, notifications) before telling the case."""
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecorder
     from domain.authority import Actor
-    from domain.models import AuditEntry, Notification, ProcessEvent, SignedAgreement
+    from domain.models import Notification, ProcessEvent, SignedAgreement
     from domain.processes import (
         LABELS,
         PROCESS_CHANGED_SIGNAL,
@@ -29,22 +27,13 @@ with workflow.unsafe.imports_passed_through():
         ProcessSummary,
         process_refusal,
     )
-    from domain.rules import Refusal
 
 from workflows import patches
 from workflows import search_attributes as sa
+from workflows.common import audit_entry, record_with, refuse, sleep_until
 
-_SHORTEST_TIMER = timedelta(seconds=1)
-_RECORD_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
-)
 ENDED = "ended"
 NOTHING = "nothing"
-
-
-def refuse(refusal: Refusal | None) -> None:
-    if refusal is not None:
-        raise ApplicationError(refusal.message, type=refusal.type.value, non_retryable=True)
 
 
 class ProcessJournal:
@@ -161,7 +150,7 @@ class ProcessJournal:
     async def _watch(
         self, name: str, due: datetime, summary: str, fire: Callable[[], Awaitable[None]]
     ) -> None:
-        await workflow.sleep(max(due - workflow.now(), _SHORTEST_TIMER), summary=summary)
+        await sleep_until(due, summary)
         async with self._lock:
             if self._due.get(name) != due or not self.open:
                 return
@@ -194,34 +183,20 @@ class ProcessJournal:
     ) -> None:
         """Writes the change, then tells the case; None as actor is the system."""
         now = workflow.now()
-        actor_id, role = (actor.user_id, actor.role.value) if actor else ("system", "system")
+        actor_id = actor.user_id if actor else "system"
         self.summary.version += 1
         self._publish()
         self._history.append({"at": now, "actor": actor_id, "action": action, "detail": reason})
         event = ProcessEvent(
             case_no=self.case_no,
             kind=self.kind,
-            audit=AuditEntry(
-                event_id=str(workflow.uuid4()),
-                at=now,
-                actor_id=actor_id,
-                actor_role=role,
-                action=action,
-                reason=reason,
-                data=data or {},
-            ),
+            audit=audit_entry(action, actor, at=now, reason=reason, data=data),
             summary=self.summary,
             record=self._record_of().model_dump(mode="json"),
             notifications=notifications or [],
             agreement=agreement,
         )
-        await workflow.execute_activity_method(
-            CaseRecorder.record_process_event,
-            event,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=_RECORD_RETRY,
-            summary=f"record {action}",
-        )
+        await record_with(CaseRecorder.record_process_event, event, action)
         await self._tell_case(PROCESS_CHANGED_SIGNAL, self.summary.model_copy(deep=True))
 
     def _publish(self) -> None:

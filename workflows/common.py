@@ -1,0 +1,58 @@
+"""What the case and its sub-processes share: refusing a command, a timer to a moment,
+and how a change is recorded (its audit entry and the recording activity's options)."""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.authority import Actor
+    from domain.models import AuditEntry
+    from domain.rules import Refusal
+
+# A timer for a moment already past still fires, at once, so the breach is recorded.
+_SHORTEST_TIMER = timedelta(seconds=1)
+_RECORD_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+)
+
+
+def refuse(refusal: Refusal | None) -> None:
+    """Only an ApplicationError fails an update; the API maps its type to a status."""
+    if refusal is not None:
+        raise ApplicationError(refusal.message, type=refusal.type.value, non_retryable=True)
+
+
+async def sleep_until(due: datetime, summary: str) -> None:
+    await workflow.sleep(max(due - workflow.now(), _SHORTEST_TIMER), summary=summary)
+
+
+def audit_entry(
+    action: str, actor: Actor | None, *, at: datetime, reason: str, data: dict | None
+) -> AuditEntry:
+    """None as actor is the system."""
+    actor_id, role = (actor.user_id, actor.role.value) if actor else ("system", "system")
+    return AuditEntry(
+        event_id=str(workflow.uuid4()),
+        at=at,
+        actor_id=actor_id,
+        actor_role=role,
+        action=action,
+        reason=reason,
+        data=data or {},
+    )
+
+
+async def record_with(activity: Callable[..., Any], event: Any, action: str) -> None:
+    """Runs a recording activity; its writes are idempotent, so it retries until done."""
+    await workflow.execute_activity_method(
+        activity,
+        event,
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=_RECORD_RETRY,
+        summary=f"record {action}",
+    )
