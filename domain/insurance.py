@@ -6,11 +6,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from domain.authority import Actor
 from domain.processes import ProcessStart, ProcessSummary
 from domain.rules import Refusal, RefusalType
+from domain.strict import StrictModel
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 
@@ -66,23 +67,19 @@ class OpinionDecision(StrEnum):
     NEEDS_DOCUMENTS = "needs_documents"
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class InsurerReportBody(_Body):
+class InsurerReportBody(StrictModel):
     insurer: str = Field(min_length=1, max_length=200)
     claim_ref: str = Field(min_length=1, max_length=100)
     reported_at: datetime | None = Field(None, description="Default: now")
 
 
-class DocumentsBody(_Body):
+class DocumentsBody(StrictModel):
     documents: list[DocumentKind] = Field(min_length=1)
     originals: bool = Field(True, description="False for copies; only originals count")
     note: str | None = Field(None, max_length=2000)
 
 
-class OpinionBody(_Body):
+class OpinionBody(StrictModel):
     decision: OpinionDecision
     written_ref: str = Field(
         min_length=1, max_length=100, description="The insurer's written opinion"
@@ -107,7 +104,7 @@ class OpinionBody(_Body):
         return self
 
 
-class AdvanceExceptionBody(_Body):
+class AdvanceExceptionBody(StrictModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 

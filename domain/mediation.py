@@ -6,10 +6,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from domain.authority import Actor
 from domain.processes import ProcessStart
+from domain.strict import StrictModel
 
 Money = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
 
@@ -42,34 +43,30 @@ class Failure(StrEnum):
     NOT_SIGNED = "not_signed"
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RepresentativeBody(_Body):
+class RepresentativeBody(StrictModel):
     name: str = Field(min_length=1, max_length=200)
 
 
-class SessionBody(_Body):
+class SessionBody(StrictModel):
     at: datetime
     place: str = Field(min_length=1, max_length=200)
 
 
-class ReplyBody(_Body):
+class ReplyBody(StrictModel):
     form: ReplyForm
     content: str = Field(min_length=1, max_length=5000)
 
 
-class WrittenReplyApprovalBody(_Body):
+class WrittenReplyApprovalBody(StrictModel):
     comment: str = Field(min_length=1, max_length=2000)
 
 
-class ExtensionBody(_Body):
+class ExtensionBody(StrictModel):
     until: date
     association_ref: str = Field(min_length=1, max_length=100)
 
 
-class MediationOutcomeBody(_Body):
+class MediationOutcomeBody(StrictModel):
     result: MediationResult
     amount: Money | None = None
     agreement_ref: str | None = Field(None, min_length=1, max_length=100)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from domain.authority import Actor, Level
 from domain.grades import Grade
@@ -18,6 +18,7 @@ from domain.insurance import DamageHead
 from domain.lifecycle import Stage, WaitingOn
 from domain.policy import DeadlineName, Policy
 from domain.processes import ProcessKind, ProcessSummary
+from domain.strict import StrictModel
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
@@ -72,10 +73,6 @@ class Liability(StrEnum):
     THIRD_PARTY = "third_party"
     SHARED = "shared"
     NONE = "none"
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Customer(StrictModel):

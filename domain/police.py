@@ -4,12 +4,13 @@ certificate, forensic assessment, and CCTV hand-overs to the police only."""
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from domain.authority import Actor
 from domain.incidents import Incident
 from domain.processes import ProcessStart
 from domain.rules import Refusal, RefusalType
+from domain.strict import StrictModel
 
 
 class PoliceStage(StrEnum):
@@ -40,32 +41,28 @@ def cctv_refusal(recipient: Recipient) -> Refusal | None:
     )
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PoliceCallBody(_Body):
+class PoliceCallBody(StrictModel):
     reported_by: str = Field(min_length=1, max_length=200, description="Who called the police")
     reported_at: datetime
     station: str = Field(min_length=1, max_length=200)
 
 
-class CertificateBody(_Body):
+class CertificateBody(StrictModel):
     certificate_no: str = Field(min_length=1, max_length=100)
 
 
-class ForensicAssessmentBody(_Body):
+class ForensicAssessmentBody(StrictModel):
     requested_at: datetime
     result: str | None = Field(None, max_length=2000, description="Once the police have it")
 
 
-class CctvHandoverBody(_Body):
+class CctvHandoverBody(StrictModel):
     recipient: Recipient
     recipient_name: str = Field(min_length=1, max_length=200)
     footage_ref: str = Field(min_length=1, max_length=200)
 
 
-class PoliceOutcomeBody(_Body):
+class PoliceOutcomeBody(StrictModel):
     outcome: str = Field(min_length=1, max_length=2000)
 
 

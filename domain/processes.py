@@ -18,6 +18,7 @@ from domain.calendar import BusinessCalendar
 from domain.incidents import Incident
 from domain.policy import ProcessesPolicy
 from domain.rules import Refusal, RefusalType
+from domain.strict import StrictModel
 
 # The child reports to its case by this signal name: the parent module imports the
 # children to start them, so the children cannot import the parent class.
@@ -167,29 +168,25 @@ class ProcessStatus(BaseModel):
 # --- starting and withdrawing, as the case receives them ----------------------------
 
 
-class StartInsuranceClaimBody(BaseModel):
-    model_config = {"extra": "forbid"}
+class StartInsuranceClaimBody(StrictModel):
     reason: str = Field(min_length=1, max_length=2000)
     insurer: str | None = Field(None, min_length=1, max_length=200)
 
 
-class StartPoliceReportBody(BaseModel):
-    model_config = {"extra": "forbid"}
+class StartPoliceReportBody(StrictModel):
     reason: str = Field(min_length=1, max_length=2000)
     incident: Incident | None = None
 
 
-class StartMediationBody(BaseModel):
+class StartMediationBody(StrictModel):
     """The association's notice: the customer's own visit starts nothing."""
 
-    model_config = {"extra": "forbid"}
     association: str = Field(min_length=1, max_length=200)
     notice_ref: str = Field(min_length=1, max_length=100)
     accepted_on: date = Field(description="The day the association accepted the complaint")
 
 
-class WithdrawBody(BaseModel):
-    model_config = {"extra": "forbid"}
+class WithdrawBody(StrictModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 

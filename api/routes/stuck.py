@@ -12,6 +12,7 @@ from api.intake import restart_workflow
 from domain.authority import Role
 from domain.case_numbers import workflow_id_for
 from domain.models import Notification
+from domain.strict import StrictModel
 from infra.audit import resend_notification
 from infra.stuck import find_stuck
 
@@ -35,14 +36,12 @@ class StuckCasePublic(BaseModel):
     web_ui: str
 
 
-class ResendBody(BaseModel):
-    model_config = {"extra": "forbid"}
+class ResendBody(StrictModel):
     notification_id: str = Field(min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class RestartBody(BaseModel):
-    model_config = {"extra": "forbid"}
+class RestartBody(StrictModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
