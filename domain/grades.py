@@ -5,6 +5,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from domain.durations import Duration
+
 
 class Grade(StrEnum):
     A = "A"
@@ -21,12 +23,23 @@ def more_severe(current: Grade, target: Grade) -> Grade:
     return target if _SEVERITY[target] > _SEVERITY[current] else current
 
 
+class AgeRaise(BaseModel):
+    """A valid complaint still open this long after registration is raised to `to`
+    (DOMAIN section 4: one month to A; 3+ people one week to B)."""
+
+    after: Duration
+    to: Grade
+    min_people: int = Field(1, ge=1)
+
+
 class GradingPolicy(BaseModel):
     collective_a_min_people: int = Field(10, ge=2)
     collective_b_min_people: int = Field(3, ge=2)
     major_loss_amount: Decimal = Field(Decimal("10000"), gt=0)
     grade_a_categories: list[str] = Field(default_factory=lambda: ["personal_injury"])
     grade_d_categories: list[str] = Field(default_factory=lambda: ["suggestion_enquiry"])
+    # Read by the workflow: empty in policies that predate it.
+    raise_when_open: list[AgeRaise] = Field(default_factory=list)
 
 
 class GradeDecision(BaseModel):

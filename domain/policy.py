@@ -12,8 +12,14 @@ from pydantic import BaseModel, Field, model_validator
 
 from domain.authority import AuthorityPolicy
 from domain.calendar import BusinessCalendar
+from domain.crisis import CrisisPolicy
+from domain.durations import Duration, DurationUnit
+from domain.escalation import EscalationPolicy, MajorCasePolicy, OnSitePolicy
 from domain.grades import Grade, GradingPolicy
 from domain.incidents import Incident
+from domain.statutory import StatutoryRule
+
+__all__ = ["Duration", "DurationUnit"]
 
 
 class DeadlineName(StrEnum):
@@ -24,25 +30,25 @@ class DeadlineName(StrEnum):
     CLOSE = "close"
     REOPEN_REPLY = "reopen_reply"
     FOLLOW_UP = "follow_up"
+    # Optional: a policy without them keeps the behaviour cases had before.
+    NEGOTIATION = "negotiation"
+    # Statutory clocks (the `statutory` section), started by an event of the case.
+    REGULATOR_ACCEPTANCE = "regulator_acceptance"
+    REGULATOR_ANSWER = "regulator_answer"
+    RETURN_WINDOW = "return_window"
+    REFUND_AFTER_RETURN = "refund_after_return"
+    REPAIR = "repair"
 
 
-class DurationUnit(StrEnum):
-    HOURS = "hours"
-    DAYS = "days"
-    WORKING_DAYS = "working_days"
-
-
-class Duration(BaseModel):
-    amount: int = Field(gt=0)
-    unit: DurationUnit
-    saturday_counts: bool = False
-
-    def after(self, start: datetime, calendar: BusinessCalendar) -> datetime:
-        if self.unit is DurationUnit.HOURS:
-            return start + timedelta(hours=self.amount)
-        if self.unit is DurationUnit.DAYS:
-            return start + timedelta(days=self.amount)
-        return calendar.add_working_days(start, self.amount, saturday_counts=self.saturday_counts)
+REQUIRED_DEADLINES = (
+    DeadlineName.ACKNOWLEDGE,
+    DeadlineName.DEPARTMENT_REPLY,
+    DeadlineName.PROPOSAL,
+    DeadlineName.INFORM_CUSTOMER,
+    DeadlineName.CLOSE,
+    DeadlineName.REOPEN_REPLY,
+    DeadlineName.FOLLOW_UP,
+)
 
 
 class DeadlineRule(BaseModel):
@@ -52,6 +58,13 @@ class DeadlineRule(BaseModel):
     by_grade: dict[Grade, Duration] = Field(default_factory=dict)
     raise_grade_to: Grade | None = Field(
         None, description="Grade a case is raised to (at least) when this deadline is missed"
+    )
+    pausable: bool = Field(
+        True, description="Its clock stops while the case waits on the customer or an appraisal"
+    )
+    escalate_on_miss: bool = Field(True, description="A miss escalates the case one level")
+    notify_on_miss: list[str] = Field(
+        default_factory=list, description="Contacts (roles) told when it is missed"
     )
 
     def duration_for(self, *, category: str, grade: Grade) -> Duration:
@@ -122,10 +135,19 @@ class Policy(BaseModel):
     # Optional only so cases started under an earlier policy still load; a policy file
     # must define it (infra/policy_file.py).
     processes: ProcessesPolicy | None = None
+    # Issue 4's sections. Off (None or empty) in policies that predate them, so cases
+    # started under those replay exactly as they ran.
+    statutory: dict[DeadlineName, StatutoryRule] = Field(
+        default_factory=dict, description="Statutory clocks a case can carry"
+    )
+    escalation: EscalationPolicy | None = None
+    major_case: MajorCasePolicy | None = None
+    on_site: OnSitePolicy | None = None
+    crisis: CrisisPolicy | None = None
 
     @model_validator(mode="after")
     def _every_deadline_defined(self) -> "Policy":
-        missing = [name.value for name in DeadlineName if name not in self.deadlines]
+        missing = [name.value for name in REQUIRED_DEADLINES if name not in self.deadlines]
         if missing:
             raise ValueError(f"deadlines missing: {', '.join(missing)}")
         return self
