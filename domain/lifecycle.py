@@ -28,6 +28,17 @@ class Command(StrEnum):
     ESCALATE = "escalate"
     ADD_NOTE = "add_note"
     REASSIGN_HANDLER = "reassign_handler"
+    PAUSE_CLOCKS = "pause_clocks"
+    RESUME_CLOCKS = "resume_clocks"
+    REQUEST_DELAY = "request_delay"
+    DECIDE_DELAY = "decide_delay"
+    CHANGE_GRADE = "change_grade"
+    REPORT_EXPOSURE = "report_exposure"
+    DECLARE_CRISIS = "declare_crisis"
+    START_STATUTORY_CLOCK = "start_statutory_clock"
+    SETTLE_STATUTORY_CLOCK = "settle_statutory_clock"
+    ACKNOWLEDGE_ESCALATION = "acknowledge_escalation"
+    RECORD_ATTENDANCE = "record_attendance"
 
 
 _OPEN_STAGES = frozenset(stage for stage in Stage if stage is not Stage.CLOSED)
@@ -44,6 +55,17 @@ ALLOWED_STAGES: dict[Command, frozenset[Stage]] = {
     Command.ESCALATE: _OPEN_STAGES,
     Command.ADD_NOTE: frozenset(Stage),
     Command.REASSIGN_HANDLER: _OPEN_STAGES,
+    Command.PAUSE_CLOCKS: _OPEN_STAGES,
+    Command.RESUME_CLOCKS: _OPEN_STAGES,
+    Command.REQUEST_DELAY: _OPEN_STAGES,
+    Command.DECIDE_DELAY: _OPEN_STAGES,
+    Command.CHANGE_GRADE: _OPEN_STAGES,
+    Command.REPORT_EXPOSURE: _OPEN_STAGES,
+    Command.DECLARE_CRISIS: _OPEN_STAGES,
+    Command.START_STATUTORY_CLOCK: _OPEN_STAGES,
+    Command.SETTLE_STATUTORY_CLOCK: _OPEN_STAGES,
+    Command.ACKNOWLEDGE_ESCALATION: _OPEN_STAGES,
+    Command.RECORD_ATTENDANCE: _OPEN_STAGES,
 }
 
 _CASE_WORKERS = frozenset({Role.HANDLER, Role.MANAGER, Role.SENIOR})
@@ -63,6 +85,19 @@ ALLOWED_ROLES: dict[Command, frozenset[Role]] = {
     Command.ADD_NOTE: frozenset(Role),
     # The repair path: an engineer moves a stuck case to another handler, audited.
     Command.REASSIGN_HANDLER: frozenset({Role.ENGINEER, Role.MANAGER, Role.SENIOR}),
+    Command.PAUSE_CLOCKS: _CASE_WORKERS,
+    Command.RESUME_CLOCKS: _CASE_WORKERS,
+    # Who decides a delay depends on its state (domain/delays.py).
+    Command.REQUEST_DELAY: _CASE_WORKERS,
+    Command.DECIDE_DELAY: frozenset({Role.MANAGER, Role.SENIOR}),
+    # Raising: anyone handling the case; lowering also needs a manager (domain/grade_changes.py).
+    Command.CHANGE_GRADE: _CASE_WORKERS,
+    Command.REPORT_EXPOSURE: _CASE_WORKERS | {Role.STAFF},
+    Command.DECLARE_CRISIS: _CASE_WORKERS | {Role.STAFF},
+    Command.START_STATUTORY_CLOCK: _CASE_WORKERS | {Role.STAFF},
+    Command.SETTLE_STATUTORY_CLOCK: _CASE_WORKERS,
+    Command.ACKNOWLEDGE_ESCALATION: frozenset({Role.MANAGER, Role.SENIOR}),
+    Command.RECORD_ATTENDANCE: _CASE_WORKERS,
 }
 
 REGISTER_ROLES = _CASE_WORKERS | {Role.STAFF}

@@ -4,7 +4,7 @@ HTTP bodies are the `*Body` models; a workflow update's input is the body plus t
 acting user, so the API and the workflow share one definition of every field.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
@@ -12,6 +12,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, model_validator
 
 from domain.authority import Actor, Level
+from domain.clocks import Pause, PauseReason
+from domain.crisis import CrisisLevel
+from domain.delays import DelayRequest
+from domain.durations import Duration
 from domain.grades import Grade
 from domain.incidents import Incident
 from domain.insurance import DamageHead
@@ -182,6 +186,64 @@ class ReassignBody(StrictModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class PauseBody(StrictModel):
+    reason: PauseReason = Field(description="Whom or what the case waits on meanwhile")
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class ResumeBody(StrictModel):
+    note: str | None = Field(None, max_length=2000)
+
+
+class DelayRequestBody(StrictModel):
+    deadline: DeadlineName
+    new_due_on: date = Field(description="The new last day, in the store's time zone")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DelayDecisionBody(StrictModel):
+    accept: bool
+    comment: str = Field(min_length=1, max_length=2000)
+
+
+class GradeChangeBody(StrictModel):
+    grade: Grade
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ExposureKind(StrEnum):
+    MEDIA = "media"
+    LAWSUIT = "lawsuit"
+
+
+class ExposureBody(StrictModel):
+    kind: ExposureKind
+    detail: str = Field(min_length=1, max_length=2000)
+
+
+class CrisisBody(StrictModel):
+    level: CrisisLevel
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class StartClockBody(StrictModel):
+    clock: DeadlineName = Field(description="A clock of the policy's statutory section")
+    started_at: datetime | None = Field(None, description="When it began; default now")
+    due_on: date | None = Field(
+        None, description="The last day an authority set (a regulator's answer)"
+    )
+    reference: str | None = Field(None, max_length=200)
+
+
+class SettleClockBody(StrictModel):
+    clock: DeadlineName
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class AttendanceBody(StrictModel):
+    note: str = Field(min_length=1, max_length=2000)
+
+
 # --- workflow inputs --------------------------------------------------------------
 
 
@@ -241,6 +303,54 @@ class ReassignHandler(ReassignBody):
     actor: Actor
 
 
+class PauseClocks(PauseBody):
+    actor: Actor
+
+
+class ResumeClocks(ResumeBody):
+    actor: Actor
+
+
+class RequestDelay(DelayRequestBody):
+    actor: Actor
+
+
+class DecideDelay(DelayDecisionBody):
+    actor: Actor
+
+
+class DisputeDelay(ReasonBody):
+    actor: Actor
+
+
+class ChangeGrade(GradeChangeBody):
+    actor: Actor
+
+
+class ReportExposure(ExposureBody):
+    actor: Actor
+
+
+class DeclareCrisis(CrisisBody):
+    actor: Actor
+
+
+class StartStatutoryClock(StartClockBody):
+    actor: Actor
+
+
+class SettleStatutoryClock(SettleClockBody):
+    actor: Actor
+
+
+class AcknowledgeEscalation(ResumeBody):
+    actor: Actor
+
+
+class RecordAttendance(AttendanceBody):
+    actor: Actor
+
+
 class StatusQuery(BaseModel):
     include_history: bool = True
 
@@ -257,11 +367,40 @@ class DeadlineState(StrEnum):
 
 
 class DeadlineView(BaseModel):
+    """One clock of the case: due_at is in the store's time zone; pauses push it back."""
+
     name: DeadlineName
     label: str
     due_at: datetime
     state: DeadlineState
     settled_at: datetime | None = None
+    statutory: bool = False
+    budget: Duration | None = Field(None, description="What the policy allows")
+    started_at: datetime | None = None
+    base_due: datetime | None = Field(None, description="Due before pauses (or the delay)")
+    delayed: bool = False
+    pauses: list[Pause] = Field(default_factory=list)
+    paused: bool = False
+    used: timedelta | None = Field(None, description="Counted so far, pauses excluded")
+    left: timedelta | None = Field(None, description="Left; frozen while paused")
+    due_local: str | None = Field(None, description="due_at in the store's time zone")
+
+
+class EscalationView(BaseModel):
+    level: Level
+    recipients: list[str]
+    since: datetime
+    acknowledge_by: datetime
+    acknowledged_by: str | None = None
+
+
+class OnSiteView(BaseModel):
+    contact: str
+    recipients: list[str]
+    grade: Grade
+    assigned_at: datetime
+    attended_by: str | None = None
+    attended_at: datetime | None = None
 
 
 class Proposal(BaseModel):
@@ -315,6 +454,10 @@ class CaseStatus(BaseModel):
     closed_reason: str | None = None
     closed_at: datetime | None = None
     processes: list[ProcessSummary] = Field(default_factory=list)
+    crisis_level: CrisisLevel | None = None
+    delay: DelayRequest | None = Field(None, description="The latest delay request")
+    escalation: EscalationView | None = Field(None, description="Awaiting acknowledgement")
+    on_site: OnSiteView | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
 
 

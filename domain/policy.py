@@ -144,6 +144,10 @@ class Policy(BaseModel):
     major_case: MajorCasePolicy | None = None
     on_site: OnSitePolicy | None = None
     crisis: CrisisPolicy | None = None
+    contacts: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Named people (recipients like user:li.wei) for a role or level",
+    )
 
     @model_validator(mode="after")
     def _every_deadline_defined(self) -> "Policy":
@@ -151,6 +155,10 @@ class Policy(BaseModel):
         if missing:
             raise ValueError(f"deadlines missing: {', '.join(missing)}")
         return self
+
+    def recipients(self, role: str) -> list[str]:
+        """Who is told as `role`: the named people, or the role itself when none are."""
+        return self.contacts.get(role) or [role]
 
     def due_at(
         self, name: DeadlineName, start: datetime, *, category: str, grade: Grade

@@ -16,8 +16,10 @@ from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecorder
-    from domain.authority import Actor, Level, next_level
-    from domain.grades import more_severe
+    from domain.authority import Actor, Level
+    from domain.clocks import PauseReason
+    from domain.crisis import CrisisLevel
+    from domain.delays import DelayRequest
     from domain.insurance import (
         InsuranceClaimStart,
         advance_refusal,
@@ -37,8 +39,10 @@ with workflow.unsafe.imports_passed_through():
         DeadlineView,
         DecideApproval,
         Escalate,
+        EscalationView,
         HistoryEntry,
         Notification,
+        OnSiteView,
         Proposal,
         ProposeRemedy,
         ReassignHandler,
@@ -86,7 +90,10 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows import patches
 from workflows import search_attributes as sa
-from workflows.common import audit_entry, record_with, refuse, sleep_until
+from workflows.case_clocks import CaseClocks
+from workflows.case_escalation import CaseEscalation
+from workflows.case_grading import CaseGrading
+from workflows.common import audit_entry, record_with, refuse
 from workflows.insurance import InsuranceClaimWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.police import PoliceReportWorkflow
@@ -101,8 +108,9 @@ _OPEN = (DeadlineState.PENDING, DeadlineState.MISSED)
 
 
 @workflow.defn
-class ComplaintWorkflow:
-    """One complaint case; its updates are the commands of the service desk and managers."""
+class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
+    """One complaint case; its updates are the commands of the service desk and managers.
+    Its clocks, escalation and grading live in the mixed-in parts (workflows/case_*.py)."""
 
     @workflow.init
     def __init__(self, start: ComplaintStart) -> None:
@@ -127,6 +135,11 @@ class ComplaintWorkflow:
         self._processes: dict[ProcessKind, ProcessSummary] = {}
         self._children: dict[ProcessKind, ChildWorkflowHandle] = {}
         self._lock = asyncio.Lock()
+        self._paused_for: PauseReason | None = None
+        self._delay: DelayRequest | None = None
+        self._escalation: EscalationView | None = None
+        self._crisis: CrisisLevel | None = None
+        self._on_site: OnSiteView | None = None
         self._set_deadline(DeadlineName.ACKNOWLEDGE, start.registered_at)
         self._set_deadline(DeadlineName.CLOSE, start.registered_at)
 
@@ -148,6 +161,7 @@ class ComplaintWorkflow:
                 },
             )
             self._registered = True
+            await self._apply_intake_policy(start)
             await self._open_processes_at_intake(start)
         try:
             await self._until_archived()
@@ -156,6 +170,15 @@ class ComplaintWorkflow:
             raise
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._status(StatusQuery())
+
+    async def _apply_intake_policy(self, start: ComplaintStart) -> None:
+        """What issue 4's policy sections do at registration; each is off in older policies."""
+        for name, rule in self._policy.statutory.items():
+            if start.intake.channel.value in rule.start_for_channels:
+                await self._start_statutory(name, start.registered_at, None)
+        await self._notify_major_case(start)
+        await self._grade_changed_on_site()
+        self._watch_ages()
 
     async def _until_archived(self) -> None:
         reopen_window = timedelta(days=self._policy.reopen_window_days)
@@ -230,6 +253,8 @@ class ComplaintWorkflow:
                 return self._result("closed")
             self._move_to(Stage.LIABILITY_DECIDED)
             self._set_deadline(DeadlineName.PROPOSAL, workflow.now(), arm=True)
+            if DeadlineName.NEGOTIATION in self._policy.deadlines:
+                self._set_deadline(DeadlineName.NEGOTIATION, workflow.now(), arm=True)
             await self._record("findings_recorded", cmd.actor, reason=cmd.summary, data=data)
             return self._result("liability_decided")
 
@@ -354,6 +379,7 @@ class ComplaintWorkflow:
                 )
                 return self._result("renegotiate")
             proposal.customer_response = "accepted"
+            self._meet(DeadlineName.NEGOTIATION)
             self._agreement_ref = cmd.agreement_ref
             self._move_to(Stage.CUSTOMER_CONSENTED)
             await self._record(
@@ -628,7 +654,9 @@ class ComplaintWorkflow:
             if deadline.state is DeadlineState.PENDING:
                 deadline.state = DeadlineState.CANCELLED
                 deadline.settled_at = workflow.now()
+                self._close_pause(deadline)
                 self._disarm(name)
+        self._paused_for = None
         self._closed_reason = reason
         self._closed_at = workflow.now()
         self._move_to(Stage.CLOSED)
@@ -722,105 +750,6 @@ class ComplaintWorkflow:
                 }
             await self._record(f"{kind.value}_ended", None, reason=summary.outcome or "", data=data)
 
-    # --- deadlines ---------------------------------------------------------------
-
-    def _set_deadline(self, name: DeadlineName, start: datetime, *, arm: bool = False) -> None:
-        due = self._policy.due_at(
-            name, start, category=self._start.intake.category.value, grade=self._grade
-        )
-        label = self._policy.deadlines[name].label
-        self._deadlines[name] = DeadlineView(
-            name=name, label=label, due_at=due, state=DeadlineState.PENDING
-        )
-        if arm:
-            self._arm(name)
-
-    def _arm(self, name: DeadlineName) -> None:
-        self._disarm(name)
-        self._timers[name] = asyncio.create_task(self._watch(name, self._deadlines[name].due_at))
-
-    def _disarm(self, name: DeadlineName) -> None:
-        timer = self._timers.pop(name, None)
-        if timer is None or timer.done():
-            return
-        if workflow.patched(patches.KEEP_SETTLED_TIMERS):
-            # Left to fire and be ignored (_watch checks the deadline is still pending):
-            # a cancel racing the timer's own firing wedged the time-skipping test server.
-            return
-        timer.cancel()
-
-    async def _watch(self, name: DeadlineName, due: datetime) -> None:
-        deadline = self._deadlines[name]
-        await sleep_until(due, f"{deadline.label} due {self._local(due)}")
-        async with self._lock:
-            current = self._deadlines.get(name)
-            if (
-                current is None
-                or current.state is not DeadlineState.PENDING
-                or current.due_at != due
-            ):
-                return
-            self._timers.pop(name, None)
-            await self._breach(current)
-
-    def _meet(self, name: DeadlineName) -> None:
-        deadline = self._deadlines.get(name)
-        if deadline is None or deadline.state not in _OPEN:
-            return
-        late = deadline.state is DeadlineState.MISSED
-        deadline.state = DeadlineState.MET_LATE if late else DeadlineState.MET
-        deadline.settled_at = workflow.now()
-        self._disarm(name)
-
-    async def _breach(self, deadline: DeadlineView) -> None:
-        """A missed deadline: recorded, escalated one level, grade raised where policy says."""
-        deadline.state = DeadlineState.MISSED
-        deadline.settled_at = workflow.now()
-        rule = self._policy.deadlines[deadline.name]
-        raised_from = self._grade
-        if rule.raise_grade_to is not None:
-            self._grade = more_severe(self._grade, rule.raise_grade_to)
-        if self._grade is not raised_from:
-            self._reschedule(DeadlineName.CLOSE)
-        reason = f"{deadline.label} was due {self._local(deadline.due_at)}"
-        if self._grade is not raised_from:
-            reason += f"; grade raised from {raised_from.value} to {self._grade.value}"
-        await self._escalate_one_level(
-            None,
-            "deadline_missed",
-            reason=reason,
-            data={"deadline": deadline.name.value, "grade": self._grade.value},
-        )
-
-    def _reschedule(self, name: DeadlineName) -> None:
-        """Recompute a pending deadline after a grade change, from its original start."""
-        deadline = self._deadlines.get(name)
-        if deadline is None or deadline.state is not DeadlineState.PENDING:
-            return
-        self._set_deadline(name, self._start.registered_at, arm=True)
-
-    async def _escalate_one_level(
-        self, actor: Actor | None, action: str, *, reason: str, data: dict | None = None
-    ) -> None:
-        previous = self._level
-        self._level = next_level(self._level) or self._level
-        notices = [
-            self._notice(
-                self._level.value,
-                f"Case {self._case_no} escalated to you",
-                f"{reason} (was with {previous.value}; stage {self._stage.value})",
-            )
-        ]
-        if self._handler is not None:
-            notices.append(self._to_handler(f"Case {self._case_no} escalated", reason))
-        await self._record(
-            action,
-            actor,
-            reason=reason,
-            data=(data or {}) | {"from_level": previous.value, "to_level": self._level.value},
-            notifications=notices,
-        )
-
     # --- records -----------------------------------------------------------------
 
     def _local(self, moment: datetime) -> str:
@@ -887,9 +816,11 @@ class ComplaintWorkflow:
         workflow.set_current_details(self._details())
         if not workflow.patched(patches.SEARCH_ATTRIBUTES):
             return
-        waiting = [row.waiting_on.value] + [
-            p.waiting_on for p in self._processes.values() if p.open
-        ]
+        waiting = (
+            [row.waiting_on.value]
+            + [p.waiting_on for p in self._processes.values() if p.open]
+            + self._side_waits()
+        )
         workflow.upsert_search_attributes(
             [
                 sa.CASE_NO.value_set(self._case_no),
@@ -947,9 +878,18 @@ class ComplaintWorkflow:
         }.get(on, owner)
         return Waiting(on=on, who=who, since=self._waiting_since)
 
+    def _side_waits(self) -> list[str]:
+        """What the case waits on beside its stage: paused clocks, a delay decision, an
+        escalation's acknowledgement."""
+        waits = [self._paused_for.value] if self._paused_for is not None else []
+        if self._delay is not None and self._delay.waiting_on is not None:
+            waits.append(f"delay-decision-{self._delay.waiting_on.replace('_', '-')}")
+        return waits + self._escalation_waits()
+
     def _open_deadlines(self) -> list[DeadlineView]:
         return sorted(
-            (d for d in self._deadlines.values() if d.state in _OPEN), key=lambda d: d.due_at
+            (d for d in self._deadlines.values() if d.state in _OPEN and not d.paused),
+            key=lambda d: d.due_at,
         )
 
     def _register_row(self) -> RegisterSnapshot:
@@ -980,7 +920,7 @@ class ComplaintWorkflow:
             escalation_level=self._level,
             handler=self._handler,
             waiting=self._waiting(),
-            deadlines=sorted(self._deadlines.values(), key=lambda d: d.due_at),
+            deadlines=self._clock_views(),
             proposals=list(self._proposals),
             agreement_ref=self._agreement_ref,
             satisfaction=self._satisfaction,
@@ -988,6 +928,10 @@ class ComplaintWorkflow:
             closed_reason=self._closed_reason,
             closed_at=self._closed_at,
             processes=list(self._processes.values()),
+            crisis_level=self._crisis,
+            delay=self._delay,
+            escalation=self._escalation,
+            on_site=self._on_site,
             history=list(self._history) if query.include_history else [],
         )
 
