@@ -14,7 +14,7 @@ from domain.case_numbers import workflow_id_for
 from domain.grades import Grade, grade_at_intake
 from domain.models import ComplaintCreate, ComplaintStart
 from domain.policy import Policy
-from infra.register import register_complaint
+from infra.register import count_repeats, register_complaint
 from workflows.complaint import ComplaintWorkflow
 
 log = structlog.get_logger(__name__)
@@ -35,6 +35,10 @@ async def open_complaint(
     The register row is written first, so a crash before the workflow starts leaves a
     row that the retry finds and starts, never a second case.
     """
+    now = datetime.now(UTC)
+    repeats = await count_repeats(
+        pool, intake, received_at=now, policy=policy.grading, idempotency_key=idempotency_key
+    )
     decision = grade_at_intake(
         category=intake.category.value,
         people_affected=intake.people_affected,
@@ -42,8 +46,8 @@ async def open_complaint(
         media_attention=intake.media_attention,
         litigation_threatened=intake.litigation_threatened,
         policy=policy.grading,
+        repeats=repeats,
     )
-    now = datetime.now(UTC)
     case = await register_complaint(
         pool,
         intake=intake,

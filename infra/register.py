@@ -1,13 +1,13 @@
 """The case register in Postgres: case numbers, intake rows and the read model of each case."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
 from domain.authority import Actor
 from domain.case_numbers import format_case_no, workflow_id_for
-from domain.grades import Grade
+from domain.grades import Grade, GradingPolicy, RepeatComplaints, customer_key, subject_key
 from domain.lifecycle import WAITING_ON, Stage
 from domain.models import ComplaintCreate, RegisterSnapshot
 
@@ -75,8 +75,10 @@ async def register_complaint(
                         case_no, workflow_id, idempotency_key, received_at, registered_by,
                         channel, store, category, description, requested_remedy,
                         claimed_amount, people_affected, customer_name, customer_contact,
-                        intake, policy_version, grade, stage, waiting_on
-                    ) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
+                        intake, policy_version, grade, stage, waiting_on,
+                        subject_key, customer_key
+                    ) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,
+                              $20,$21)
                     """,
                     case_no,
                     workflow_id_for(case_no),
@@ -97,6 +99,8 @@ async def register_complaint(
                     grade.value,
                     Stage.RECEIVED.value,
                     WAITING_ON[Stage.RECEIVED].value,
+                    subject_key(intake.subject) if intake.subject else None,
+                    customer_key(intake.customer.contact),
                 )
         except asyncpg.UniqueViolationError:
             # A concurrent retry with the same key committed first: that case is ours.
@@ -106,6 +110,50 @@ async def register_complaint(
         return RegisteredCase(
             case_no=case_no, created=True, received_at=received_at, grade=grade, intake=intake
         )
+
+
+async def count_repeats(
+    pool: asyncpg.Pool,
+    intake: ComplaintCreate,
+    *,
+    received_at: datetime,
+    policy: GradingPolicy,
+    idempotency_key: str | None,
+) -> RepeatComplaints | None:
+    """The register's identical complaints (same store, category and subject) received in
+    the repeat window, counted with this one; None when the intake names no subject.
+
+    Not serialised with concurrent intakes: two identical complaints registered in the same
+    instant may not see each other, and the next one within the window counts both.
+    """
+    if not intake.subject:
+        return None
+    customer = customer_key(intake.customer.contact)
+    row = await pool.fetchrow(
+        """
+        SELECT count(*) AS earlier,
+               count(DISTINCT customer_key) FILTER (WHERE customer_key <> $6) AS others
+        FROM complaints
+        WHERE store = $1 AND category = $2 AND subject_key = $3
+          AND received_at >= $4 AND received_at <= $5
+          -- a retried intake does not count its own first attempt
+          AND ($7::text IS NULL OR idempotency_key IS DISTINCT FROM $7)
+        """,
+        intake.store,
+        intake.category.value,
+        subject_key(intake.subject),
+        received_at - timedelta(days=policy.repeat_window_days),
+        received_at,
+        customer,
+        idempotency_key,
+    )
+    return RepeatComplaints(
+        subject=intake.subject,
+        store=intake.store,
+        complaints=row["earlier"] + 1,
+        customers=row["others"] + 1,
+        window_days=policy.repeat_window_days,
+    )
 
 
 async def apply_snapshot(conn: asyncpg.Connection, case_no: str, row: RegisterSnapshot) -> None:
