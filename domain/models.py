@@ -107,6 +107,17 @@ class ComplaintCreate(StrictModel):
     incident: Incident | None = Field(
         None, description="An incident that calls for the police (DOMAIN section 6)"
     )
+    subject: ShortText | None = Field(
+        None,
+        description=(
+            "What the complaint is about, as the desk tags it: the product or SKU and the fault"
+            " ('sofa ZX-200 stitching'). Complaints with the same subject, category and store"
+            " from different customers are identical: enough of them within the policy's"
+            " window make grade B (DOMAIN section 4). Case, spacing and full-width forms do"
+            " not matter; no subject, no repeat check. Never the customer's name."
+        ),
+        examples=["sofa ZX-200 stitching"],
+    )
 
 
 # --- command bodies (HTTP) --------------------------------------------------------
