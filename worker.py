@@ -15,7 +15,7 @@ from infra.db import create_pool
 from infra.logging import ActivityLogContext, configure_logging
 from infra.metrics import temporal_runtime
 from infra.policy_file import load_policy
-from infra.schedules import ensure_report_schedules
+from infra.schedules import ensure_schedules
 from infra.settings import Settings, get_settings
 from infra.temporal import connect
 from workflows.complaint import ComplaintWorkflow
@@ -64,8 +64,9 @@ async def main(settings: Settings) -> None:
     pool = await create_pool(settings.database_url)
     try:
         # The report schedules (README "Reports"), in the policy calendar's time zone.
-        timezone = load_policy(settings.policy_file).calendar.timezone
-        await ensure_report_schedules(client, settings.temporal_task_queue, timezone)
+        await ensure_schedules(
+            client, settings.temporal_task_queue, load_policy(settings.policy_file)
+        )
         worker = build_worker(client, pool, settings.temporal_task_queue)
         # SIGTERM (docker stop, Ctrl-C via the launcher) lets running tasks finish first.
         loop = asyncio.get_running_loop()

@@ -21,7 +21,8 @@ log = structlog.get_logger(__name__)
 
 
 class ReportActivities:
-    """DOMAIN section 9: the monthly report, the weekly summary and the 20% re-visit sample."""
+    """DOMAIN section 9: the monthly report, the weekly summary and the re-visit sample (the
+    policy's `reports` numbers, carried in each run's input)."""
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -45,9 +46,9 @@ class ReportActivities:
             ends_at=period.ends_at(tz),
             generated_at=req.as_of,
             complete=req.as_of >= period.ends_at(tz),
-            figures=compute_figures(cases),
+            figures=compute_figures(cases, req.rules),
             previous=Comparison(
-                period=before.key, cases=len(earlier), rates=compute_rates(earlier)
+                period=before.key, cases=len(earlier), rates=compute_rates(earlier, req.rules)
             ),
         )
         log.info("report_computed", period=period.key, cases=len(cases))
@@ -62,7 +63,8 @@ class ReportActivities:
             population, drawn = await store.drawn_sample(conn, period.key)
             if not drawn:
                 closed = await store.closed_case_nos(conn, period.starts_at(tz), period.ends_at(tz))
-                population, drawn = len(closed), draw_revisit_sample(period.key, closed)
+                population = len(closed)
+                drawn = draw_revisit_sample(period.key, closed, req.rules)
                 await store.create_revisit_tasks(conn, period.key, population, drawn)
         log.info(
             "revisit_sample_drawn", period=period.key, population=population, sampled=len(drawn)

@@ -17,6 +17,7 @@ from domain.durations import Duration, DurationUnit
 from domain.escalation import EscalationPolicy, MajorCasePolicy, OnSitePolicy
 from domain.grades import Grade, GradingPolicy
 from domain.incidents import Incident
+from domain.reports import ReportsPolicy
 from domain.statutory import StatutoryRule
 
 __all__ = ["Duration", "DurationUnit"]
@@ -132,6 +133,8 @@ class Policy(BaseModel):
     stuck_after_days: int = Field(
         7, gt=0, description="A case waiting this long on an outside party is listed as stuck"
     )
+    # Read by report runs and their schedules, never by a case, so a default is safe.
+    reports: ReportsPolicy = Field(default_factory=ReportsPolicy)
     # Optional only so cases started under an earlier policy still load; a policy file
     # must define it (infra/policy_file.py).
     processes: ProcessesPolicy | None = None

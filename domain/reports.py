@@ -24,10 +24,6 @@ WEEK_PATTERN = r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"
 READ_ROLES = frozenset({Role.MANAGER, Role.SENIOR, Role.ENGINEER})
 PRODUCE_ROLES = frozenset({Role.MANAGER, Role.SENIOR})
 
-# A follow-up visit rated this or better counts as satisfied (satisfaction is 1-5).
-SATISFIED_FROM = 4
-# DOMAIN 9: "each month at least 20% of closed complaints are re-visited".
-REVISIT_PERCENT = 20
 REVISIT_ASSIGNEE = "customer_service"
 
 # Audit actions the figures read (written by workflows/complaint.py).
@@ -35,6 +31,36 @@ CONTACT_ACTIONS = ("acknowledged",)
 REPLY_ACTIONS = ("findings_recorded", "closed_invalid")
 RESULT_ACTIONS = ("customer_accepted", "customer_rejected", "closed_invalid")
 REPLY_DEADLINE = "department_reply"
+
+
+class ReportRules(BaseModel):
+    """The numbers a report is computed with (DOMAIN section 9). A run carries them in its
+    input; the defaults are the numbers runs used before the policy held them."""
+
+    satisfied_from: int = Field(
+        4, ge=1, le=5, description="A follow-up rated this or better (of 1-5) is satisfied"
+    )
+    revisit_percent: int = Field(
+        20,
+        ge=20,
+        le=100,
+        description="Share of a month's closed cases re-visited, rounded up (DOMAIN: at least 20%)",
+    )
+
+
+class ReportsPolicy(ReportRules):
+    """The policy's `reports` section: the report numbers and when the schedules run."""
+
+    run_at_hour: int = Field(
+        1,
+        ge=0,
+        le=23,
+        description="Local hour (calendar time zone) of the scheduled runs: on the 1st for the"
+        " month, on Mondays for the week; the hour before is grace for the period's last cases",
+    )
+
+    def rules(self) -> ReportRules:
+        return ReportRules.model_validate(self.model_dump(include=set(ReportRules.model_fields)))
 
 
 class PeriodKind(StrEnum):
@@ -241,7 +267,7 @@ def owner_of(case: CaseFacts) -> str:
     return case.handler or case.escalation_level
 
 
-def compute_rates(cases: list[CaseFacts]) -> Rates:
+def compute_rates(cases: list[CaseFacts], rules: ReportRules) -> Rates:
     total = len(cases)
     followed_up = [c for c in cases if c.satisfaction is not None]
     return Rates(
@@ -251,13 +277,14 @@ def compute_rates(cases: list[CaseFacts]) -> Rates:
         contact=rate(sum(c.contacted for c in cases), total),
         result_reply=rate(sum(c.result_told for c in cases), total),
         satisfaction=rate(
-            sum((c.satisfaction or 0) >= SATISFIED_FROM for c in followed_up), len(followed_up)
+            sum((c.satisfaction or 0) >= rules.satisfied_from for c in followed_up),
+            len(followed_up),
         ),
         second_complaint=rate(sum(c.reopen_count > 0 for c in cases), total),
     )
 
 
-def compute_figures(cases: list[CaseFacts]) -> ReportFigures:
+def compute_figures(cases: list[CaseFacts], rules: ReportRules) -> ReportFigures:
     """Every figure of DOMAIN section 9 over the cases received in the period."""
     hours_by_grade: dict[str, list[float]] = {}
     for case in cases:
@@ -283,7 +310,7 @@ def compute_figures(cases: list[CaseFacts]) -> ReportFigures:
         by_grade=_counts([c.grade for c in cases]),
         by_store=_counts([c.store for c in cases]),
         by_channel=_counts([c.channel for c in cases]),
-        rates=compute_rates(cases),
+        rates=compute_rates(cases, rules),
         time_to_close={
             grade: CloseTimes(
                 closed=len(hours),
@@ -299,9 +326,9 @@ def compute_figures(cases: list[CaseFacts]) -> ReportFigures:
 # --- the re-visit sample ----------------------------------------------------------
 
 
-def revisit_sample_size(population: int) -> int:
-    """At least REVISIT_PERCENT of the closed cases, rounded up."""
-    return math.ceil(population * REVISIT_PERCENT / 100)
+def revisit_sample_size(population: int, rules: ReportRules) -> int:
+    """At least `revisit_percent` of the closed cases, rounded up."""
+    return math.ceil(population * rules.revisit_percent / 100)
 
 
 def revisit_order(period_key: str, case_no: str) -> str:
@@ -309,9 +336,11 @@ def revisit_order(period_key: str, case_no: str) -> str:
     return hashlib.sha256(f"revisit/{period_key}/{case_no}".encode()).hexdigest()
 
 
-def draw_revisit_sample(period_key: str, closed_case_nos: list[str]) -> list[str]:
+def draw_revisit_sample(
+    period_key: str, closed_case_nos: list[str], rules: ReportRules
+) -> list[str]:
     ordered = sorted(set(closed_case_nos), key=lambda case_no: revisit_order(period_key, case_no))
-    return ordered[: revisit_sample_size(len(ordered))]
+    return ordered[: revisit_sample_size(len(ordered), rules)]
 
 
 # --- workflow and activity inputs -------------------------------------------------
@@ -323,17 +352,21 @@ class ProduceReport(BaseModel):
     kind: PeriodKind
     period: str | None = None
     timezone: str = Field(min_length=1)
+    # From the policy's `reports` section; absent in runs started before it existed.
+    rules: ReportRules = Field(default_factory=ReportRules)
 
 
 class ComputeReport(BaseModel):
     period: Period
     timezone: str
     as_of: datetime
+    rules: ReportRules = Field(default_factory=ReportRules)
 
 
 class DrawRevisit(BaseModel):
     period: Period
     timezone: str
+    rules: ReportRules = Field(default_factory=ReportRules)
 
 
 class StoreReport(BaseModel):

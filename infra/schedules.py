@@ -20,25 +20,27 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
-from domain.reports import PeriodKind, ProduceReport
+from domain.policy import Policy
+from domain.reports import PeriodKind, ProduceReport, ReportsPolicy
 from workflows.reports import ReportWorkflow
 
 log = structlog.get_logger(__name__)
 
-# 01:00 local: an hour's grace for the last cases of the period to be written.
-RUN_AT_HOUR = 1
-_WHEN = {
-    PeriodKind.MONTHLY: ScheduleCalendarSpec(
-        day_of_month=(ScheduleRange(1),),
-        hour=(ScheduleRange(RUN_AT_HOUR),),
-        comment="monthly complaint report for the previous month",
-    ),
-    PeriodKind.WEEKLY: ScheduleCalendarSpec(
+
+def _when(kind: PeriodKind, hour: int) -> ScheduleCalendarSpec:
+    """The policy's `reports.run_at_hour` (01:00: an hour's grace for the period's last
+    cases to be written) on the 1st, or on Mondays."""
+    if kind is PeriodKind.MONTHLY:
+        return ScheduleCalendarSpec(
+            day_of_month=(ScheduleRange(1),),
+            hour=(ScheduleRange(hour),),
+            comment="monthly complaint report for the previous month",
+        )
+    return ScheduleCalendarSpec(
         day_of_week=(ScheduleRange(1),),  # 0 is Sunday
-        hour=(ScheduleRange(RUN_AT_HOUR),),
+        hour=(ScheduleRange(hour),),
         comment="weekly complaint summary for the previous ISO week",
-    ),
-}
+    )
 
 
 def schedule_id(kind: PeriodKind, task_queue: str) -> str:
@@ -46,39 +48,54 @@ def schedule_id(kind: PeriodKind, task_queue: str) -> str:
     return f"{task_queue}-report-{kind.value}"
 
 
-def report_schedule(kind: PeriodKind, task_queue: str, timezone: str) -> Schedule:
+def report_schedule(
+    kind: PeriodKind, task_queue: str, timezone: str, reports: ReportsPolicy
+) -> Schedule:
     return Schedule(
         action=ScheduleActionStartWorkflow(
             ReportWorkflow.run,
-            ProduceReport(kind=kind, period=None, timezone=timezone),
+            ProduceReport(kind=kind, period=None, timezone=timezone, rules=reports.rules()),
             id=f"{task_queue}-report-{kind.value}-scheduled",  # the server appends the time
             task_queue=task_queue,
             static_summary=f"{kind.value} complaint report (scheduled)",
         ),
-        spec=ScheduleSpec(calendars=[_WHEN[kind]], time_zone_name=timezone),
+        spec=ScheduleSpec(calendars=[_when(kind, reports.run_at_hour)], time_zone_name=timezone),
     )
 
 
-async def ensure_report_schedules(client: Client, task_queue: str, timezone: str) -> list[str]:
-    """Creates both schedules, or updates them to this code's definition; keeps a pause."""
+async def _ensure(client: Client, sid: str, wanted: Schedule, timezone: str) -> None:
+    """Creates the schedule, or updates it to this code's definition; keeps a pause."""
+    try:
+        await client.create_schedule(sid, wanted)
+        log.info("schedule_created", schedule_id=sid, timezone=timezone)
+    except ScheduleAlreadyRunningError:
+
+        def _update(current: ScheduleUpdateInput) -> ScheduleUpdate:
+            # An operator's pause (and its note) survives a worker restart.
+            wanted.state = current.description.schedule.state
+            return ScheduleUpdate(schedule=wanted)
+
+        await client.get_schedule_handle(sid).update(_update)
+        log.info("schedule_updated", schedule_id=sid, timezone=timezone)
+
+
+async def ensure_report_schedules(
+    client: Client, task_queue: str, timezone: str, reports: ReportsPolicy
+) -> list[str]:
+    """Both report schedules, with the policy's report numbers and run time."""
     ids = []
     for kind in PeriodKind:
         sid = schedule_id(kind, task_queue)
-        wanted = report_schedule(kind, task_queue, timezone)
-        try:
-            await client.create_schedule(sid, wanted)
-            log.info("report_schedule_created", schedule_id=sid, timezone=timezone)
-        except ScheduleAlreadyRunningError:
-
-            def _update(current: ScheduleUpdateInput, wanted: Schedule = wanted) -> ScheduleUpdate:
-                # An operator's pause (and its note) survives a worker restart.
-                wanted.state = current.description.schedule.state
-                return ScheduleUpdate(schedule=wanted)
-
-            await client.get_schedule_handle(sid).update(_update)
-            log.info("report_schedule_updated", schedule_id=sid, timezone=timezone)
+        await _ensure(client, sid, report_schedule(kind, task_queue, timezone, reports), timezone)
         ids.append(sid)
     return ids
+
+
+async def ensure_schedules(client: Client, task_queue: str, policy: Policy) -> list[str]:
+    """Every schedule of the deployment, from the policy the worker runs with."""
+    return await ensure_report_schedules(
+        client, task_queue, policy.calendar.timezone, policy.reports
+    )
 
 
 async def _main() -> None:
@@ -90,9 +107,7 @@ async def _main() -> None:
     settings = get_settings()
     configure_logging(settings.log_level, json=settings.log_json)
     policy = load_policy(settings.policy_file)
-    await ensure_report_schedules(
-        await connect(settings), settings.temporal_task_queue, policy.calendar.timezone
-    )
+    await ensure_schedules(await connect(settings), settings.temporal_task_queue, policy)
 
 
 if __name__ == "__main__":

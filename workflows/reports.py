@@ -44,7 +44,7 @@ class ReportWorkflow:
             )
         report = await workflow.execute_activity_method(
             ReportActivities.compute_report,
-            ComputeReport(period=period, timezone=req.timezone, as_of=as_of),
+            ComputeReport(period=period, timezone=req.timezone, as_of=as_of, rules=req.rules),
             start_to_close_timeout=_ACTIVITY_TIMEOUT,
             retry_policy=_RETRY,
             summary=f"compute the figures of {period.key}",
@@ -53,7 +53,7 @@ class ReportWorkflow:
         if period.kind is PeriodKind.MONTHLY and report.complete:
             report.revisit = await workflow.execute_activity_method(
                 ReportActivities.draw_revisit_sample,
-                DrawRevisit(period=period, timezone=req.timezone),
+                DrawRevisit(period=period, timezone=req.timezone, rules=req.rules),
                 start_to_close_timeout=_ACTIVITY_TIMEOUT,
                 retry_policy=_RETRY,
                 summary=f"draw the {period.key} re-visit sample",

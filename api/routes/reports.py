@@ -135,7 +135,12 @@ async def _produce(
         raise _bad_period(loc, period.key, f"{period.key} has not started yet")
     handle = await resources.temporal.start_workflow(
         ReportWorkflow.run,
-        ProduceReport(kind=period.kind, period=period.key, timezone=timezone),
+        ProduceReport(
+            kind=period.kind,
+            period=period.key,
+            timezone=timezone,
+            rules=resources.policy.reports.rules(),
+        ),
         id=period.workflow_id,
         task_queue=resources.settings.temporal_task_queue,
         # Joining a running request makes a retry idempotent; a finished one may be re-run.

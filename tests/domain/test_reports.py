@@ -3,19 +3,25 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from domain.reports import (
     CaseFacts,
     InvalidPeriod,
     Period,
     PeriodKind,
+    ReportRules,
+    ReportsPolicy,
     compute_figures,
     draw_revisit_sample,
     percentile,
     revisit_sample_size,
 )
+from infra.policy_file import load_policy
+from infra.settings import ROOT
 
 SHANGHAI = "Asia/Shanghai"
+RULES = ReportRules()  # the policy's defaults: satisfied from 4, a 20% re-visit sample
 
 
 def test_a_month_runs_from_local_midnight_to_local_midnight() -> None:
@@ -100,7 +106,8 @@ def test_a_late_department_reply_is_a_reply_but_not_a_timely_one() -> None:
             _case(1, contacted=True, replied=True),
             _case(2, contacted=True, replied=True, missed_deadlines=["department_reply"]),
             _case(3, missed_deadlines=["acknowledge"], escalation_level="duty_manager"),
-        ]
+        ],
+        RULES,
     )
     assert figures.rates.timely_reply.model_dump() == {
         "numerator": 1,
@@ -116,10 +123,10 @@ def test_a_late_department_reply_is_a_reply_but_not_a_timely_one() -> None:
 
 def test_satisfaction_counts_followed_up_cases_only_and_an_empty_period_has_no_rates() -> None:
     figures = compute_figures(
-        [_case(1, satisfaction=4), _case(2, satisfaction=3), _case(3, satisfaction=None)]
+        [_case(1, satisfaction=4), _case(2, satisfaction=3), _case(3, satisfaction=None)], RULES
     )
     assert (figures.rates.satisfaction.numerator, figures.rates.satisfaction.denominator) == (1, 2)
-    empty = compute_figures([])
+    empty = compute_figures([], RULES)
     assert empty.cases == 0 and empty.rates.contact.value is None and empty.time_to_close == {}
 
 
@@ -130,7 +137,8 @@ def test_time_to_close_is_grouped_by_grade() -> None:
             _case(2, grade="C", closed_at=T0 + timedelta(hours=20)),
             _case(3, grade="A", closed_at=T0 + timedelta(hours=100)),
             _case(4, grade="A"),
-        ]
+        ],
+        RULES,
     )
     assert figures.time_to_close["C"].model_dump() == {
         "closed": 2,
@@ -142,10 +150,38 @@ def test_time_to_close_is_grouped_by_grade() -> None:
 
 def test_the_revisit_sample_is_a_fifth_rounded_up_and_the_same_every_time() -> None:
     closed = [f"202610-{n:04d}" for n in range(1, 12)]
-    assert [revisit_sample_size(n) for n in (0, 1, 5, 6, 11)] == [0, 1, 1, 2, 3]
-    sample = draw_revisit_sample("2026-10", closed)
+    assert [revisit_sample_size(n, RULES) for n in (0, 1, 5, 6, 11)] == [0, 1, 1, 2, 3]
+    sample = draw_revisit_sample("2026-10", closed, RULES)
     assert len(sample) == 3 and set(sample) <= set(closed)
-    assert draw_revisit_sample("2026-10", list(reversed(closed))) == sample
+    assert draw_revisit_sample("2026-10", list(reversed(closed)), RULES) == sample
     # Seeded by the period: another month draws differently from the same numbers.
-    others = {tuple(draw_revisit_sample(f"2026-{m:02d}", closed)) for m in range(1, 13)}
+    others = {tuple(draw_revisit_sample(f"2026-{m:02d}", closed, RULES)) for m in range(1, 13)}
     assert len(others) > 1
+
+
+def test_a_stricter_satisfaction_mark_and_a_bigger_sample_come_from_the_policy() -> None:
+    rated = [_case(1, satisfaction=5), _case(2, satisfaction=4), _case(3, satisfaction=3)]
+    strict = ReportRules(satisfied_from=5, revisit_percent=50)
+    assert compute_figures(rated, strict).rates.satisfaction.numerator == 1
+    assert compute_figures(rated, RULES).rates.satisfaction.numerator == 2
+    closed = [f"202610-{n:04d}" for n in range(1, 12)]
+    assert len(draw_revisit_sample("2026-10", closed, strict)) == 6
+    # The larger sample starts with the smaller one: same hash order, more of it.
+    assert draw_revisit_sample("2026-10", closed, strict)[:3] == draw_revisit_sample(
+        "2026-10", closed, RULES
+    )
+
+
+@pytest.mark.parametrize(
+    "section",
+    [{"revisit_percent": 10}, {"revisit_percent": 101}, {"satisfied_from": 6}, {"run_at_hour": 24}],
+)
+def test_report_numbers_outside_the_domain_are_refused(section: dict) -> None:
+    with pytest.raises(ValidationError, match=next(iter(section))):
+        ReportsPolicy.model_validate(section)
+
+
+def test_the_default_policy_file_holds_todays_report_numbers() -> None:
+    reports = load_policy(ROOT / "policy" / "default.yaml").reports
+    assert reports == ReportsPolicy()
+    assert (reports.satisfied_from, reports.revisit_percent, reports.run_at_hour) == (4, 20, 1)

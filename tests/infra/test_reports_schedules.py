@@ -12,6 +12,7 @@ import pytest
 from temporalio.client import (
     Client,
     ScheduleActionExecutionStartWorkflow,
+    ScheduleActionStartWorkflow,
     ScheduleDescription,
 )
 from temporalio.service import RPCError
@@ -19,7 +20,7 @@ from temporalio.service import RPCError
 from devstack.run import worker_command
 from devstack.temporal import TemporalDevServer
 from domain.policy import Policy
-from domain.reports import Period, PeriodKind, Report
+from domain.reports import Period, PeriodKind, ProduceReport, Report, ReportsPolicy
 from infra.reports import find_report
 from infra.schedules import ensure_report_schedules, schedule_id
 from infra.settings import ROOT
@@ -105,13 +106,20 @@ async def test_ensuring_the_schedules_again_keeps_one_of_each_and_an_operators_p
     dev_client: Client, task_queue: str, policy: Policy
 ) -> None:
     tz = policy.calendar.timezone
-    ids = await ensure_report_schedules(dev_client, task_queue, tz)
+    ids = await ensure_report_schedules(dev_client, task_queue, tz, policy.reports)
     try:
         await dev_client.get_schedule_handle(ids[0]).pause(note="month-end freeze")
-        assert await ensure_report_schedules(dev_client, task_queue, "UTC") == ids
+        # The policy now runs reports at 06:00 UTC and counts only a 5 as satisfied.
+        later = ReportsPolicy(run_at_hour=6, satisfied_from=5)
+        assert await ensure_report_schedules(dev_client, task_queue, "UTC", later) == ids
         described = await dev_client.get_schedule_handle(ids[0]).describe()
         assert described.schedule.state.paused
         assert described.schedule.spec.time_zone_name == "UTC"
+        assert {t.hour for t in described.info.next_action_times[:3]} == {6}
+        action = described.schedule.action
+        assert isinstance(action, ScheduleActionStartWorkflow)
+        (produce,) = await dev_client.data_converter.decode(action.args, [ProduceReport])
+        assert produce.rules == later.rules()
         listed = [s.id async for s in await dev_client.list_schedules() if task_queue in s.id]
         assert sorted(listed) == sorted(ids)
     finally:

@@ -17,6 +17,7 @@ from devstack.postgres import EmbeddedPostgres
 from domain.authority import Actor
 from domain.models import (
     Acknowledge,
+    AuditEntry,
     Category,
     Channel,
     CommandResult,
@@ -31,7 +32,15 @@ from domain.models import (
     Reopen,
 )
 from domain.policy import Policy
-from domain.reports import Period, PeriodKind, ProduceReport, Report, draw_revisit_sample
+from domain.reports import (
+    Period,
+    PeriodKind,
+    ProduceReport,
+    Report,
+    ReportRules,
+    draw_revisit_sample,
+)
+from infra.audit import append_audit
 from infra.db import create_pool
 from infra.reports import find_report
 from tests.support import Desk, case_no_of, intake, register_only, register_row
@@ -58,12 +67,23 @@ async def desk(
         yield Desk(own_pool, time_skipping.client, task_queue, policy)
 
 
-async def _produce(env: WorkflowEnvironment, desk: Desk, kind: PeriodKind, key: str) -> Report:
+async def _produce(
+    env: WorkflowEnvironment,
+    desk: Desk,
+    kind: PeriodKind,
+    key: str,
+    rules: ReportRules | None = None,
+) -> Report:
     # No time skipping while the report runs: the cases' clocks stay where the test left them.
     with env.auto_time_skipping_disabled():
         return await desk.client.execute_workflow(
             ReportWorkflow.run,
-            ProduceReport(kind=kind, period=key, timezone=desk.policy.calendar.timezone),
+            ProduceReport(
+                kind=kind,
+                period=key,
+                timezone=desk.policy.calendar.timezone,
+                rules=rules or desk.policy.reports.rules(),
+            ),
             id=f"report-{kind.value}-{key}-{uuid.uuid4().hex[:6]}",
             task_queue=desk.task_queue,
         )
@@ -233,7 +253,7 @@ async def test_a_finished_month_gets_a_reproducible_revisit_sample_and_one_task_
     assert first.complete and first.figures.cases == 7
     assert first.revisit is not None and first.revisit.population == 7
     # At least 20%: 7 closed cases give 2, drawn in the month's own hash order.
-    assert first.revisit.case_nos == draw_revisit_sample("2001-01", january)
+    assert first.revisit.case_nos == draw_revisit_sample("2001-01", january, ReportRules())
     assert len(first.revisit.case_nos) == 2 and set(first.revisit.case_nos) <= set(january)
     assert again.revisit == first.revisit
     tasks = await desk.pool.fetch(
@@ -247,6 +267,33 @@ async def test_a_finished_month_gets_a_reproducible_revisit_sample_and_one_task_
         "SELECT case_no FROM outbox WHERE recipient = 'customer_service' ORDER BY case_no"
     )
     assert [n["case_no"] for n in notes] == sorted(first.revisit.case_nos)
+
+
+async def test_a_run_samples_and_counts_satisfaction_with_the_numbers_in_its_input(
+    desk: Desk, time_skipping: WorkflowEnvironment, staff: Actor
+) -> None:
+    march = [await register_only(desk.pool, desk.policy, staff, month="200103") for _ in range(4)]
+    for day, case_no in enumerate(march, start=3):
+        await _closed_in(desk.pool, case_no, datetime(2001, 3, day, 4, tzinfo=UTC))
+        rating = AuditEntry(
+            event_id=f"rated-{case_no}",
+            at=datetime(2001, 3, day, 4, tzinfo=UTC),
+            actor_id=staff.user_id,
+            actor_role=staff.role.value,
+            action="followed_up",
+            data={"satisfaction": 3 + day % 3},  # 3, 4, 5, 3
+        )
+        async with desk.pool.acquire() as conn:
+            await append_audit(conn, case_no, rating)
+
+    strict = ReportRules(satisfied_from=5, revisit_percent=50)
+    report = await _produce(time_skipping, desk, PeriodKind.MONTHLY, "2001-03", strict)
+
+    assert report.revisit is not None
+    assert report.revisit.case_nos == draw_revisit_sample("2001-03", march, strict)
+    assert len(report.revisit.case_nos) == 2  # half of 4, where 20% would have been 1
+    satisfaction = report.figures.rates.satisfaction
+    assert (satisfaction.numerator, satisfaction.denominator) == (1, 4)  # only the 5
 
 
 async def test_a_weekly_summary_has_no_sample_and_a_future_period_is_refused(
