@@ -19,6 +19,7 @@ from domain.grades import Grade, GradingPolicy
 from domain.incidents import Incident
 from domain.reports import ReportsPolicy
 from domain.statutory import StatutoryRule
+from domain.stores import StoreSettings, store_key
 
 __all__ = ["Duration", "DurationUnit"]
 
@@ -151,6 +152,10 @@ class Policy(BaseModel):
         default_factory=dict,
         description="Named people (recipients like user:li.wei) for a role or level",
     )
+    stores: dict[str, StoreSettings] = Field(
+        default_factory=dict,
+        description="Per store (the intake's store name): time zone, hours, days, contacts",
+    )
 
     @model_validator(mode="after")
     def _every_deadline_defined(self) -> "Policy":
@@ -158,6 +163,30 @@ class Policy(BaseModel):
         if missing:
             raise ValueError(f"deadlines missing: {', '.join(missing)}")
         return self
+
+    @model_validator(mode="after")
+    def _one_entry_per_store(self) -> "Policy":
+        keys = [store_key(name) for name in self.stores]
+        if len(set(keys)) != len(keys):
+            raise ValueError("stores: two entries name the same store (case and spaces aside)")
+        return self
+
+    def for_store(self, store: str) -> "Policy":
+        """The policy a case of `store` runs under: the calendar with the store's settings,
+        the store's contacts over the company's (role by role), and no `stores` (the
+        workflow input stays small). A store without an entry gets the company's."""
+        settings = next(
+            (s for name, s in self.stores.items() if store_key(name) == store_key(store)), None
+        )
+        if settings is None:
+            return self.model_copy(update={"stores": {}})
+        return self.model_copy(
+            update={
+                "calendar": self.calendar.for_store(settings),
+                "contacts": {**self.contacts, **settings.contacts},
+                "stores": {},
+            }
+        )
 
     def recipients(self, role: str) -> list[str]:
         """Who is told as `role`: the named people, or the role itself when none are."""
