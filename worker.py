@@ -11,6 +11,7 @@ from temporalio.worker import Worker
 
 from activities.case_records import CaseRecorder
 from activities.reports import ReportActivities
+from activities.retention import RetentionActivities
 from infra.db import create_pool
 from infra.logging import ActivityLogContext, configure_logging
 from infra.metrics import temporal_runtime
@@ -23,6 +24,7 @@ from workflows.insurance import InsuranceClaimWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.police import PoliceReportWorkflow
 from workflows.reports import ReportWorkflow
+from workflows.retention import RetentionWorkflow
 
 log = structlog.get_logger(__name__)
 
@@ -32,6 +34,7 @@ WORKFLOWS = [
     PoliceReportWorkflow,
     MediationWorkflow,
     ReportWorkflow,
+    RetentionWorkflow,
 ]
 
 
@@ -41,6 +44,7 @@ def build_worker(
     """`options` go to the Worker as they are (tests run a buggy one unsandboxed)."""
     recorder = CaseRecorder(pool)
     reports = ReportActivities(pool)
+    retention = RetentionActivities(pool)
     return Worker(
         client,
         task_queue=task_queue,
@@ -51,6 +55,7 @@ def build_worker(
             reports.compute_report,
             reports.draw_revisit_sample,
             reports.store_report,
+            retention.anonymise_expired_cases,
         ],
         # Each activity's log lines carry its case number and workflow ID.
         interceptors=[ActivityLogContext()],
@@ -63,7 +68,7 @@ async def main(settings: Settings) -> None:
     client = await connect(settings, runtime)
     pool = await create_pool(settings.database_url)
     try:
-        # The report schedules (README "Reports"), in the policy calendar's time zone.
+        # The report and retention schedules (README "Reports", "Retention").
         await ensure_schedules(
             client, settings.temporal_task_queue, load_policy(settings.policy_file)
         )

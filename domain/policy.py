@@ -18,6 +18,7 @@ from domain.escalation import EscalationPolicy, MajorCasePolicy, OnSitePolicy
 from domain.grades import Grade, GradingPolicy
 from domain.incidents import Incident
 from domain.reports import ReportsPolicy
+from domain.retention import RetentionPolicy
 from domain.statutory import StatutoryRule
 from domain.stores import StoreSettings, store_key
 
@@ -136,6 +137,7 @@ class Policy(BaseModel):
     )
     # Read by report runs and their schedules, never by a case, so a default is safe.
     reports: ReportsPolicy = Field(default_factory=ReportsPolicy)
+    retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
     # Optional only so cases started under an earlier policy still load; a policy file
     # must define it (infra/policy_file.py).
     processes: ProcessesPolicy | None = None

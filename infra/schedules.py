@@ -1,4 +1,5 @@
-"""The report schedules: the monthly report on the 1st, the weekly summary every Monday.
+"""The schedules: the monthly report on the 1st, the weekly summary every Monday, and the
+daily retention run that anonymises expired cases (README "Retention").
 
 Created or brought up to date at every worker start-up (worker.py), so `make run` has
 them; on a cluster run `python -m infra.schedules` once per deployment (README "Reports").
@@ -22,7 +23,9 @@ from temporalio.client import (
 
 from domain.policy import Policy
 from domain.reports import PeriodKind, ProduceReport, ReportsPolicy
+from domain.retention import ApplyRetention
 from workflows.reports import ReportWorkflow
+from workflows.retention import RetentionWorkflow
 
 log = structlog.get_logger(__name__)
 
@@ -63,6 +66,33 @@ def report_schedule(
     )
 
 
+def retention_schedule_id(task_queue: str) -> str:
+    return f"{task_queue}-retention"
+
+
+def retention_schedule(task_queue: str, policy: Policy) -> Schedule:
+    # A closed case that may still be reopened keeps its data, whatever keep_days says.
+    keep_days = max(policy.retention.keep_days, policy.reopen_window_days)
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            RetentionWorkflow.run,
+            ApplyRetention(keep_days=keep_days),
+            id=f"{task_queue}-retention-scheduled",  # the server appends the time
+            task_queue=task_queue,
+            static_summary=f"anonymise cases closed more than {keep_days} days ago",
+        ),
+        spec=ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(
+                    hour=(ScheduleRange(policy.retention.run_at_hour),),
+                    comment="daily: anonymise the personal data of expired closed cases",
+                )
+            ],
+            time_zone_name=policy.calendar.timezone,
+        ),
+    )
+
+
 async def _ensure(client: Client, sid: str, wanted: Schedule, timezone: str) -> None:
     """Creates the schedule, or updates it to this code's definition; keeps a pause."""
     try:
@@ -93,9 +123,12 @@ async def ensure_report_schedules(
 
 async def ensure_schedules(client: Client, task_queue: str, policy: Policy) -> list[str]:
     """Every schedule of the deployment, from the policy the worker runs with."""
-    return await ensure_report_schedules(
+    ids = await ensure_report_schedules(
         client, task_queue, policy.calendar.timezone, policy.reports
     )
+    sid = retention_schedule_id(task_queue)
+    await _ensure(client, sid, retention_schedule(task_queue, policy), policy.calendar.timezone)
+    return [*ids, sid]
 
 
 async def _main() -> None:

@@ -22,7 +22,7 @@ from devstack.temporal import TemporalDevServer
 from domain.policy import Policy
 from domain.reports import Period, PeriodKind, ProduceReport, Report, ReportsPolicy
 from infra.reports import find_report
-from infra.schedules import ensure_report_schedules, schedule_id
+from infra.schedules import ensure_report_schedules, retention_schedule_id, schedule_id
 from infra.settings import ROOT
 from workflows.reports import SCHEDULED_START
 
@@ -73,6 +73,7 @@ async def test_worker_start_up_creates_both_schedules_and_a_trigger_reports_last
     tz = policy.calendar.timezone
     monthly_id = schedule_id(PeriodKind.MONTHLY, task_queue)
     weekly_id = schedule_id(PeriodKind.WEEKLY, task_queue)
+    retention_id = retention_schedule_id(task_queue)
     try:
         monthly = await _described(dev_client, monthly_id)
         weekly = await _described(dev_client, weekly_id)
@@ -97,8 +98,10 @@ async def test_worker_start_up_creates_both_schedules_and_a_trigger_reports_last
         assert report.period in {before.key, after.key}
         assert report.complete
         assert await find_report(pool, PeriodKind.MONTHLY, report.period) == report
+        # The same start-up creates the daily retention schedule (test_retention_schedule.py).
+        assert (await _described(dev_client, retention_id)).schedule.state.paused is False
     finally:
-        for sid in (monthly_id, weekly_id):
+        for sid in (monthly_id, weekly_id, retention_id):
             await dev_client.get_schedule_handle(sid).delete()
 
 

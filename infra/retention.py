@@ -1,0 +1,82 @@
+"""Anonymising expired cases in Postgres (DOMAIN section 8; what and why: domain/retention.py).
+
+One transaction per batch: the register row first (its `anonymised_at` is what lets the
+audit trail's append-only trigger accept the blanked text, migrations/006), then the
+audit entries' free text, the notifications, and an `anonymised` entry appended per case.
+"""
+
+from datetime import UTC, datetime
+
+import asyncpg
+
+from domain.models import AuditEntry
+from domain.retention import ANONYMISED, FREE_TEXT_KEYS, anonymise_intake
+from infra.audit import append_audit
+
+# Closed and still closed, closed before the cut-off, not done yet; oldest first. A row
+# another run holds is skipped, so two runs never anonymise one case twice.
+_EXPIRED = """
+SELECT case_no, closed_at, intake FROM complaints
+WHERE stage = 'closed' AND closed_at < $1 AND anonymised_at IS NULL
+ORDER BY closed_at, case_no
+LIMIT $2
+FOR UPDATE SKIP LOCKED
+"""
+
+_ANONYMISE_CASE = """
+UPDATE complaints SET
+    customer_name = $2, customer_contact = $2, description = $2, customer_key = NULL,
+    intake = $3, anonymised_at = $4
+WHERE case_no = $1
+"""
+
+# Text values under the free-text keys become the marker; numbers, flags and other keys stay.
+_BLANK_AUDIT_TEXT = """
+UPDATE audit_events SET
+    reason = CASE WHEN reason = '' THEN '' ELSE $2 END,
+    data = (
+        SELECT COALESCE(jsonb_object_agg(key, CASE
+            WHEN key = ANY($3::text[]) AND jsonb_typeof(value) = 'string' THEN to_jsonb($2::text)
+            ELSE value END), '{}'::jsonb)
+        FROM jsonb_each(data)
+    )
+WHERE case_no = ANY($1::text[]) AND (reason <> '' OR data ?| $3::text[])
+"""
+
+_BLANK_NOTIFICATIONS = "UPDATE outbox SET body = $2 WHERE case_no = ANY($1::text[])"
+
+
+async def anonymise_closed_before(
+    conn: asyncpg.Connection, *, closed_before: datetime, keep_days: int, limit: int
+) -> list[str]:
+    """Anonymises up to `limit` cases closed before `closed_before`; their case numbers.
+
+    Run inside a transaction. A case already anonymised is not selected again, and its
+    `anonymised` entry has a fixed id, so a retried batch adds nothing.
+    """
+    rows = await conn.fetch(_EXPIRED, closed_before, limit)
+    if not rows:
+        return []
+    now = datetime.now(UTC)
+    case_nos = [row["case_no"] for row in rows]
+    for row in rows:
+        intake = anonymise_intake(row["intake"])
+        await conn.execute(_ANONYMISE_CASE, row["case_no"], ANONYMISED, intake, now)
+    await conn.execute(_BLANK_AUDIT_TEXT, case_nos, ANONYMISED, list(FREE_TEXT_KEYS))
+    await conn.execute(_BLANK_NOTIFICATIONS, case_nos, ANONYMISED)
+    for row in rows:
+        closed_on = row["closed_at"].date().isoformat()
+        await append_audit(
+            conn,
+            row["case_no"],
+            AuditEntry(
+                event_id=f"anonymised-{row['case_no']}",
+                at=now,
+                actor_id="system",
+                actor_role="system",
+                action="anonymised",
+                reason=f"personal data anonymised: closed {closed_on}, kept {keep_days} days",
+                data={"closed_at": row["closed_at"].isoformat(), "keep_days": keep_days},
+            ),
+        )
+    return case_nos
