@@ -21,15 +21,16 @@ from typing import IO
 import asyncpg
 import httpx
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from devstack.migrate import migrate
 from devstack.ports import free_port
 from devstack.postgres import EmbeddedPostgres
 from devstack.run import api_command, worker_command
 from devstack.temporal import TemporalDevServer
+from infra.codec import KeyRing, new_key
 from infra.db import create_pool
 from infra.settings import ROOT
+from infra.temporal import converter_for
 
 DATABASE_NAME = "complaints_bench"
 COMPLAINT_QUEUE = "bench-complaints"
@@ -105,6 +106,8 @@ class BenchStack:
     bare_api_port: int = 0
     client: Client | None = None
     pool: asyncpg.Pool | None = None
+    # A key of this run only: payloads are encrypted as in production, so that is measured.
+    codec_keys: str = field(default_factory=lambda: f"bench:{new_key()}")
 
     @property
     def temporal_mode(self) -> str:
@@ -137,7 +140,7 @@ class BenchStack:
         )
         await self.temporal.start_async()
         self.client = await Client.connect(
-            self.temporal.address, data_converter=pydantic_data_converter
+            self.temporal.address, data_converter=converter_for(KeyRing.parse(self.codec_keys))
         )
         self.pool = await create_pool(self.database_url, max_size=20)
 
@@ -147,6 +150,8 @@ class BenchStack:
             "DATABASE_URL": self.database_url,
             "TEMPORAL_ADDRESS": self.temporal.address,
             "TEMPORAL_TASK_QUEUE": task_queue,
+            "CODEC_KEYS": self.codec_keys,
+            "CODEC_KEY_FILE": "",
             "LOG_JSON": "true",
             "PYTHONUNBUFFERED": "1",
         }

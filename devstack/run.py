@@ -7,8 +7,9 @@ worker, Temporal and Postgres in that order and exits 0; if anything dies on its
 everything is stopped and the exit code is 1.
 
 State lives under `.data/` (Postgres data dir, Temporal history in `temporal.db`, server
-logs). Ports: EMBEDDED_PG_PORT (5432), EMBEDDED_TEMPORAL_PORT (7233),
-EMBEDDED_TEMPORAL_UI_PORT (8233), API_HOST/API_PORT (127.0.0.1:8000),
+logs, and `codec-keys.yaml`, the payload encryption key made at the first start unless
+CODEC_KEYS or CODEC_KEY_FILE is set). Ports: EMBEDDED_PG_PORT (5432),
+EMBEDDED_TEMPORAL_PORT (7233), EMBEDDED_TEMPORAL_UI_PORT (8233), API_HOST/API_PORT (127.0.0.1:8000),
 WORKER_METRICS_HOST/WORKER_METRICS_PORT (127.0.0.1:9464, 0 for none).
 """
 
@@ -23,6 +24,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from types import FrameType
 from urllib.parse import urlsplit, urlunsplit
@@ -35,6 +37,7 @@ from devstack.migrate import migrate
 from devstack.ports import PortInUseError, port_is_free, wait_for_port
 from devstack.postgres import EmbeddedPostgres
 from devstack.temporal import TemporalDevServer
+from infra.codec import KeyRing, write_key_file
 from infra.logging import configure_logging
 from infra.settings import Settings
 from workflows.search_attributes import registrations
@@ -44,6 +47,7 @@ log = structlog.get_logger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / ".data"
 DATABASE_NAME = "complaints"
+CODEC_KEY_FILE = DATA_DIR / "codec-keys.yaml"
 # Custom search attributes the dev server registers at start (name -> Temporal type).
 SEARCH_ATTRIBUTES: dict[str, str] = registrations()
 
@@ -158,6 +162,19 @@ def _banner(
     return "\n".join(lines) + "\n"
 
 
+def _codec_keys(env: dict[str, str]) -> None:
+    """The caller's CODEC_KEYS or CODEC_KEY_FILE, else a local key file, made once: the
+    history in .data/temporal.db is readable only with it."""
+    if not env.get("CODEC_KEYS") and not env.get("CODEC_KEY_FILE"):
+        if not CODEC_KEY_FILE.exists():
+            write_key_file(CODEC_KEY_FILE, f"local-{date.today():%Y%m%d}")
+            log.info("devstack.codec_key_created", file=str(CODEC_KEY_FILE))
+        env["CODEC_KEY_FILE"] = str(CODEC_KEY_FILE)
+    # Checked here, so a bad key stops the launcher before the worker and the API fail on it.
+    key_file = env.get("CODEC_KEY_FILE")
+    KeyRing.configured(env.get("CODEC_KEYS", ""), Path(key_file) if key_file else None)
+
+
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -195,6 +212,7 @@ def _start_everything(stack: contextlib.ExitStack) -> Started:
     env.setdefault("PYTHONUNBUFFERED", "1")
     env.setdefault("LOG_JSON", "false")  # readable logs in a terminal
     watched: list[Watch] = []
+    _codec_keys(env)
 
     if "DATABASE_URL" in os.environ:
         database_url = settings.database_url

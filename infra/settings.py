@@ -7,7 +7,7 @@ two in step.
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,11 +31,20 @@ class Settings(BaseSettings):
     # turns them off. 127.0.0.1 keeps them off the network; a container binds 0.0.0.0.
     worker_metrics_host: str = "127.0.0.1"
     worker_metrics_port: int = 9464
+    # Payload encryption keys (infra/codec.py): `id:base64key,...` here, or a YAML file;
+    # exactly one of the two. The first key encrypts; every key listed decrypts.
+    codec_keys: SecretStr = SecretStr("")
+    codec_key_file: Path | None = None
 
     @field_validator("worker_metrics_port", mode="before")
     @classmethod
     def _empty_port_is_off(cls, value: object) -> object:
         return 0 if value in ("", None) else value
+
+    @field_validator("codec_key_file", mode="before")
+    @classmethod
+    def _empty_path_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
 
 @lru_cache

@@ -98,5 +98,7 @@ async def _last_task_failure(client: Client, workflow_id: str) -> str:
     history = await client.get_workflow_handle(workflow_id).fetch_history()
     for event in reversed(history.events):
         if event.HasField("workflow_task_failed_event_attributes"):
-            return event.workflow_task_failed_event_attributes.failure.message
+            # The message is encrypted with the payloads (infra/temporal.py): decode it.
+            failure = event.workflow_task_failed_event_attributes.failure
+            return str(await client.data_converter.decode_failure(failure))
     return "workflow task keeps failing"

@@ -9,7 +9,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from api.identity import UserDirectory
@@ -19,12 +18,18 @@ from devstack.postgres import EmbeddedPostgres
 from devstack.temporal import TemporalDevServer
 from domain.authority import Actor
 from domain.policy import Policy
+from infra.codec import KeyRing
 from infra.db import create_pool
 from infra.policy_file import load_policy
 from infra.search_attributes import ensure_search_attributes
 from infra.settings import ROOT, Settings
+from infra.temporal import converter_for
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
+# A fixed, public test key (base64 of b"complaint-desk-test-key-32-bytes"): every client,
+# worker and replayer of the suite encrypts payloads the way production does.
+TEST_CODEC_KEYS = "test-1:Y29tcGxhaW50LWRlc2stdGVzdC1rZXktMzItYnl0ZXM="
+TEST_CONVERTER = converter_for(KeyRing.parse(TEST_CODEC_KEYS))
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +95,7 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     """A fresh test server per test: skipping time wakes every open workflow on the
     server, and another test's cases, with no worker left to serve them, would stall it."""
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
         test_server_existing_path=str(TEST_SERVER),
     )
     await ensure_search_attributes(env.client)
@@ -110,7 +115,7 @@ async def dev_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
 
 @pytest.fixture(scope="session")
 async def dev_client(dev_server: TemporalDevServer) -> Client:
-    return await Client.connect(dev_server.address, data_converter=pydantic_data_converter)
+    return await Client.connect(dev_server.address, data_converter=TEST_CONVERTER)
 
 
 @pytest.fixture
@@ -126,6 +131,8 @@ def settings_for(database_url: str, task_queue: str):
             temporal_address=temporal_address,
             temporal_task_queue=task_queue,
             log_json=True,
+            codec_keys=TEST_CODEC_KEYS,
+            codec_key_file=None,
         )
 
     return build

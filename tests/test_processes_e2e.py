@@ -17,6 +17,7 @@ from devstack.temporal import TemporalDevServer
 from infra.settings import ROOT
 from tests.api.conftest import auth
 from tests.api.test_http_api import INTAKE
+from tests.conftest import TEST_CODEC_KEYS
 
 
 class Processes:
@@ -27,6 +28,8 @@ class Processes:
             "DATABASE_URL": database_url,
             "TEMPORAL_ADDRESS": temporal_address,
             "TEMPORAL_TASK_QUEUE": task_queue,
+            "CODEC_KEYS": TEST_CODEC_KEYS,
+            "CODEC_KEY_FILE": "",
         }
         self.api_port = free_port()
         self.running: dict[str, subprocess.Popen] = {}

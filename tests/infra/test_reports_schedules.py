@@ -24,6 +24,7 @@ from domain.reports import Period, PeriodKind, ProduceReport, Report, ReportsPol
 from infra.reports import find_report
 from infra.schedules import ensure_report_schedules, retention_schedule_id, schedule_id
 from infra.settings import ROOT
+from tests.conftest import TEST_CODEC_KEYS
 from workflows.reports import SCHEDULED_START
 
 
@@ -36,6 +37,8 @@ def worker_process(
         "DATABASE_URL": database_url,
         "TEMPORAL_ADDRESS": dev_server.address,
         "TEMPORAL_TASK_QUEUE": task_queue,
+        "CODEC_KEYS": TEST_CODEC_KEYS,
+        "CODEC_KEY_FILE": "",
     }
     process = subprocess.Popen(
         worker_command(), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

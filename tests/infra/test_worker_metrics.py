@@ -6,7 +6,6 @@ import socket
 import asyncpg
 import httpx
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from devstack.ports import free_port
 from devstack.temporal import TemporalDevServer
@@ -14,6 +13,7 @@ from domain.authority import Actor
 from domain.policy import Policy
 from infra.metrics import temporal_runtime
 from infra.settings import Settings
+from tests.conftest import TEST_CONVERTER
 from tests.support import Desk
 from worker import build_worker
 
@@ -25,7 +25,7 @@ async def test_a_working_worker_serves_temporal_sdk_metrics(
     runtime = temporal_runtime("127.0.0.1", port)
     assert runtime is not None
     client = await Client.connect(
-        dev_server.address, data_converter=pydantic_data_converter, runtime=runtime
+        dev_server.address, data_converter=TEST_CONVERTER, runtime=runtime
     )
     desk = Desk(pool, client, task_queue, policy)
     text = ""

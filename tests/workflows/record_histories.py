@@ -8,14 +8,13 @@ import asyncio
 import sys
 from pathlib import Path
 
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain.models import StatusQuery
 from infra.policy_file import load_policy
 from infra.search_attributes import ensure_search_attributes
 from infra.settings import ROOT
-from tests.conftest import TEST_SERVER
+from tests.conftest import TEST_CONVERTER, TEST_SERVER
 from tests.workflows.scenarios import SCENARIOS, run_scenario
 from workflows.complaint import ComplaintWorkflow
 
@@ -28,7 +27,7 @@ async def record(label: str) -> None:
         # A fresh server per scenario: skipping time would wake the previous scenario's
         # case, whose worker is gone, and stall.
         env = await WorkflowEnvironment.start_time_skipping(
-            data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
+            data_converter=TEST_CONVERTER, test_server_existing_path=str(TEST_SERVER)
         )
         try:
             await ensure_search_attributes(env.client)
