@@ -10,6 +10,7 @@ from api.errors import install_error_handlers
 from api.identity import UserDirectory
 from api.middleware import install_observability
 from api.routes import complaints, health, processes, reports, stuck
+from api.routes.codec import install_codec_server
 from infra.db import create_pool
 from infra.logging import configure_logging
 from infra.policy_file import load_policy
@@ -47,4 +48,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(complaints.router)
     app.include_router(processes.router)
     app.include_router(reports.router)
+    install_codec_server(app, settings)
     return app

@@ -150,6 +150,7 @@ def _banner(
         ("API metrics", f"{api_url}/metrics"),
         ("Worker metrics", worker_metrics_url or "off (WORKER_METRICS_PORT)"),
         ("Temporal Web UI", ui_url),
+        ("UI decryption", f"{api_url}/codec/session (sign in, see README)"),
         ("Temporal", temporal),
         ("Postgres", _display_url(database_url)),
     ]
@@ -213,6 +214,9 @@ def _start_everything(stack: contextlib.ExitStack) -> Started:
     env.setdefault("LOG_JSON", "false")  # readable logs in a terminal
     watched: list[Watch] = []
     _codec_keys(env)
+    host, port = settings.api_host, settings.api_port
+    local_host = "127.0.0.1" if host == "0.0.0.0" else host
+    api_url = f"http://{local_host}:{port}"
 
     if "DATABASE_URL" in os.environ:
         database_url = settings.database_url
@@ -234,6 +238,7 @@ def _start_everything(stack: contextlib.ExitStack) -> Started:
             namespace=settings.temporal_namespace,
             search_attributes=SEARCH_ATTRIBUTES,
             log_file=DATA_DIR / "temporal.log",
+            ui_codec_endpoint=f"{api_url}/codec",
         )
         stack.callback(temporal.stop)
         temporal.start()
@@ -245,8 +250,6 @@ def _start_everything(stack: contextlib.ExitStack) -> Started:
     applied = asyncio.run(migrate(database_url))
     log.info("devstack.migrated", applied=applied or "up to date")
 
-    host, port = settings.api_host, settings.api_port
-    local_host = "127.0.0.1" if host == "0.0.0.0" else host
     if not port_is_free(port, local_host):
         raise PortInUseError(f"API: port {host}:{port} is already in use")
     worker_metrics_url = _worker_metrics_url(settings, env)
@@ -257,7 +260,6 @@ def _start_everything(stack: contextlib.ExitStack) -> Started:
     watched += [(c.name, c.alive, c.describe_exit) for c in (worker, api)]
 
     temporal_text = f"{temporal_address} (namespace {settings.temporal_namespace})"
-    api_url = f"http://{local_host}:{port}"
     users = demo_users(settings.users_file)
     banner = _banner(api_url, ui_url, temporal_text, database_url, users, worker_metrics_url)
     return Started(watched, banner, local_host, port)

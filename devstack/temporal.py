@@ -79,6 +79,7 @@ class TemporalDevServer:
         log_file: Path | None = None,
         log_level: str = "warn",
         startup_timeout: float = 60.0,
+        ui_codec_endpoint: str | None = None,
     ) -> None:
         self.port = port
         self.ui_port = ui_port
@@ -91,6 +92,8 @@ class TemporalDevServer:
         self.log_file = log_file
         self.log_level = log_level
         self.startup_timeout = startup_timeout
+        # The API's codec server (api/routes/codec.py), so the UI can show decrypted payloads.
+        self.ui_codec_endpoint = ui_codec_endpoint
         self._proc: subprocess.Popen[bytes] | None = None
         self._log_handle: IO[bytes] | None = None
 
@@ -116,6 +119,8 @@ class TemporalDevServer:
             "--namespace", self.namespace, "--log-level", self.log_level,
         ]  # fmt: skip
         args += ["--headless"] if self.ui_port is None else ["--ui-port", str(self.ui_port)]
+        if self.ui_port is not None and self.ui_codec_endpoint:
+            args += ["--ui-codec-endpoint", self.ui_codec_endpoint]
         if self.db_filename is not None:
             args += ["--db-filename", str(self.db_filename)]
         for name, kind in self.search_attributes.items():
