@@ -226,6 +226,15 @@ def test_api_host_and_port_agree_with_command_port_and_healthcheck() -> None:
     assert health and int(health.group(1)) == port
 
 
+def test_payload_encryption_keys_are_required_and_never_defaulted() -> None:
+    """A key in this file would be a committed key: compose must stop without one."""
+    for service in APP_SERVICES:
+        assert re.fullmatch(r"\$\{CODEC_KEYS:\?[^}]*\}", env(service).get("CODEC_KEYS", ""))
+    ui = env("temporal-ui")
+    assert interpolate(ui["TEMPORAL_CODEC_ENDPOINT"]).endswith("/codec")
+    assert ui["TEMPORAL_CODEC_INCLUDE_CREDENTIALS"] == "true"
+
+
 # --- health, order, ports ---------------------------------------------------------------
 
 
