@@ -1,5 +1,7 @@
 """The HTTP API: `create_app()` with a lifespan that opens the pool and Temporal client once."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,11 +11,12 @@ from api.deps import Resources
 from api.errors import install_error_handlers
 from api.identity import UserDirectory
 from api.middleware import install_observability
-from api.routes import complaints, health, processes, reports, stuck
+from api.routes import complaints, health, policy, processes, reports, stuck
 from api.routes.codec import install_codec_server
 from infra.db import create_pool
 from infra.logging import configure_logging
-from infra.policy_file import load_policy
+from infra.policy_file import read_policy_file
+from infra.policy_versions import ActivePolicy, PolicyVersion
 from infra.settings import Settings, get_settings
 from infra.temporal import connect
 
@@ -24,14 +27,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, json=settings.log_json)
-        policy = load_policy(settings.policy_file)
-        users = UserDirectory.from_file(settings.users_file, policy.authority)
+        # A bad file stops start-up before anything opens, with its line and field named.
+        policy_file = read_policy_file(settings.policy_file)
         pool = await create_pool(settings.database_url)
+        refresher: asyncio.Task[None] | None = None
         try:
+            # The active version (README "Policy"): the latest activated in the table,
+            # which the file seeds. Resources.policy follows it, and with it what intake
+            # gives new cases and the authority limits of the users.
+            active = await ActivePolicy.start(pool, policy_file)
             temporal = await connect(settings)
-            app.state.resources = Resources(settings, policy, users, pool, temporal)
+            resources = Resources(
+                settings, active.policy, _users(settings, active.current), pool, temporal
+            )
+
+            def follow(version: PolicyVersion) -> None:
+                resources.policy = version.policy
+                resources.users = _users(settings, version)
+
+            active.on_change(follow)
+            app.state.resources = resources
+            app.state.active_policy = active
+            refresher = asyncio.create_task(active.keep_fresh())
             yield
         finally:
+            if refresher is not None:
+                refresher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await refresher
             await pool.close()
 
     app = FastAPI(
@@ -48,5 +71,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(complaints.router)
     app.include_router(processes.router)
     app.include_router(reports.router)
+    app.include_router(policy.router)
     install_codec_server(app, settings)
     return app
+
+
+def _users(settings: Settings, version: PolicyVersion) -> UserDirectory:
+    return UserDirectory.from_file(settings.users_file, version.policy.authority)
