@@ -137,9 +137,7 @@ class BusinessCalendar(BaseModel):
         local = self.local(moment)
         opens = self.business_hours.opens if self.business_hours else time(0)
         day = local.date()
-        if not (
-            self.is_working_day(day, saturday_counts=saturday_counts) and local.time() < opens
-        ):
+        if not (self.is_working_day(day, saturday_counts=saturday_counts) and local.time() < opens):
             day += timedelta(days=1)
             while not self.is_working_day(day, saturday_counts=saturday_counts):
                 day += timedelta(days=1)

@@ -145,9 +145,7 @@ async def post_policy(
     except UnicodeDecodeError:
         return _problem(422, "the policy file is not UTF-8 text", "InvalidPolicy", problems=[])
     except PolicyFileError as err:
-        problems = [
-            {"line": p.line, "field": p.field, "message": p.message} for p in err.problems
-        ]
+        problems = [{"line": p.line, "field": p.field, "message": p.message} for p in err.problems]
         detail = "; ".join(str(p) for p in err.problems) or str(err)
         return _problem(422, detail, "InvalidPolicy", problems=problems)
     if actor.role not in POST_ROLES:
