@@ -27,7 +27,7 @@ from google.protobuf import json_format
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
-from temporalio.api.common.v1 import Payloads
+from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import PayloadCodec
 
 from api.deps import ResourcesDep
@@ -97,8 +97,10 @@ def _to_proto(body: CodecPayloads) -> Payloads:
         raise HTTPException(422, f"payloads: {err}") from None
 
 
-def _to_json(payloads: list) -> CodecPayloads:
-    return CodecPayloads.model_validate(json_format.MessageToDict(Payloads(payloads=payloads)))
+def _to_json(payloads: list[Payload]) -> CodecPayloads:
+    return CodecPayloads(
+        payloads=[CodecPayload.model_validate(json_format.MessageToDict(p)) for p in payloads]
+    )
 
 
 @router.post("/encode", response_model=CodecPayloads)
@@ -125,7 +127,7 @@ async def decode(
     try:
         decoded = await _codec(resources).decode(payloads)
     except (UnknownKeyError, TamperedPayloadError) as err:
-        raise HTTPException(400, str(err)) from None
+        raise HTTPException(422, str(err)) from None
     # Who looked at personal data, and how much: the payloads themselves stay out of logs.
     log.info(
         "codec_decoded",

@@ -56,13 +56,19 @@ async def test_unencrypted_payloads_come_back_as_they_are(api: httpx.AsyncClient
     assert _values(response.json()) == ["recorded before encryption"]
 
 
-async def test_a_payload_under_a_key_the_api_lacks_is_a_clear_400(api: httpx.AsyncClient) -> None:
+async def test_a_payload_under_a_key_the_api_lacks_is_a_clear_422(api: httpx.AsyncClient) -> None:
     foreign = EncryptionCodec(KeyRing.parse(f"elsewhere:{new_key()}"))
     sealed = await foreign.encode([Payload(metadata={"encoding": b"json/plain"}, data=b"1")])
     body = json_format.MessageToDict(Payloads(payloads=sealed))
     response = await api.post("/codec/decode", json=body, headers=auth("manager") | NAMESPACE)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "'elsewhere'" in response.json()["detail"]
+
+
+async def test_no_payloads_give_no_payloads(api: httpx.AsyncClient) -> None:
+    for path in ("/codec/encode", "/codec/decode"):
+        response = await api.post(path, json={"payloads": []}, headers=auth("handler"))
+        assert response.json() == {"payloads": []}
 
 
 async def test_encode_uses_the_current_key_of_the_worker(api: httpx.AsyncClient) -> None:
