@@ -125,7 +125,12 @@ async def test_killed_worker_and_api_lose_no_case_and_apply_nothing_twice(
         assert retried.status_code == 200
 
         events = (await http.get(f"/complaints/{case_no}/events", headers=auth("staff"))).json()
-        assert [e["action"] for e in events] == ["registered", "acknowledged", "findings_recorded"]
+        assert [e["action"] for e in events] == [
+            "registered",
+            "on_site_assigned",
+            "acknowledged",
+            "findings_recorded",
+        ]
         case = (await http.get(f"/complaints/{case_no}", headers=auth("staff"))).json()
         assert case["summary"]["stage"] == "liability_decided"
         assert case["status"]["waiting"]["on"] == "remedy-proposal"
@@ -151,7 +156,11 @@ async def test_temporal_server_restart_loses_no_case(
             )
             assert ack.status_code == 200, ack.text
             events = (await http.get(f"/complaints/{case_no}/events", headers=auth("staff"))).json()
-            assert [e["action"] for e in events] == ["registered", "acknowledged"]
+            assert [e["action"] for e in events] == [
+                "registered",
+                "on_site_assigned",
+                "acknowledged",
+            ]
     finally:
         processes.stop_all()
         server.stop()

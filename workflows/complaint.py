@@ -587,7 +587,11 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
     @workflow.signal(name=PROCESS_ESCALATION_SIGNAL)
     async def process_needs_escalation(self, escalation: ProcessEscalation) -> None:
         async with self._turn():
-            if self._stage is Stage.CLOSED or escalation_refusal(self._level) is not None:
+            if self._stage is Stage.CLOSED:
+                return
+            # At the top, an older policy dropped it; with acknowledgements the top is
+            # reached within hours, so the top is told again instead.
+            if escalation_refusal(self._level) is not None and self._policy.escalation is None:
                 return
             await self._escalate_one_level(
                 None,

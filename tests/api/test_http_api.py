@@ -72,6 +72,7 @@ async def test_a_case_runs_from_intake_to_closed_over_http(api: httpx.AsyncClien
     events = (await api.get(f"/complaints/{case_no}/events", headers=auth("manager"))).json()
     assert [(e["action"], e["actor_id"]) for e in events] == [
         ("registered", "staff.li"),
+        ("on_site_assigned", "system"),
         ("acknowledged", "handler.wang"),
         ("findings_recorded", "handler.wang"),
         ("remedy_proposed", "handler.wang"),

@@ -184,6 +184,7 @@ async def test_engineer_restarts_a_lost_workflow_reassigns_the_case_and_resends_
     events = (await api.get(f"/complaints/{case_no}/events", headers=auth("engineer"))).json()
     assert [e["action"] for e in events] == [
         "registered",
+        "on_site_assigned",
         "handler_reassigned",
         "notification_resent",
     ]

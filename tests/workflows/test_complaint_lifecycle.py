@@ -93,9 +93,11 @@ async def test_c_grade_product_complaint_goes_from_intake_to_closed(
         DeadlineName.PROPOSAL: DeadlineState.MET,
         DeadlineName.INFORM_CUSTOMER: DeadlineState.MET,
         DeadlineName.FOLLOW_UP: DeadlineState.MET,
+        DeadlineName.NEGOTIATION: DeadlineState.MET,
     }
     assert await audit_actions(desk.pool, case_no) == [
         ("registered", staff.user_id),
+        ("on_site_assigned", "system"),  # grade C: the area manager (policy on_site)
         ("acknowledged", handler.user_id),
         ("findings_recorded", handler.user_id),
         ("remedy_proposed", handler.user_id),
@@ -299,5 +301,6 @@ async def test_an_update_arriving_with_the_start_is_recorded_after_the_registrat
         await acknowledging
     assert await audit_actions(pool, case_no_of(case)) == [
         ("registered", staff.user_id),
+        ("on_site_assigned", "system"),  # grade C: the area manager (policy on_site)
         ("acknowledged", handler.user_id),
     ]

@@ -18,7 +18,12 @@ async def test_missed_deadlines_escalate_and_the_reopened_case_keeps_its_count(
         recorded,
     ):
         status = await handle.query(ComplaintWorkflow.get_status, StatusQuery())
-    actions = [e.audit.action for e in recorded.events]
+    # Unanswered escalations climbing between the misses are tested on their own.
+    actions = [
+        e.audit.action
+        for e in recorded.events
+        if e.audit.action not in ("on_site_assigned", "escalation_unanswered")
+    ]
     assert actions[:3] == ["registered", "deadline_missed", "deadline_missed"]
     missed = [
         e.audit.data["deadline"] for e in recorded.events if e.audit.action == "deadline_missed"
