@@ -17,6 +17,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from domain.authority import Actor, Level, Role
+from domain.clocks import PauseReason
+from domain.crisis import CrisisLevel
 from domain.grades import Grade
 from domain.incidents import Incident
 from domain.insurance import (
@@ -29,23 +31,33 @@ from domain.insurance import (
 )
 from domain.models import (
     Acknowledge,
+    AcknowledgeEscalation,
     CaseEvent,
     Category,
+    ChangeGrade,
     ComplaintStart,
     DecideApproval,
+    DecideDelay,
+    DeclareCrisis,
+    DisputeDelay,
+    Escalate,
     Liability,
+    PauseClocks,
     ProcessEvent,
     ProposeRemedy,
+    RecordAttendance,
     RecordCustomerResponse,
     RecordFindings,
     RecordFollowUp,
     RecordResolution,
     RemedyKind,
     Reopen,
+    RequestDelay,
+    ResumeClocks,
     StatusQuery,
 )
 from domain.police import RecordCertificate, RecordPoliceCall, RecordPoliceOutcome
-from domain.policy import Policy
+from domain.policy import DeadlineName, Policy
 from domain.processes import ProcessKind, process_workflow_id
 from tests.support import intake
 from workflows.complaint import ComplaintWorkflow
@@ -106,6 +118,10 @@ async def negotiated_and_closed(env: WorkflowEnvironment, handle: WorkflowHandle
         ComplaintWorkflow.record_findings,
         RecordFindings(actor=HANDLER, valid=True, liability=Liability.COMPANY, summary="Ours"),
     )
+    await negotiated_and_closed_after_findings(handle)
+
+
+async def negotiated_and_closed_after_findings(handle: WorkflowHandle) -> None:
     for amount, accepted in (("6000", False), ("1800", True)):
         await handle.execute_update(
             ComplaintWorkflow.propose_remedy,
@@ -234,10 +250,61 @@ async def injury_with_insurance_and_police(
     )
 
 
+async def paused_delayed_and_escalated(env: WorkflowEnvironment, handle: WorkflowHandle) -> None:
+    """Issue 4's commands: clocks paused and resumed around a grade change, a delay
+    refused, disputed and accepted, an escalation that climbs once and is acknowledged,
+    a crisis, on-site attendance; then the case closes."""
+    await handle.execute_update(ComplaintWorkflow.acknowledge, Acknowledge(actor=HANDLER))
+    await handle.execute_update(
+        ComplaintWorkflow.record_findings,
+        RecordFindings(actor=HANDLER, valid=True, liability=Liability.COMPANY, summary="Ours"),
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.pause_clocks,
+        PauseClocks(actor=HANDLER, reason=PauseReason.APPRAISAL, note="at the lab"),
+    )
+    await env.sleep(timedelta(days=1))
+    await handle.execute_update(
+        ComplaintWorkflow.change_grade, ChangeGrade(actor=HANDLER, grade=Grade.B, reason="unsafe")
+    )
+    await handle.execute_update(ComplaintWorkflow.resume_clocks, ResumeClocks(actor=HANDLER))
+    await handle.execute_update(
+        ComplaintWorkflow.request_delay,
+        RequestDelay(
+            actor=HANDLER,
+            deadline=DeadlineName.PROPOSAL,
+            new_due_on=(datetime.now(UTC) + timedelta(days=30)).date(),
+            reason="factory",
+        ),
+    )
+    for actor, accept in ((MANAGER, False), (SENIOR, True)):
+        await handle.execute_update(
+            ComplaintWorkflow.decide_delay, DecideDelay(actor=actor, accept=accept, comment="x")
+        )
+        if not accept:
+            await handle.execute_update(
+                ComplaintWorkflow.dispute_delay, DisputeDelay(actor=HANDLER, reason="no choice")
+            )
+    await handle.execute_update(ComplaintWorkflow.escalate, Escalate(actor=HANDLER, reason="x"))
+    await env.sleep(timedelta(hours=5))
+    await handle.execute_update(
+        ComplaintWorkflow.acknowledge_escalation, AcknowledgeEscalation(actor=SENIOR)
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.declare_crisis,
+        DeclareCrisis(actor=STAFF, level=CrisisLevel.C, reason="posted online"),
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.record_attendance, RecordAttendance(actor=MANAGER, note="met them")
+    )
+    await negotiated_and_closed_after_findings(handle)
+
+
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, WorkflowHandle], Awaitable[None]]] = {
     "negotiated_and_closed": negotiated_and_closed,
     "missed_then_invalid_then_reopened": missed_then_invalid_then_reopened,
     "injury_with_insurance_and_police": injury_with_insurance_and_police,
+    "paused_delayed_and_escalated": paused_delayed_and_escalated,
 }
 # What each scenario's intake says; the rest is tests.support.intake's sample.
 INTAKES: dict[str, dict] = {
