@@ -10,6 +10,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.case_records import CaseRecorder
+from activities.finance import FinanceDesk
 from activities.reports import ReportActivities
 from activities.retention import RetentionActivities
 from infra.db import create_pool
@@ -43,6 +44,7 @@ def build_worker(
 ) -> Worker:
     """`options` go to the Worker as they are (tests run a buggy one unsandboxed)."""
     recorder = CaseRecorder(pool)
+    finance = FinanceDesk(pool)
     reports = ReportActivities(pool)
     retention = RetentionActivities(pool)
     return Worker(
@@ -52,6 +54,7 @@ def build_worker(
         activities=[
             recorder.record_case_event,
             recorder.record_process_event,
+            finance.request_payment,
             reports.compute_report,
             reports.draw_revisit_sample,
             reports.store_report,

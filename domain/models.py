@@ -430,6 +430,9 @@ class Proposal(BaseModel):
     decision: str | None = None
     decided_by: str | None = None
     customer_response: str | None = None
+    payment_request: str | None = Field(
+        None, description="Idempotency key of the payment finance was asked for, once accepted"
+    )
 
     def amount_to_approve(self) -> Decimal:
         return self.amount if self.company_pays is None else self.company_pays

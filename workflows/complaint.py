@@ -96,6 +96,7 @@ from workflows.case_grading import CaseGrading
 from workflows.common import audit_entry, record_with, refuse
 from workflows.insurance import InsuranceClaimWorkflow
 from workflows.mediation import MediationWorkflow
+from workflows.payments import payment_due, request_payment
 from workflows.police import PoliceReportWorkflow
 
 _CHILDREN = {
@@ -395,6 +396,27 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
                     recorded_at=workflow.now(),
                 ),
             )
+            payment = payment_due(
+                self._case_no,
+                proposal,
+                agreement_ref=cmd.agreement_ref or "",
+                requested_by=cmd.actor.user_id,
+            )
+            # Cases that accepted before this change replay without asking finance.
+            if payment is not None and workflow.patched(patches.PAYMENT_REQUESTS):
+                receipt = await request_payment(payment)
+                proposal.payment_request = receipt.idempotency_key
+                await self._record(
+                    "payment_requested",
+                    None,
+                    reason=f"finance asked to pay CNY {payment.amount} ({payment.remedy_kind})",
+                    data=self._proposal_data(proposal)
+                    | {
+                        "amount": str(payment.amount),
+                        "agreement_ref": payment.agreement_ref,
+                        "idempotency_key": receipt.idempotency_key,
+                    },
+                )
             return self._result("customer_consented")
 
     @record_customer_response.validator

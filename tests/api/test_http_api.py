@@ -78,6 +78,7 @@ async def test_a_case_runs_from_intake_to_closed_over_http(api: httpx.AsyncClien
         ("remedy_proposed", "handler.wang"),
         ("remedy_approved", "manager.zhang"),
         ("customer_accepted", "handler.wang"),
+        ("payment_requested", "system"),
         ("remedy_carried_out", "handler.wang"),
         ("note_added", "engineer.zhao"),
         ("followed_up", "staff.li"),

@@ -56,6 +56,7 @@ from domain.models import (
     ResumeClocks,
     StatusQuery,
 )
+from domain.payments import PaymentReceipt, PaymentRequest
 from domain.police import RecordCertificate, RecordPoliceCall, RecordPoliceOutcome
 from domain.policy import DeadlineName, Policy
 from domain.processes import ProcessKind, process_workflow_id
@@ -79,11 +80,13 @@ SENIOR = Actor(user_id="senior.chen", role=Role.SENIOR, level=Level.SENIOR_MANAG
 
 
 class RecordedEvents:
-    """Stands in for CaseRecorder.record_case_event and keeps what it was given."""
+    """Stands in for CaseRecorder.record_case_event (and FinanceDesk.request_payment) and
+    keeps what it was given."""
 
     def __init__(self) -> None:
         self.events: list[CaseEvent] = []
         self.process_events: list[ProcessEvent] = []
+        self.payments: list[PaymentRequest] = []
 
     @activity.defn(name="record_case_event")
     async def record_case_event(self, event: CaseEvent) -> None:
@@ -92,6 +95,15 @@ class RecordedEvents:
     @activity.defn(name="record_process_event")
     async def record_process_event(self, event: ProcessEvent) -> None:
         self.process_events.append(event)
+
+    @activity.defn(name="request_payment")
+    async def request_payment(self, request: PaymentRequest) -> PaymentReceipt:
+        self.payments.append(request)
+        return PaymentReceipt(
+            idempotency_key=request.idempotency_key,
+            received_at=request.requested_at,
+            status="requested",
+        )
 
 
 async def start_case(
@@ -327,7 +339,11 @@ async def run_scenario(
         env.client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[recorded.record_case_event, recorded.record_process_event],
+        activities=[
+            recorded.record_case_event,
+            recorded.record_process_event,
+            recorded.request_payment,
+        ],
     ):
         handle = await start_case(env.client, task_queue, policy, INTAKES.get(name, {}))
         await SCENARIOS[name](env, handle)

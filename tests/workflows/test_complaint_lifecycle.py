@@ -103,6 +103,7 @@ async def test_c_grade_product_complaint_goes_from_intake_to_closed(
         ("remedy_proposed", handler.user_id),
         ("remedy_approved", manager.user_id),
         ("customer_accepted", handler.user_id),
+        ("payment_requested", "system"),
         ("remedy_carried_out", handler.user_id),
         ("followed_up", staff.user_id),
     ]
