@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api.deps import Resources
 from api.errors import install_error_handlers
-from api.identity import UserDirectory
+from api.identity import Identity, identity_from_settings
 from api.middleware import install_observability
 from api.routes import complaints, health, policy, processes, reports, stuck
 from api.routes.codec import install_codec_server
@@ -37,13 +37,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # gives new cases and the authority limits of the users.
             active = await ActivePolicy.start(pool, policy_file)
             temporal = await connect(settings)
-            resources = Resources(
-                settings, active.policy, _users(settings, active.current), pool, temporal
-            )
+            users: Identity = identity_from_settings(settings, active.policy.authority)
+            resources = Resources(settings, active.policy, users, pool, temporal)
 
             def follow(version: PolicyVersion) -> None:
                 resources.policy = version.policy
-                resources.users = _users(settings, version)
+                resources.users = resources.users.for_authority(version.policy.authority)
 
             active.on_change(follow)
             app.state.resources = resources
@@ -74,7 +73,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(policy.router)
     install_codec_server(app, settings)
     return app
-
-
-def _users(settings: Settings, version: PolicyVersion) -> UserDirectory:
-    return UserDirectory.from_file(settings.users_file, version.policy.authority)

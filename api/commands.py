@@ -1,6 +1,6 @@
 """Sending a command to a case's workflow (or one of its sub-processes) as an update."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import asyncpg
@@ -9,14 +9,21 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ActorDep, Resources, ResourcesDep
 from api.errors import CaseNotFound
+from domain.authority import Actor
 from infra.register import find_case
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
-async def case_row(resources: Resources, case_no: str) -> asyncpg.Record:
+# Runs before the update is sent, with the case's register row: refuses by raising.
+PreCheck = Callable[[Resources, asyncpg.Record, Actor], Awaitable[None]]
+
+
+async def case_row(resources: Resources, case_no: str, actor: Actor) -> asyncpg.Record:
+    """The case's register row, if the actor works at its store. A case of another store is
+    answered as one that does not exist, so nobody learns other stores' case numbers."""
     row = await find_case(resources.pool, case_no)
-    if row is None:
+    if row is None or not actor.works_at(row["store"]):
         raise CaseNotFound(case_no)
     return row
 
@@ -29,10 +36,14 @@ async def send_update(
     arg: Any,
     idempotency_key: str | None,
     *,
+    actor: Actor,
     gone: Exception,
+    check: PreCheck | None = None,
 ) -> Any:
     """`gone` is raised when the case exists but the workflow no longer runs."""
-    await case_row(resources, case_no)
+    row = await case_row(resources, case_no, actor)
+    if check is not None:
+        await check(resources, row, actor)
     handle = resources.temporal.get_workflow_handle(workflow_id)
     # The same key makes a retried command the same update: Temporal applies it once.
     update_id = f"{update.__name__}:{idempotency_key}" if idempotency_key else None
@@ -56,6 +67,7 @@ def add_command_route(
     gone: Callable[[str], Exception],
     fixed: dict[str, Any] | None = None,
     name: str | None = None,
+    check: PreCheck | None = None,
 ) -> None:
     """Registers POST {prefix}/{case_no}/<path>: body + acting user (+ fixed fields) -> update."""
 
@@ -74,7 +86,9 @@ def add_command_route(
             update,
             arg,
             idempotency_key,
+            actor=actor,
             gone=gone(case_no),
+            check=check,
         )
 
     endpoint.__name__ = name or update.__name__

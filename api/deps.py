@@ -8,7 +8,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from temporalio.client import Client
 
-from api.identity import UserDirectory
+from api.identity import Identity
 from domain.authority import Actor
 from domain.policy import Policy
 from infra.settings import Settings
@@ -18,7 +18,7 @@ from infra.settings import Settings
 class Resources:
     settings: Settings
     policy: Policy
-    users: UserDirectory
+    users: Identity
     pool: asyncpg.Pool
     temporal: Client
 

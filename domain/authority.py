@@ -5,6 +5,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, model_validator
 
+from domain.stores import store_key
+
 
 class Role(StrEnum):
     STAFF = "staff"
@@ -68,6 +70,12 @@ class AuthorityPolicy(BaseModel):
         return CHAIN[-1]
 
 
+# Senior management (the general manager's office) answers for every store, and engineers
+# unstick cases wherever they are (customer personal data stays hidden from them all the
+# same: PERSONAL_DATA_ROLES). Everyone else works at the stores they are given.
+EVERY_STORE_ROLES = frozenset({Role.SENIOR, Role.ENGINEER})
+
+
 class Actor(BaseModel):
     """Who is acting; resolved by the API from the bearer token."""
 
@@ -75,6 +83,17 @@ class Actor(BaseModel):
     role: Role
     level: Level | None = None
     authority_limit: Decimal | None = None
+    # The stores whose cases the user may see and act on; None: every store. Only the API's
+    # access checks read it. Excluded from serialisation, so it never reaches a workflow's
+    # history or decisions, and inputs written before it existed load as they are. The
+    # default is no store at all: an actor nobody scoped sees nothing.
+    stores: tuple[str, ...] | None = Field(default=(), exclude=True)
 
     def may_approve(self, amount: Decimal) -> bool:
         return self.authority_limit is None or amount <= self.authority_limit
+
+    def works_at(self, store: str) -> bool:
+        """Store names match as the policy matches them: case and spacing aside."""
+        if self.stores is None:
+            return True
+        return store_key(store) in {store_key(name) for name in self.stores}

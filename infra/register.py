@@ -10,6 +10,7 @@ from domain.case_numbers import format_case_no, workflow_id_for
 from domain.grades import Grade, GradingPolicy, RepeatComplaints, customer_key, subject_key
 from domain.lifecycle import WAITING_ON, Stage
 from domain.models import ComplaintCreate, RegisterSnapshot
+from domain.stores import store_key
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,19 @@ async def find_case(pool: asyncpg.Pool, case_no: str) -> asyncpg.Record | None:
     )
 
 
+async def stores_of(pool: asyncpg.Pool, case_nos: list[str]) -> dict[str, str]:
+    """The store of each registered case among `case_nos`; unknown numbers are left out."""
+    rows = await pool.fetch(
+        "SELECT case_no, store FROM complaints WHERE case_no = ANY($1::text[])", case_nos
+    )
+    return {row["case_no"]: row["store"] for row in rows}
+
+
+# domain.stores.store_key in SQL: case and spacing aside (lower() where Python casefolds:
+# the same for store names short of a few letters such as ß).
+STORE_KEY = r"lower(btrim(regexp_replace(store, '\s+', ' ', 'g')))"
+
+
 @dataclass(frozen=True)
 class RegisterFilter:
     stage: str | None = None
@@ -210,6 +224,8 @@ class RegisterFilter:
     category: str | None = None
     waiting_on: str | None = None
     overdue: bool | None = None
+    # The stores the caller works at (Actor.stores): None for every store, empty for none.
+    stores: tuple[str, ...] | None = None
     limit: int = 50
     offset: int = 0
 
@@ -222,6 +238,9 @@ async def list_cases(pool: asyncpg.Pool, flt: RegisterFilter) -> list[asyncpg.Re
         if value is not None:
             args.append(value)
             clauses.append(f"{column} = ${len(args)}")
+    if flt.stores is not None:
+        args.append(sorted({store_key(store) for store in flt.stores}))
+        clauses.append(f"{STORE_KEY} = ANY(${len(args)}::text[])")
     if flt.overdue is not None:
         args.append(flt.overdue)
         clauses.append(f"{OVERDUE} = ${len(args)}")

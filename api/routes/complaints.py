@@ -6,8 +6,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from api.commands import IdempotencyKey, add_command_route, case_row
-from api.deps import ActorDep, ResourcesDep
-from api.errors import CaseArchived
+from api.deps import ActorDep, Resources, ResourcesDep
+from api.errors import CaseArchived, CaseNotFound
 from api.intake import open_complaint
 from api.schemas import (
     AuditEventPublic,
@@ -15,6 +15,7 @@ from api.schemas import (
     ComplaintPublic,
     ComplaintSummaryPublic,
 )
+from domain.authority import Actor
 from domain.case_numbers import workflow_id_for
 from domain.grades import Grade
 from domain.lifecycle import PERSONAL_DATA_ROLES, REGISTER_ROLES, Stage, WaitingOn
@@ -85,6 +86,8 @@ async def register(
 ) -> ComplaintCreated:
     if actor.role not in REGISTER_ROLES:
         raise HTTPException(403, f"role {actor.role} may not register complaints")
+    if not actor.works_at(body.store):
+        raise HTTPException(403, f"{actor.user_id} may not register complaints for {body.store}")
     created = await open_complaint(
         pool=resources.pool,
         temporal=resources.temporal,
@@ -95,13 +98,22 @@ async def register(
         idempotency_key=idempotency_key,
     )
     if created.replayed:
+        # The key found an earlier case: only its own store may learn its number.
+        await _same_request(resources, created.case_no, actor)
         response.status_code = 200
     return created
 
 
+async def _same_request(resources: Resources, case_no: str, actor: Actor) -> None:
+    try:
+        await case_row(resources, case_no, actor)
+    except CaseNotFound:
+        raise HTTPException(409, "this Idempotency-Key was used for another request") from None
+
+
 @router.get("", response_model=list[ComplaintSummaryPublic])
 async def list_register(
-    _: ActorDep,
+    actor: ActorDep,
     resources: ResourcesDep,
     stage: Stage | None = None,
     grade: Grade | None = None,
@@ -121,6 +133,7 @@ async def list_register(
             category=category and category.value,
             waiting_on=waiting_on and waiting_on.value,
             overdue=overdue,
+            stores=actor.stores,
             limit=limit,
             offset=offset,
         ),
@@ -130,7 +143,7 @@ async def list_register(
 
 @router.get("/{case_no}", response_model=ComplaintPublic)
 async def get_case(case_no: str, actor: ActorDep, resources: ResourcesDep) -> ComplaintPublic:
-    row = await case_row(resources, case_no)
+    row = await case_row(resources, case_no, actor)
     handle = resources.temporal.get_workflow_handle(workflow_id_for(case_no))
     status = await handle.query(ComplaintWorkflow.get_status, StatusQuery())
     customer = None
@@ -145,14 +158,21 @@ async def get_case(case_no: str, actor: ActorDep, resources: ResourcesDep) -> Co
 
 
 @router.get("/{case_no}/events", response_model=list[AuditEventPublic])
-async def get_events(case_no: str, _: ActorDep, resources: ResourcesDep) -> list[AuditEventPublic]:
-    await case_row(resources, case_no)
+async def get_events(
+    case_no: str, actor: ActorDep, resources: ResourcesDep
+) -> list[AuditEventPublic]:
+    await case_row(resources, case_no, actor)
     return [
         AuditEventPublic.model_validate(dict(r)) for r in await list_events(resources.pool, case_no)
     ]
 
 
-def _command_route(path: str, update: Callable[..., Any], body_type: type, input_type: type):
+def _command_route(
+    path: str,
+    update: Callable[..., Any],
+    body_type: type,
+    input_type: type,
+):
     add_command_route(
         router,
         path,

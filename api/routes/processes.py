@@ -148,8 +148,8 @@ _QUERIES = {
 
 
 def _add_status_route(kind: ProcessKind) -> None:
-    async def get_process(case_no: str, _: ActorDep, resources: ResourcesDep) -> ProcessStatus:
-        await case_row(resources, case_no)
+    async def get_process(case_no: str, actor: ActorDep, resources: ResourcesDep) -> ProcessStatus:
+        await case_row(resources, case_no, actor)
         handle = resources.temporal.get_workflow_handle(process_workflow_id(case_no, kind))
         try:
             return await handle.query(_QUERIES[kind])

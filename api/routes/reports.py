@@ -30,6 +30,7 @@ from domain.reports import (
     ProduceReport,
     Report,
 )
+from infra.register import stores_of
 from infra.reports import find_report
 from workflows.reports import ReportWorkflow
 
@@ -82,7 +83,27 @@ async def _stored(resources: Resources, actor: Actor, period: Period) -> Report:
     report = await find_report(resources.pool, period.kind, period.key)
     if report is None:
         raise HTTPException(404, f"no {period.kind.value} report for {period.key} yet")
-    return report
+    return await _as_seen_by(resources, actor, report)
+
+
+async def _as_seen_by(resources: Resources, actor: Actor, report: Report) -> Report:
+    """A report is the company's (DOMAIN 9): its figures are the same for every reader.
+    The cases it names (overdue ones, the re-visit sample) are listed to a manager only
+    from their own stores, so nobody learns the case numbers of other stores."""
+    if actor.stores is None:
+        return report
+    figures, revisit = report.figures, report.revisit
+    named = [case.case_no for case in figures.overdue] + (revisit.case_nos if revisit else [])
+    stores = await stores_of(resources.pool, named)
+    mine = {case_no for case_no, store in stores.items() if actor.works_at(store)}
+    overdue = [case for case in figures.overdue if case.case_no in mine]
+    return report.model_copy(
+        update={
+            "figures": figures.model_copy(update={"overdue": overdue}),
+            "revisit": revisit
+            and revisit.model_copy(update={"case_nos": [n for n in revisit.case_nos if n in mine]}),
+        }
+    )
 
 
 def _as_requested(report: Report, accept: str | None) -> Report | Response:
@@ -149,7 +170,7 @@ async def _produce(
         static_summary=f"{period.kind.value} report {period.key} requested by {actor.user_id}",
     )
     try:
-        return await asyncio.wait_for(handle.result(), PRODUCE_WAIT_SECONDS)
+        report = await asyncio.wait_for(handle.result(), PRODUCE_WAIT_SECONDS)
     except TimeoutError:
         return JSONResponse(
             status_code=202,
@@ -160,6 +181,7 @@ async def _produce(
         if isinstance(cause, ApplicationError) and cause.type == "PeriodInFuture":
             raise _bad_period(loc, period.key, cause.message) from err
         raise
+    return await _as_seen_by(resources, actor, report)
 
 
 @router.post("/monthly", response_model=Report)

@@ -14,6 +14,7 @@ from domain.case_numbers import workflow_id_for
 from domain.models import Notification
 from domain.strict import StrictModel
 from infra.audit import resend_notification
+from infra.register import stores_of
 from infra.stuck import find_stuck
 
 router = APIRouter(prefix="/complaints", tags=["stuck cases"])
@@ -65,6 +66,10 @@ async def list_stuck(actor: ActorDep, resources: ResourcesDep) -> list[StuckCase
         now=now,
         waiting_limit=timedelta(days=resources.policy.stuck_after_days),
     )
+    if actor.stores is not None:
+        # A manager's own stores only, by the register (a workflow with no row is none's).
+        stores = await stores_of(resources.pool, sorted({case.case_no for case in cases}))
+        cases = [c for c in cases if c.case_no in stores and actor.works_at(stores[c.case_no])]
     ui = f"{settings.temporal_ui_url.rstrip('/')}/namespaces/{settings.temporal_namespace}"
     return [
         StuckCasePublic(
@@ -95,7 +100,7 @@ async def resend(
 ) -> RepairResult:
     """Queues a lost notification again, as a new outbox entry, on the audit trail."""
     _may_repair(actor)
-    await case_row(resources, case_no)
+    await case_row(resources, case_no, actor)
     copy: Notification | None = await resend_notification(
         resources.pool, case_no, body.notification_id, actor=actor, reason=body.reason
     )
@@ -111,7 +116,7 @@ async def restart(
     """Starts the workflow of a registered case that has none (intake failed between
     writing the register row and starting it)."""
     _may_repair(actor)
-    row = await case_row(resources, case_no)
+    row = await case_row(resources, case_no, actor)
     handle = resources.temporal.get_workflow_handle(workflow_id_for(case_no))
     try:
         await handle.describe()

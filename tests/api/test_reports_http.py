@@ -18,7 +18,7 @@ async def _february_2001(pool: asyncpg.Pool, policy: Policy, staff: Actor) -> li
     """Three register rows received in February 2001, one of them closed that month."""
     rows = []
     for category, channel, store in (
-        (Category.PRODUCT_QUALITY, Channel.PHONE, "Pudong"),
+        (Category.PRODUCT_QUALITY, Channel.PHONE, "Shanghai Pudong"),
         (Category.PRODUCT_QUALITY, Channel.WEB, "=Xuhui"),
         (Category.PRICE, Channel.WEB, "Xuhui <north>"),
     ):
