@@ -6,7 +6,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.rules import RefusalType
+from domain.rules import Refusal, RefusalType
 
 STATUS_BY_REFUSAL = {
     RefusalType.ROLE_NOT_ALLOWED.value: 403,
@@ -20,6 +20,15 @@ STATUS_BY_REFUSAL = {
     # CCTV goes to the police, regulators or courts only (DOMAIN section 6).
     RefusalType.RECIPIENT_NOT_ALLOWED.value: 403,
 }
+
+
+class Refused(Exception):
+    """A refusal the API finds itself before a command reaches the case, answered as the
+    case's validator would answer it."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
 
 
 class CaseNotFound(Exception):
@@ -53,6 +62,11 @@ async def _update_failed(_: Request, err: WorkflowUpdateFailedError) -> JSONResp
     return _problem(500, "the case could not apply the command", "UpdateFailed")
 
 
+async def _refused(_: Request, err: Refused) -> JSONResponse:
+    kind = err.refusal.type.value
+    return _problem(STATUS_BY_REFUSAL[kind], err.refusal.message, kind)
+
+
 async def _rpc_failed(_: Request, err: RPCError) -> JSONResponse:
     if err.status is RPCStatusCode.NOT_FOUND:
         return _problem(404, err.message, "NotFound")
@@ -77,6 +91,7 @@ async def _process_not_found(_: Request, err: ProcessNotFound) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(WorkflowUpdateFailedError, _update_failed)
+    app.add_exception_handler(Refused, _refused)
     app.add_exception_handler(RPCError, _rpc_failed)
     app.add_exception_handler(CaseNotFound, _not_found)
     app.add_exception_handler(CaseArchived, _archived)

@@ -3,11 +3,13 @@
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import APIRouter, HTTPException, Query, Response
+from temporalio.service import RPCError, RPCStatusCode
 
-from api.commands import IdempotencyKey, add_command_route, case_row
+from api.commands import IdempotencyKey, PreCheck, add_command_route, case_row
 from api.deps import ActorDep, Resources, ResourcesDep
-from api.errors import CaseArchived, CaseNotFound
+from api.errors import CaseArchived, CaseNotFound, Refused
 from api.intake import open_complaint
 from api.schemas import (
     AuditEventPublic,
@@ -18,7 +20,7 @@ from api.schemas import (
 from domain.authority import Actor
 from domain.case_numbers import workflow_id_for
 from domain.grades import Grade
-from domain.lifecycle import PERSONAL_DATA_ROLES, REGISTER_ROLES, Stage, WaitingOn
+from domain.lifecycle import PERSONAL_DATA_ROLES, REGISTER_ROLES, Command, Stage, WaitingOn
 from domain.models import (
     Acknowledge,
     AcknowledgeBody,
@@ -69,6 +71,7 @@ from domain.models import (
     StartStatutoryClock,
     StatusQuery,
 )
+from domain.rules import RefusalType, approval_refusal, refusal_for
 from infra.audit import list_events
 from infra.register import RegisterFilter, list_cases
 from workflows.complaint import ComplaintWorkflow
@@ -167,11 +170,33 @@ async def get_events(
     ]
 
 
+async def _not_the_proposer(resources: Resources, row: asyncpg.Record, actor: Actor) -> None:
+    """Four-eyes (DOMAIN 7) before the approval reaches the case, from its live state: the
+    proposer of the pending payment may not decide it (403 SelfApproval). The workflow's
+    validator checks again. An amount beyond the approver's limit is no refusal: the
+    workflow passes the request one level up."""
+    handle = resources.temporal.get_workflow_handle(row["workflow_id"])
+    try:
+        status = await handle.query(ComplaintWorkflow.get_status, StatusQuery())
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            return  # archived: the update answers that
+        raise
+    # A wrong stage or role is the validator's answer (409, 403), as without this check.
+    if status.proposals and not refusal_for(
+        Command.DECIDE_APPROVAL, stage=status.stage, actor=actor
+    ):
+        refusal = approval_refusal(actor, proposed_by=status.proposals[-1].proposed_by)
+        if refusal is not None and refusal.type is RefusalType.SELF_APPROVAL:
+            raise Refused(refusal)
+
+
 def _command_route(
     path: str,
     update: Callable[..., Any],
     body_type: type,
     input_type: type,
+    check: PreCheck | None = None,
 ):
     add_command_route(
         router,
@@ -182,6 +207,7 @@ def _command_route(
         response_model=CommandResult,
         workflow_id_of=workflow_id_for,
         gone=CaseArchived,
+        check=check,
     )
 
 
@@ -189,7 +215,6 @@ for _path, _update, _body, _input in (
     ("acknowledge", ComplaintWorkflow.acknowledge, AcknowledgeBody, Acknowledge),
     ("findings", ComplaintWorkflow.record_findings, FindingsBody, RecordFindings),
     ("proposal", ComplaintWorkflow.propose_remedy, ProposalBody, ProposeRemedy),
-    ("approval", ComplaintWorkflow.decide_approval, ApprovalBody, DecideApproval),
     (
         "customer-response",
         ComplaintWorkflow.record_customer_response,
@@ -231,3 +256,10 @@ for _path, _update, _body, _input in (
     ("on-site/attendance", ComplaintWorkflow.record_attendance, AttendanceBody, RecordAttendance),
 ):
     _command_route(_path, _update, _body, _input)
+_command_route(
+    "approval",
+    ComplaintWorkflow.decide_approval,
+    ApprovalBody,
+    DecideApproval,
+    check=_not_the_proposer,
+)
