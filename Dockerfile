@@ -27,8 +27,8 @@ RUN for pkg in domain workflows activities api infra devstack bench; do \
 
 # 2. The application, run from /app (PYTHONPATH) rather than installed into site-packages:
 #    infra.settings and the tools find policy/, config/ and migrations/ next to the code.
-#    Deployments normally mount their own policy and users files (POLICY_FILE, USERS_FILE);
-#    the copies here are the defaults.
+#    Deployments normally mount their own policy file (POLICY_FILE); the copies here are
+#    the defaults. The demo users of config/ serve IDENTITY=demo only; compose uses JWTs.
 COPY domain/ domain/
 COPY workflows/ workflows/
 COPY activities/ activities/

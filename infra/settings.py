@@ -6,6 +6,7 @@ two in step.
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,21 @@ class Settings(BaseSettings):
     temporal_ui_url: str = "http://localhost:8233"
     policy_file: Path = ROOT / "policy" / "default.yaml"
     users_file: Path = ROOT / "config" / "users.yaml"
+    # Who is calling (api/identity.py): `demo` takes the tokens of USERS_FILE (make run, the
+    # tests); `jwt` verifies bearer JWTs of the identity provider (production): signed by a
+    # key of the JWKS (one of URL and file), from the issuer, for the audience, unexpired.
+    identity: Literal["demo", "jwt"] = "demo"
+    jwt_issuer: str = ""
+    jwt_audience: str = ""
+    jwt_jwks_url: str = ""
+    jwt_jwks_file: Path | None = None
+    jwt_algorithms: str = "RS256"  # comma-separated; never `none` or an HMAC one
+    jwt_leeway_seconds: int = 30  # clock skew allowed on exp, nbf and iat
+    # Where the claims are: a name (namespaced ones too) or a dotted path into nested claims.
+    jwt_user_claim: str = "sub"
+    jwt_role_claim: str = "role"
+    jwt_level_claim: str = "level"
+    jwt_stores_claim: str = "stores"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     log_level: str = "INFO"
@@ -41,7 +57,7 @@ class Settings(BaseSettings):
     def _empty_port_is_off(cls, value: object) -> object:
         return 0 if value in ("", None) else value
 
-    @field_validator("codec_key_file", mode="before")
+    @field_validator("codec_key_file", "jwt_jwks_file", mode="before")
     @classmethod
     def _empty_path_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -36,7 +36,11 @@ REQUIRED_SETTINGS = {
     "TEMPORAL_NAMESPACE",
     "TEMPORAL_TASK_QUEUE",
     "POLICY_FILE",
-    "USERS_FILE",
+    # Production identity: the provider's JWTs, never the demo users file.
+    "IDENTITY",
+    "JWT_ISSUER",
+    "JWT_AUDIENCE",
+    "JWT_JWKS_URL",
 }
 
 CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
@@ -235,6 +239,16 @@ def test_payload_encryption_keys_are_required_and_never_defaulted() -> None:
     assert ui["TEMPORAL_CODEC_INCLUDE_CREDENTIALS"] == "true"
 
 
+def test_production_identity_is_the_providers_jwts_never_the_demo_users() -> None:
+    """The demo tokens are public (config/users.yaml): a server verifies its provider's
+    JWTs, and compose stops without the issuer and the keys."""
+    for service in APP_SERVICES:
+        settings = env(service)
+        assert settings["IDENTITY"] == "jwt" and "USERS_FILE" not in settings
+        for name in ("JWT_ISSUER", "JWT_JWKS_URL"):
+            assert re.fullmatch(rf"\$\{{{name}:\?[^}}]*\}}", settings[name]), name
+
+
 # --- health, order, ports ---------------------------------------------------------------
 
 
@@ -339,8 +353,8 @@ def test_bind_mount_sources_exist_and_named_volumes_are_declared(service: str) -
 
 
 @pytest.mark.parametrize("service", APP_SERVICES)
-@pytest.mark.parametrize("setting", ["POLICY_FILE", "USERS_FILE"])
-def test_policy_and_users_files_come_from_read_only_mounts(service: str, setting: str) -> None:
+@pytest.mark.parametrize("setting", ["POLICY_FILE"])
+def test_the_policy_file_comes_from_a_read_only_mount(service: str, setting: str) -> None:
     container_path = env(service)[setting]
     path = host_path(service, container_path)
     assert path is not None, f"{service}: {setting}={container_path} is not in a mount"
