@@ -259,7 +259,8 @@ class AttendanceBody(StrictModel):
 
 
 class ComplaintStart(BaseModel):
-    """The complaint workflow's input: the intake, its grade and the pinned policy."""
+    """The complaint workflow's input: the intake, its grade and the pinned policy; after
+    a continue-as-new, also the state the previous run handed over."""
 
     case_no: str
     intake: ComplaintCreate
@@ -268,6 +269,7 @@ class ComplaintStart(BaseModel):
     registered_at: datetime
     registered_by: Actor
     policy: Policy
+    carried: "CarriedState | None" = None
 
 
 class Acknowledge(AcknowledgeBody):
@@ -475,6 +477,39 @@ class CaseStatus(BaseModel):
     history: list[HistoryEntry] = Field(default_factory=list)
 
 
+class CarriedState(BaseModel):
+    """What one run of a case hands to the next when its history grows long: everything
+    its state holds; timers are armed again from the deadlines."""
+
+    stage: Stage
+    grade: Grade
+    level: Level
+    handler: str | None
+    waiting_since: datetime
+    deadlines: list[DeadlineView]
+    proposals: list[Proposal]
+    history: list[HistoryEntry]
+    agreement_ref: str | None
+    satisfaction: int | None
+    reopen_count: int
+    closed_reason: str | None
+    closed_at: datetime | None
+    version: int
+    processes: list[ProcessSummary]
+    paused_for: PauseReason | None
+    delay: DelayRequest | None
+    escalation: EscalationView | None
+    crisis: CrisisLevel | None
+    on_site: OnSiteView | None
+    applied_updates: dict[str, str] = Field(
+        default_factory=dict, description="Update ID to outcome: a retry is applied once"
+    )
+    runs: int = Field(1, description="How many runs the case has had before this one")
+    signals_seen: list[str] = Field(
+        default_factory=list, description="Event IDs of the signals already acted on"
+    )
+
+
 class CommandResult(BaseModel):
     outcome: str
     status: CaseStatus
@@ -547,3 +582,6 @@ class ProcessEvent(BaseModel):
     record: dict[str, Any]
     notifications: list[Notification] = Field(default_factory=list)
     agreement: SignedAgreement | None = None
+
+
+ComplaintStart.model_rebuild()

@@ -150,6 +150,11 @@ class Policy(BaseModel):
     major_case: MajorCasePolicy | None = None
     on_site: OnSitePolicy | None = None
     crisis: CrisisPolicy | None = None
+    history_limit: int | None = Field(
+        None,
+        ge=100,
+        description="Events after which a case continues as new with its state carried over",
+    )
     contacts: dict[str, list[str]] = Field(
         default_factory=dict,
         description="Named people (recipients like user:li.wei) for a role or level",

@@ -157,6 +157,9 @@ class EndProcess(BaseModel):
 class ProcessEscalation(BaseModel):
     kind: ProcessKind
     reason: str
+    event_id: str | None = Field(
+        None, description="Unique per escalation of a sub-process: the case acts on it once"
+    )
 
 
 class ProcessStatus(BaseModel):

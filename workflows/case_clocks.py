@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.rules import Refusal, RefusalType
 
 from workflows import patches
+from workflows.case_continuation import applied_once, unless_applied
 from workflows.common import refuse, sleep_until
 
 _OPEN = (DeadlineState.PENDING, DeadlineState.MISSED)
@@ -202,6 +203,7 @@ class CaseClocks:
     # --- pausing -------------------------------------------------------------------
 
     @workflow.update
+    @applied_once
     async def pause_clocks(self, cmd: PauseClocks) -> CommandResult:
         async with self._turn():
             self._check_pause(cmd)
@@ -224,6 +226,7 @@ class CaseClocks:
             return self._result(f"clocks paused: {', '.join(paused)}")
 
     @pause_clocks.validator
+    @unless_applied
     def _validate_pause(self, cmd: PauseClocks) -> None:
         self._check_pause(cmd)
 
@@ -235,6 +238,7 @@ class CaseClocks:
             refuse(Refusal(RefusalType.CONDITION_NOT_MET, "no running clock may be paused"))
 
     @workflow.update
+    @applied_once
     async def resume_clocks(self, cmd: ResumeClocks) -> CommandResult:
         async with self._turn():
             self._check_resume(cmd)
@@ -250,6 +254,7 @@ class CaseClocks:
             return self._result("clocks resumed")
 
     @resume_clocks.validator
+    @unless_applied
     def _validate_resume(self, cmd: ResumeClocks) -> None:
         self._check_resume(cmd)
 
@@ -261,6 +266,7 @@ class CaseClocks:
     # --- delay requests ------------------------------------------------------------
 
     @workflow.update
+    @applied_once
     async def request_delay(self, cmd: RequestDelay) -> CommandResult:
         async with self._turn():
             self._check_delay_request(cmd)
@@ -278,6 +284,7 @@ class CaseClocks:
             return self._result("delay requested from customer service")
 
     @request_delay.validator
+    @unless_applied
     def _validate_delay_request(self, cmd: RequestDelay) -> None:
         self._check_delay_request(cmd)
 
@@ -301,6 +308,7 @@ class CaseClocks:
         )
 
     @workflow.update
+    @applied_once
     async def decide_delay(self, cmd: DecideDelay) -> CommandResult:
         async with self._turn():
             self._check_delay_decision(cmd)
@@ -325,6 +333,7 @@ class CaseClocks:
             return self._result(f"{deadline.label} now due {self._local(deadline.due_at)}")
 
     @decide_delay.validator
+    @unless_applied
     def _validate_delay_decision(self, cmd: DecideDelay) -> None:
         self._check_delay_decision(cmd)
 
@@ -333,6 +342,7 @@ class CaseClocks:
         refuse(decision_refusal(cmd.actor, self._delay))
 
     @workflow.update
+    @applied_once
     async def dispute_delay(self, cmd: DisputeDelay) -> CommandResult:
         async with self._turn():
             self._check_dispute(cmd)
@@ -344,6 +354,7 @@ class CaseClocks:
             return self._result("delay disputed: the general manager decides")
 
     @dispute_delay.validator
+    @unless_applied
     def _validate_dispute(self, cmd: DisputeDelay) -> None:
         self._check_dispute(cmd)
 
@@ -383,6 +394,7 @@ class CaseClocks:
     # --- statutory clocks -------------------------------------------------------------
 
     @workflow.update
+    @applied_once
     async def start_statutory_clock(self, cmd: StartStatutoryClock) -> CommandResult:
         async with self._turn():
             self._check_statutory_start(cmd)
@@ -397,6 +409,7 @@ class CaseClocks:
             return self._result(f"{clock.label} due {self._local(clock.due_at)}")
 
     @start_statutory_clock.validator
+    @unless_applied
     def _validate_statutory_start(self, cmd: StartStatutoryClock) -> None:
         self._check_statutory_start(cmd)
 
@@ -456,6 +469,7 @@ class CaseClocks:
         )
 
     @workflow.update
+    @applied_once
     async def settle_statutory_clock(self, cmd: SettleStatutoryClock) -> CommandResult:
         async with self._turn():
             self._check_statutory_settle(cmd)
@@ -470,6 +484,7 @@ class CaseClocks:
             return self._result(f"{deadline.label}: {deadline.state.value}")
 
     @settle_statutory_clock.validator
+    @unless_applied
     def _validate_statutory_settle(self, cmd: SettleStatutoryClock) -> None:
         self._check_statutory_settle(cmd)
 

@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.rules import Refusal, RefusalType
 
+from workflows.case_continuation import applied_once, unless_applied
 from workflows.common import refuse, sleep_until
 
 
@@ -98,6 +99,7 @@ class CaseEscalation:
             )
 
     @workflow.update
+    @applied_once
     async def acknowledge_escalation(self, cmd: AcknowledgeEscalation) -> CommandResult:
         async with self._turn():
             self._check_escalation_ack(cmd)
@@ -113,6 +115,7 @@ class CaseEscalation:
             return self._result(f"acknowledged at {level.value}")
 
     @acknowledge_escalation.validator
+    @unless_applied
     def _validate_escalation_ack(self, cmd: AcknowledgeEscalation) -> None:
         self._check_escalation_ack(cmd)
 

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.policy import DeadlineName
     from domain.rules import Refusal, RefusalType
 
+from workflows.case_continuation import applied_once, unless_applied
 from workflows.common import refuse, sleep_until
 
 
@@ -44,6 +45,7 @@ class CaseGrading:
         await self._grade_changed_on_site()
 
     @workflow.update
+    @applied_once
     async def change_grade(self, cmd: ChangeGrade) -> CommandResult:
         async with self._turn():
             self._check_grade_change(cmd)
@@ -53,6 +55,7 @@ class CaseGrading:
             return self._result(f"grade {cmd.grade.value}")
 
     @change_grade.validator
+    @unless_applied
     def _validate_grade_change(self, cmd: ChangeGrade) -> None:
         self._check_grade_change(cmd)
 
@@ -61,6 +64,7 @@ class CaseGrading:
         refuse(grade_change_refusal(cmd.actor, current=self._grade, new=cmd.grade))
 
     @workflow.update
+    @applied_once
     async def report_exposure(self, cmd: ReportExposure) -> CommandResult:
         """Media coverage or a lawsuit raises the case to A (DOMAIN section 4)."""
         async with self._turn():
@@ -76,11 +80,15 @@ class CaseGrading:
             return self._result(f"grade {self._grade.value}")
 
     @report_exposure.validator
+    @unless_applied
     def _validate_exposure(self, cmd: ReportExposure) -> None:
         self._check(Command.REPORT_EXPOSURE, cmd.actor)
 
-    def _watch_ages(self) -> None:
+    def _watch_ages(self, *, only_future: bool = False) -> None:
         for rule in self._policy.grading.raise_when_open:
+            due = rule.after.after(self._start.registered_at, self._policy.calendar)
+            if only_future and due <= workflow.now():
+                continue  # an earlier run's timer: it has fired already
             if self._start.intake.people_affected >= rule.min_people:
                 asyncio.create_task(self._raise_when_still_open(rule))
 
@@ -103,6 +111,7 @@ class CaseGrading:
     # --- crisis --------------------------------------------------------------------
 
     @workflow.update
+    @applied_once
     async def declare_crisis(self, cmd: DeclareCrisis) -> CommandResult:
         async with self._turn():
             self._check_crisis(cmd)
@@ -123,6 +132,7 @@ class CaseGrading:
             return self._result(f"crisis level {cmd.level.value}: incident team notified")
 
     @declare_crisis.validator
+    @unless_applied
     def _validate_crisis(self, cmd: DeclareCrisis) -> None:
         self._check_crisis(cmd)
 
@@ -169,6 +179,7 @@ class CaseGrading:
         )
 
     @workflow.update
+    @applied_once
     async def record_attendance(self, cmd: RecordAttendance) -> CommandResult:
         async with self._turn():
             self._check_attendance(cmd)
@@ -184,6 +195,7 @@ class CaseGrading:
             return self._result("attendance recorded")
 
     @record_attendance.validator
+    @unless_applied
     def _validate_attendance(self, cmd: RecordAttendance) -> None:
         self._check_attendance(cmd)
 

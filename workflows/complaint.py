@@ -91,6 +91,7 @@ with workflow.unsafe.imports_passed_through():
 from workflows import patches
 from workflows import search_attributes as sa
 from workflows.case_clocks import CaseClocks
+from workflows.case_continuation import CaseContinuation, applied_once, unless_applied
 from workflows.case_escalation import CaseEscalation
 from workflows.case_grading import CaseGrading
 from workflows.common import audit_entry, record_with, refuse
@@ -109,7 +110,7 @@ _OPEN = (DeadlineState.PENDING, DeadlineState.MISSED)
 
 
 @workflow.defn
-class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
+class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuation):
     """One complaint case; its updates are the commands of the service desk and managers.
     Its clocks, escalation and grading live in the mixed-in parts (workflows/case_*.py)."""
 
@@ -141,11 +142,31 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
         self._escalation: EscalationView | None = None
         self._crisis: CrisisLevel | None = None
         self._on_site: OnSiteView | None = None
+        self._applied: dict[str, str] = {}
+        self._applied_before: dict[str, str] = {}
+        self._runs = 1
+        self._signals_seen: set[str] = set()
+        if start.carried is not None:
+            self._restore(start.carried)
+            return
         self._set_deadline(DeadlineName.ACKNOWLEDGE, start.registered_at)
         self._set_deadline(DeadlineName.CLOSE, start.registered_at)
 
     @workflow.run
     async def run(self, start: ComplaintStart) -> CaseStatus:
+        if start.carried is not None:
+            self._resume_carried()
+        else:
+            await self._register(start)
+        try:
+            await self._until_archived()
+        except asyncio.CancelledError:
+            await self._cancelled()
+            raise
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._status(StatusQuery())
+
+    async def _register(self, start: ComplaintStart) -> None:
         async with self._lock:
             for name in self._deadlines:
                 self._arm(name)
@@ -164,13 +185,6 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             self._registered = True
             await self._apply_intake_policy(start)
             await self._open_processes_at_intake(start)
-        try:
-            await self._until_archived()
-        except asyncio.CancelledError:
-            await self._cancelled()
-            raise
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._status(StatusQuery())
 
     async def _apply_intake_policy(self, start: ComplaintStart) -> None:
         """What issue 4's policy sections do at registration; each is off in older policies."""
@@ -183,24 +197,36 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
 
     async def _until_archived(self) -> None:
         reopen_window = timedelta(days=self._policy.reopen_window_days)
+        if self._closed_at is not None and self._start.carried is not None:
+            # Carried over while closed: the window runs from the closing, not the hand-over.
+            reopen_window = max(
+                self._closed_at + reopen_window - workflow.now(), timedelta(seconds=1)
+            )
         while True:
-            await workflow.wait_condition(lambda: self._stage is Stage.CLOSED)
+            await workflow.wait_condition(
+                lambda: self._stage is Stage.CLOSED or self._continue_due()
+            )
+            if self._continue_due():
+                await self._continue_as_new()
             try:
                 await workflow.wait_condition(
-                    lambda: self._stage is not Stage.CLOSED,
+                    lambda: self._stage is not Stage.CLOSED or self._continue_due(),
                     timeout=reopen_window,
                     timeout_summary="reopen window of the closed case",
                 )
             except TimeoutError:
                 return
+            if self._continue_due():
+                await self._continue_as_new()
+            reopen_window = timedelta(days=self._policy.reopen_window_days)
 
     async def _cancelled(self) -> None:
         """Cancelled from outside (an engineer in the Web UI): the sub-processes end with
         that reason, and the cancellation is on record."""
         reason = "the case was cancelled"
         for kind, summary in self._processes.items():
-            if summary.open and kind in self._children:
-                await self._children[kind].signal(
+            if summary.open:
+                await self._child_handle(kind).signal(
                     _CHILDREN[kind].end_process, EndProcess(reason=reason)
                 )
         await self._record("cancelled", None, reason=reason)
@@ -214,6 +240,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
     # --- commands ----------------------------------------------------------------
 
     @workflow.update
+    @applied_once
     async def acknowledge(self, cmd: Acknowledge) -> CommandResult:
         async with self._turn():
             self._check(Command.ACKNOWLEDGE, cmd.actor)
@@ -225,10 +252,12 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             return self._result("acknowledged")
 
     @acknowledge.validator
+    @unless_applied
     def _validate_acknowledge(self, cmd: Acknowledge) -> None:
         self._check(Command.ACKNOWLEDGE, cmd.actor)
 
     @workflow.update
+    @applied_once
     async def record_findings(self, cmd: RecordFindings) -> CommandResult:
         async with self._turn():
             self._check_findings(cmd)
@@ -260,10 +289,12 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             return self._result("liability_decided")
 
     @record_findings.validator
+    @unless_applied
     def _validate_findings(self, cmd: RecordFindings) -> None:
         self._check_findings(cmd)
 
     @workflow.update
+    @applied_once
     async def propose_remedy(self, cmd: ProposeRemedy) -> CommandResult:
         async with self._turn():
             self._check_proposal(cmd)
@@ -296,10 +327,12 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             return self._result(f"awaiting approval by {approver.value}")
 
     @propose_remedy.validator
+    @unless_applied
     def _validate_proposal(self, cmd: ProposeRemedy) -> None:
         self._check_proposal(cmd)
 
     @workflow.update
+    @applied_once
     async def decide_approval(self, cmd: DecideApproval) -> CommandResult:
         async with self._turn():
             self._check_approval(cmd)
@@ -356,10 +389,12 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             return self._result("approved")
 
     @decide_approval.validator
+    @unless_applied
     def _validate_approval(self, cmd: DecideApproval) -> None:
         self._check_approval(cmd)
 
     @workflow.update
+    @applied_once
     async def record_customer_response(self, cmd: RecordCustomerResponse) -> CommandResult:
         async with self._turn():
             self._check_customer_response(cmd)
@@ -420,10 +455,12 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             return self._result("customer_consented")
 
     @record_customer_response.validator
+    @unless_applied
     def _validate_customer_response(self, cmd: RecordCustomerResponse) -> None:
         self._check_customer_response(cmd)
 
     @workflow.update
+    @applied_once
     async def record_resolution(self, cmd: RecordResolution) -> CommandResult:
         async with self._turn():
             self._check(Command.RECORD_RESOLUTION, cmd.actor)
@@ -435,10 +472,12 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             return self._result("remedy_carried_out")
 
     @record_resolution.validator
+    @unless_applied
     def _validate_resolution(self, cmd: RecordResolution) -> None:
         self._check(Command.RECORD_RESOLUTION, cmd.actor)
 
     @workflow.update
+    @applied_once
     async def record_follow_up(self, cmd: RecordFollowUp) -> CommandResult:
         async with self._turn():
             self._check_closing(Command.RECORD_FOLLOW_UP, cmd.actor)
@@ -454,10 +493,12 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             return self._result("closed")
 
     @record_follow_up.validator
+    @unless_applied
     def _validate_follow_up(self, cmd: RecordFollowUp) -> None:
         self._check_closing(Command.RECORD_FOLLOW_UP, cmd.actor)
 
     @workflow.update
+    @applied_once
     async def reopen(self, cmd: Reopen) -> CommandResult:
         async with self._turn():
             self._check(Command.REOPEN, cmd.actor)
@@ -477,10 +518,12 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             return self._result("reopened")
 
     @reopen.validator
+    @unless_applied
     def _validate_reopen(self, cmd: Reopen) -> None:
         self._check(Command.REOPEN, cmd.actor)
 
     @workflow.update
+    @applied_once
     async def escalate(self, cmd: Escalate) -> CommandResult:
         async with self._turn():
             self._check(Command.ESCALATE, cmd.actor)
@@ -489,11 +532,13 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             return self._result(f"escalated to {self._level.value}")
 
     @escalate.validator
+    @unless_applied
     def _validate_escalate(self, cmd: Escalate) -> None:
         self._check(Command.ESCALATE, cmd.actor)
         refuse(escalation_refusal(self._level))
 
     @workflow.update
+    @applied_once
     async def add_note(self, cmd: AddNote) -> CommandResult:
         async with self._turn():
             self._check(Command.ADD_NOTE, cmd.actor)
@@ -501,10 +546,12 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             return self._result("noted")
 
     @add_note.validator
+    @unless_applied
     def _validate_note(self, cmd: AddNote) -> None:
         self._check(Command.ADD_NOTE, cmd.actor)
 
     @workflow.update
+    @applied_once
     async def reassign_handler(self, cmd: ReassignHandler) -> CommandResult:
         async with self._turn():
             self._check(Command.REASSIGN_HANDLER, cmd.actor)
@@ -520,12 +567,14 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             return self._result(f"handled by {cmd.handler}")
 
     @reassign_handler.validator
+    @unless_applied
     def _validate_reassign(self, cmd: ReassignHandler) -> None:
         self._check(Command.REASSIGN_HANDLER, cmd.actor)
 
     # --- sub-processes with outside parties (DOMAIN section 6) -----------------------
 
     @workflow.update
+    @applied_once
     async def start_insurance_claim(self, cmd: StartInsuranceClaim) -> CommandResult:
         async with self._turn():
             self._check_start(ProcessKind.INSURANCE, cmd.actor)
@@ -536,10 +585,12 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             return self._result("insurance claim opened")
 
     @start_insurance_claim.validator
+    @unless_applied
     def _validate_insurance(self, cmd: StartInsuranceClaim) -> None:
         self._check_start(ProcessKind.INSURANCE, cmd.actor)
 
     @workflow.update
+    @applied_once
     async def start_police_report(self, cmd: StartPoliceReport) -> CommandResult:
         async with self._turn():
             self._check_start(ProcessKind.POLICE, cmd.actor)
@@ -551,10 +602,12 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             return self._result("police report opened")
 
     @start_police_report.validator
+    @unless_applied
     def _validate_police(self, cmd: StartPoliceReport) -> None:
         self._check_start(ProcessKind.POLICE, cmd.actor)
 
     @workflow.update
+    @applied_once
     async def start_mediation(self, cmd: StartMediation) -> CommandResult:
         async with self._turn():
             self._check_start(ProcessKind.MEDIATION, cmd.actor)
@@ -569,10 +622,12 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             return self._result("mediation opened")
 
     @start_mediation.validator
+    @unless_applied
     def _validate_mediation(self, cmd: StartMediation) -> None:
         self._check_start(ProcessKind.MEDIATION, cmd.actor)
 
     @workflow.update
+    @applied_once
     async def withdraw_process(self, cmd: WithdrawProcess) -> CommandResult:
         async with self._turn():
             refuse(withdraw_refusal(cmd.actor, self._processes.get(cmd.kind)))
@@ -580,7 +635,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             summary.open = False
             summary.withdrawn = True
             summary.outcome = f"withdrawn: {cmd.reason}"
-            await self._children[cmd.kind].signal(
+            await self._child_handle(cmd.kind).signal(
                 _CHILDREN[cmd.kind].end_process,
                 EndProcess(reason=cmd.reason, actor=cmd.actor, withdrawn=True),
             )
@@ -593,6 +648,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             return self._result(f"{LABELS[cmd.kind]} withdrawn")
 
     @withdraw_process.validator
+    @unless_applied
     def _validate_withdraw(self, cmd: WithdrawProcess) -> None:
         refuse(withdraw_refusal(cmd.actor, self._processes.get(cmd.kind)))
 
@@ -603,12 +659,25 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             # Signals arrive in order, but a withdrawal is already settled here.
             if summary.version <= current.version or (summary.open and not current.open):
                 return
+        if (
+            summary.kind not in self._children
+            and not summary.open
+            and current is not None
+            and current.open
+        ):
+            # Started by an earlier run: its end comes only by this signal.
+            asyncio.create_task(self._ended_elsewhere(summary))
+            return
         self._processes[summary.kind] = summary
         self._publish(self._register_row())
 
     @workflow.signal(name=PROCESS_ESCALATION_SIGNAL)
     async def process_needs_escalation(self, escalation: ProcessEscalation) -> None:
         async with self._turn():
+            if escalation.event_id is not None:
+                if escalation.event_id in self._signals_seen:
+                    return
+                self._signals_seen.add(escalation.event_id)
             if self._stage is Stage.CLOSED:
                 return
             # At the top, an older policy dropped it; with acknowledgements the top is
@@ -728,8 +797,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
                 _CHILDREN[kind].run,
                 start,
                 id=workflow_id,
-                # Closing or cancelling the case ends its children, on record.
-                parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
+                parent_close_policy=self._child_close_policy(),
                 static_summary=f"{LABELS[kind]} of case {self._case_no}",
             )
         except WorkflowAlreadyStartedError as err:
@@ -754,6 +822,13 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
             data={"process": kind.value, "workflow_id": workflow_id},
         )
 
+    def _child_close_policy(self) -> ParentClosePolicy:
+        if workflow.patched(patches.CHILDREN_OUTLIVE_RUN):
+            # A continue-as-new closes the run; the sub-process lives on. Cancelling the
+            # case ends them itself (_cancelled), and a case closes only when they ended.
+            return ParentClosePolicy.ABANDON
+        return ParentClosePolicy.REQUEST_CANCEL
+
     async def _follow(self, kind: ProcessKind, handle: ChildWorkflowHandle) -> None:
         """The child's result flows back: its final state, on the case's record."""
         try:
@@ -763,18 +838,21 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading):
                 update={"open": False, "outcome": f"failed: {err.cause or err}"}
             )
         async with self._lock:
-            if self._processes.get(kind) is not None and (
-                self._processes[kind].started_at != summary.started_at
-            ):
-                return
-            self._processes[kind] = summary
-            data = {"process": kind.value, "outcome": summary.outcome}
-            if summary.agreement_ref:
-                data |= {
-                    "agreement_ref": summary.agreement_ref,
-                    "amount": str(summary.settlement_amount),
-                }
-            await self._record(f"{kind.value}_ended", None, reason=summary.outcome or "", data=data)
+            await self._record_process_end(kind, summary)
+
+    async def _record_process_end(self, kind: ProcessKind, summary: ProcessSummary) -> None:
+        if self._processes.get(kind) is not None and (
+            self._processes[kind].started_at != summary.started_at
+        ):
+            return
+        self._processes[kind] = summary
+        data = {"process": kind.value, "outcome": summary.outcome}
+        if summary.agreement_ref:
+            data |= {
+                "agreement_ref": summary.agreement_ref,
+                "amount": str(summary.settlement_amount),
+            }
+        await self._record(f"{kind.value}_ended", None, reason=summary.outcome or "", data=data)
 
     # --- records -----------------------------------------------------------------
 

@@ -224,8 +224,12 @@ class ProcessJournal:
         )
 
     async def escalate_case(self, reason: str) -> None:
+        # The event ID comes from the change that escalates: a signal delivered twice
+        # (a retried signal command) escalates the case once.
+        event_id = f"{self.kind.value}:{self.summary.started_at.isoformat()}:{self.summary.version}"
         await self._tell_case(
-            PROCESS_ESCALATION_SIGNAL, ProcessEscalation(kind=self.kind, reason=reason)
+            PROCESS_ESCALATION_SIGNAL,
+            ProcessEscalation(kind=self.kind, reason=reason, event_id=event_id),
         )
 
     async def _tell_case(self, signal: str, arg: BaseModel) -> None:

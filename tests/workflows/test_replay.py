@@ -1,15 +1,20 @@
 """Replay: the workflow code must reproduce every recorded history of a running case."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
+from temporalio.workflow import NondeterminismError
 
+from domain.models import CaseStatus, ComplaintStart
 from domain.policy import Policy
 from tests.conftest import TEST_CONVERTER
 from tests.workflows.scenarios import SCENARIOS, WORKFLOWS, run_scenario
+from workflows.complaint import ComplaintWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -36,3 +41,25 @@ async def test_a_fresh_run_replays_deterministically(
     async with run_scenario(time_skipping, policy, scenario) as (handle, _):
         history = await handle.fetch_history()
     await _replayer().replay_workflow(history)
+
+
+@workflow.defn(name="ComplaintWorkflow", sandboxed=False)
+class _ChangedComplaint(ComplaintWorkflow):
+    """The case with a change made without `workflow.patched`: a pause before registering."""
+
+    @workflow.run
+    async def run(self, start: ComplaintStart) -> CaseStatus:
+        return await super().run(start)
+
+    async def _register(self, start: ComplaintStart) -> None:
+        await workflow.sleep(timedelta(seconds=1))
+        await super()._register(start)
+
+
+async def test_a_workflow_changed_without_a_patch_fails_replay() -> None:
+    """The harness catches what it is there for: the same history, a changed workflow."""
+    path = next(p for p in HISTORIES if p.stem == "v5-negotiated_and_closed")
+    history = WorkflowHistory.from_json("changed", path.read_text())
+    changed = Replayer(workflows=[_ChangedComplaint, *WORKFLOWS[1:]], data_converter=TEST_CONVERTER)
+    with pytest.raises(NondeterminismError):
+        await changed.replay_workflow(history)
