@@ -35,9 +35,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.policy import DeadlineName
     from domain.rules import Refusal, RefusalType
 
-from workflows import patches
 from workflows.case_continuation import applied_once, unless_applied
-from workflows.common import refuse, sleep_until
+from workflows.common import refuse, settle_timer, sleep_until
 
 _OPEN = (DeadlineState.PENDING, DeadlineState.MISSED)
 
@@ -68,14 +67,7 @@ class CaseClocks:
         self._timers[name] = asyncio.create_task(self._watch(name, self._deadlines[name].due_at))
 
     def _disarm(self, name: DeadlineName) -> None:
-        timer = self._timers.pop(name, None)
-        if timer is None or timer.done():
-            return
-        if workflow.patched(patches.KEEP_SETTLED_TIMERS):
-            # Left to fire and be ignored (_watch checks the deadline is still pending):
-            # a cancel racing the timer's own firing wedged the time-skipping test server.
-            return
-        timer.cancel()
+        settle_timer(self._timers.pop(name, None))
 
     async def _watch(self, name: DeadlineName, due: datetime) -> None:
         deadline = self._deadlines[name]

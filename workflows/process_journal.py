@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
 
 from workflows import patches
 from workflows import search_attributes as sa
-from workflows.common import audit_entry, record_with, refuse, sleep_until
+from workflows.common import audit_entry, record_with, refuse, settle_timer, sleep_until
 
 ENDED = "ended"
 NOTHING = "nothing"
@@ -139,13 +139,7 @@ class ProcessJournal:
 
     def disarm(self, name: str) -> None:
         self._due.pop(name, None)
-        timer = self._timers.pop(name, None)
-        if timer is None or timer.done():
-            return
-        # As in the case: left to fire and be ignored, since _watch checks its due time.
-        if workflow.patched(patches.KEEP_SETTLED_TIMERS):
-            return
-        timer.cancel()
+        settle_timer(self._timers.pop(name, None))
 
     async def _watch(
         self, name: str, due: datetime, summary: str, fire: Callable[[], Awaitable[None]]
