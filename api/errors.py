@@ -1,5 +1,7 @@
 """One place that turns failures into HTTP answers: 401, 403, 404, 409, 422, 503."""
 
+import asyncpg
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from temporalio.client import WorkflowUpdateFailedError
@@ -73,6 +75,39 @@ async def _rpc_failed(_: Request, err: RPCError) -> JSONResponse:
     return _problem(503, f"Temporal is unavailable: {err.message}", "TemporalUnavailable")
 
 
+# What asyncpg raises while PostgreSQL is down, starting, shutting down or full, or cuts a
+# connection off mid-query; a socket that cannot connect (refused, reset, unreachable, a
+# name that does not resolve, a connect timeout) is an OSError. The API does no other
+# socket I/O in a request, and Temporal fails with RPCError (above).
+DATABASE_UNAVAILABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+# Long enough for a restart; a client that retries sooner is answered the same.
+RETRY_AFTER_SECONDS = 5
+
+log = structlog.get_logger(__name__)
+
+
+async def _database_unavailable(_: Request, err: Exception) -> JSONResponse:
+    """Nothing half-done stays behind: intake writes its number and register row in one
+    transaction, before the workflow starts, and reads change nothing."""
+    if isinstance(err, OSError) and err.filename is not None:
+        raise err  # a file, not the database: a bug, answered 500
+    log.warning("database_unavailable", error=type(err).__name__)
+    answer = _problem(
+        503,
+        f"the database is unavailable, try again shortly: {type(err).__name__}",
+        "DatabaseUnavailable",
+    )
+    answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return answer
+
+
 async def _not_found(_: Request, err: CaseNotFound) -> JSONResponse:
     return _problem(404, str(err), "CaseNotFound")
 
@@ -93,6 +128,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(WorkflowUpdateFailedError, _update_failed)
     app.add_exception_handler(Refused, _refused)
     app.add_exception_handler(RPCError, _rpc_failed)
+    for kind in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(kind, _database_unavailable)
     app.add_exception_handler(CaseNotFound, _not_found)
     app.add_exception_handler(CaseArchived, _archived)
     app.add_exception_handler(ProcessNotOpen, _process_not_open)
