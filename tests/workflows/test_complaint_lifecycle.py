@@ -1,7 +1,6 @@
 """The complaint workflow with its real activities, on the time-skipping server and Postgres."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
 
@@ -31,14 +30,6 @@ from domain.policy import DeadlineName, Policy
 from tests.support import Desk, audit_actions, case_no_of, intake, outbox_for, register_row
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
-
-
-@pytest.fixture
-async def desk(
-    time_skipping: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str, policy: Policy
-) -> AsyncIterator[Desk]:
-    async with build_worker(time_skipping.client, pool, task_queue):
-        yield Desk(pool, time_skipping.client, task_queue, policy)
 
 
 async def test_c_grade_product_complaint_goes_from_intake_to_closed(

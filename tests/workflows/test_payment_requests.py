@@ -1,12 +1,8 @@
 """An accepted money remedy asks finance to pay, once, with the case's real activities."""
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
-import asyncpg
-import pytest
 from temporalio.client import WorkflowHandle
-from temporalio.testing import WorkflowEnvironment
 
 from domain.models import (
     Acknowledge,
@@ -18,20 +14,10 @@ from domain.models import (
     RemedyKind,
     StatusQuery,
 )
-from domain.policy import Policy
 from infra.finance import payment_requests_of
 from tests.support import Desk, audit_actions, case_no_of
 from tests.workflows.scenarios import HANDLER, MANAGER, STAFF
-from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
-
-
-@pytest.fixture
-async def desk(
-    time_skipping: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str, policy: Policy
-) -> AsyncIterator[Desk]:
-    async with build_worker(time_skipping.client, pool, task_queue):
-        yield Desk(pool, time_skipping.client, task_queue, policy)
 
 
 async def _accepted(case: WorkflowHandle, kind: RemedyKind, amount: str) -> None:

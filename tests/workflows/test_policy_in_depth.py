@@ -4,11 +4,10 @@ statutory clocks, crises, on-site attendance and major cases."""
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
-import asyncpg
 import pytest
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
@@ -47,19 +46,10 @@ from domain.models import (
 )
 from domain.policy import DeadlineName, Policy
 from tests.support import Desk, audit_actions, case_no_of, intake, outbox_for
-from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.search_attributes import CASE_WAITING_ON
 
 MINUTE = timedelta(minutes=1)
-
-
-@pytest.fixture
-async def desk(
-    time_skipping: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str, policy: Policy
-) -> AsyncIterator[Desk]:
-    async with build_worker(time_skipping.client, pool, task_queue):
-        yield Desk(pool, time_skipping.client, task_queue, policy)
 
 
 async def _status(case: WorkflowHandle) -> CaseStatus:

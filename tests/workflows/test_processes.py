@@ -2,7 +2,7 @@
 activities, on the time-skipping server and Postgres."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -55,7 +55,6 @@ from domain.processes import (
     process_workflow_id,
 )
 from tests.support import Desk, audit_actions, case_no_of, intake, outbox_for
-from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.insurance import InsuranceClaimWorkflow
 from workflows.mediation import MediationWorkflow
@@ -67,14 +66,6 @@ ORIGINALS = [
     DocumentKind.TESTS,
     DocumentKind.RECEIPTS,
 ]
-
-
-@pytest.fixture
-async def desk(
-    time_skipping: WorkflowEnvironment, pool: asyncpg.Pool, task_queue: str, policy: Policy
-) -> AsyncIterator[Desk]:
-    async with build_worker(time_skipping.client, pool, task_queue):
-        yield Desk(pool, time_skipping.client, task_queue, policy)
 
 
 def injury(**overrides: object):
