@@ -4,12 +4,12 @@ HTTP bodies are the `*Body` models; a workflow update's input is the body plus t
 acting user, so the API and the workflow share one definition of every field.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from domain.authority import Actor, Level
 from domain.clocks import Pause, PauseReason
@@ -25,6 +25,13 @@ from domain.processes import ProcessKind, ProcessSummary
 from domain.strict import StrictModel
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+# Dates a person types for a clock: within this century, so a typo of a year is a 422
+# and not a deadline Temporal cannot index.
+ClockDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
+ClockMoment = Annotated[
+    AwareDatetime,
+    Field(ge=datetime(2000, 1, 1, tzinfo=UTC), le=datetime(2099, 12, 31, tzinfo=UTC)),
+]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(min_length=1, max_length=5000)]
 
@@ -208,7 +215,7 @@ class ResumeBody(StrictModel):
 
 class DelayRequestBody(StrictModel):
     deadline: DeadlineName
-    new_due_on: date = Field(description="The new last day, in the store's time zone")
+    new_due_on: ClockDate = Field(description="The new last day, in the store's time zone")
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -239,8 +246,8 @@ class CrisisBody(StrictModel):
 
 class StartClockBody(StrictModel):
     clock: DeadlineName = Field(description="A clock of the policy's statutory section")
-    started_at: datetime | None = Field(None, description="When it began; default now")
-    due_on: date | None = Field(
+    started_at: ClockMoment | None = Field(None, description="When it began; default now")
+    due_on: ClockDate | None = Field(
         None, description="The last day an authority set (a regulator's answer)"
     )
     reference: str | None = Field(None, max_length=200)

@@ -423,6 +423,11 @@ class CaseClocks:
             refuse(
                 Refusal(RefusalType.CONDITION_NOT_MET, f"{rule.label}: give the date it is due on")
             )
+        if cmd.started_at is not None and cmd.started_at > workflow.now():
+            refuse(Refusal(RefusalType.CONDITION_NOT_MET, "started_at is in the future"))
+        today = self._policy.calendar.local(workflow.now()).date()
+        if cmd.due_on is not None and cmd.due_on < today:
+            refuse(Refusal(RefusalType.CONDITION_NOT_MET, f"{cmd.due_on} has passed"))
 
     async def _start_statutory(
         self,

@@ -94,3 +94,28 @@ async def test_delay_grade_crisis_and_escalation_refusals_over_http(
         f"{base}/escalation/acknowledge", json={}, headers=auth("manager")
     )
     assert no_escalation.status_code == 409
+
+
+async def test_a_clock_date_out_of_range_or_past_is_refused_not_a_server_error(
+    api: httpx.AsyncClient,
+) -> None:
+    """Found by the schema fuzzer: a year-1007 date made a deadline Temporal could not index."""
+    case_no = await _open_with_findings(api)
+    path = f"/complaints/{case_no}/clocks/statutory"
+    for body, status, named in (
+        ({"clock": "regulator_answer", "due_on": "1007-05-17"}, 422, "due_on"),
+        ({"clock": "repair", "started_at": "2026-11-01T10:00:00"}, 422, "started_at"),
+        ({"clock": "regulator_answer", "due_on": "2020-01-08"}, 409, "has passed"),
+        ({"clock": "repair", "started_at": "2099-01-01T10:00:00+08:00"}, 409, "future"),
+    ):
+        response = await api.post(path, json=body, headers=auth("handler"))
+        assert response.status_code == status, response.text
+        assert named in response.text
+    delay = await api.post(
+        f"/complaints/{case_no}/delay-request",
+        json={"deadline": "proposal", "new_due_on": "9999-12-31", "reason": "late"},
+        headers=auth("handler"),
+    )
+    assert delay.status_code == 422 and "new_due_on" in delay.text
+    ok = await api.post(path, json={"clock": "repair"}, headers=auth("handler"))
+    assert ok.status_code == 200, ok.text
