@@ -11,6 +11,7 @@ from api.deps import Resources
 from api.errors import install_error_handlers
 from api.identity import Identity, identity_from_settings
 from api.middleware import install_observability
+from api.nul_guard import install_nul_guard
 from api.routes import complaints, health, policy, processes, reports, stuck
 from api.routes.codec import install_codec_server
 from infra.db import create_pool
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_nul_guard(app)
     install_observability(app)
     app.include_router(health.router)
     # Before complaints: /complaints/stuck is not a case number.

@@ -12,7 +12,9 @@ from api.errors import CaseNotFound
 from domain.authority import Actor
 from infra.register import find_case
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+]
 
 
 # Runs before the update is sent, with the case's register row: refuses by raising.

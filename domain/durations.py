@@ -2,10 +2,28 @@
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from domain.calendar import BusinessCalendar
+
+RFC3339Duration = Annotated[str, WithJsonSchema({"type": "string", "format": "duration"})]
+
+
+def rfc3339_duration(value: timedelta) -> str:
+    """`P400DT3H0M5S`: whole seconds, in days and a contiguous time part, as RFC 3339 (and
+    so JSON Schema's `duration` format) writes a duration. ISO 8601 as pydantic writes a
+    timedelta has fractions of a second and, past a year, years without months, which
+    strict readers refuse."""
+    days, rest = divmod(round(value.total_seconds()), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [(hours, "H"), (minutes, "M"), (seconds, "S")]
+    shown = [i for i, (amount, _) in enumerate(parts) if amount]
+    if not shown:
+        return f"P{days}D"
+    return f"P{days}DT" + "".join(f"{n}{unit}" for n, unit in parts[shown[0] : shown[-1] + 1])
 
 
 class DurationUnit(StrEnum):

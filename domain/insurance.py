@@ -4,16 +4,14 @@ opinion, and the rules the case must respect until the insurer has answered."""
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
 from domain.authority import Actor
+from domain.money import Money
 from domain.processes import ProcessStart, ProcessSummary
 from domain.rules import Refusal, RefusalType
-from domain.strict import StrictModel
-
-Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+from domain.strict import Moment, StrictModel
 
 
 class DocumentKind(StrEnum):
@@ -70,7 +68,7 @@ class OpinionDecision(StrEnum):
 class InsurerReportBody(StrictModel):
     insurer: str = Field(min_length=1, max_length=200)
     claim_ref: str = Field(min_length=1, max_length=100)
-    reported_at: datetime | None = Field(None, description="Default: now")
+    reported_at: Moment | None = Field(None, description="Default: now")
 
 
 class DocumentsBody(StrictModel):

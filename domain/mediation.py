@@ -4,15 +4,13 @@ outcome that is a settlement under the non-admission clause or a failure."""
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
 from domain.authority import Actor
+from domain.money import PositiveMoney
 from domain.processes import ProcessStart
-from domain.strict import StrictModel
-
-Money = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+from domain.strict import Day, Moment, StrictModel
 
 
 def non_admission_clause(amount: Decimal) -> str:
@@ -48,7 +46,7 @@ class RepresentativeBody(StrictModel):
 
 
 class SessionBody(StrictModel):
-    at: datetime
+    at: Moment
     place: str = Field(min_length=1, max_length=200)
 
 
@@ -62,13 +60,13 @@ class WrittenReplyApprovalBody(StrictModel):
 
 
 class ExtensionBody(StrictModel):
-    until: date
+    until: Day
     association_ref: str = Field(min_length=1, max_length=100)
 
 
 class MediationOutcomeBody(StrictModel):
     result: MediationResult
-    amount: Money | None = None
+    amount: PositiveMoney | None = None
     agreement_ref: str | None = Field(None, min_length=1, max_length=100)
     failure: Failure | None = None
     statement_ref: str | None = Field(None, min_length=1, max_length=100)

@@ -4,34 +4,38 @@ HTTP bodies are the `*Body` models; a workflow update's input is the body plus t
 acting user, so the API and the workflow share one definition of every field.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    Field,
+    field_serializer,
+    model_validator,
+)
 
 from domain.authority import Actor, Level
 from domain.clocks import Pause, PauseReason
 from domain.crisis import CrisisLevel
 from domain.delays import DelayRequest
-from domain.durations import Duration
+from domain.durations import Duration, RFC3339Duration, rfc3339_duration
 from domain.grades import Grade
 from domain.incidents import Incident
 from domain.insurance import DamageHead
 from domain.lifecycle import Stage, WaitingOn
+from domain.money import Money
 from domain.policy import DeadlineName, Policy
 from domain.processes import ProcessKind, ProcessSummary
-from domain.strict import StrictModel
+from domain.strict import MOMENT_SCHEMA, Day, StrictModel, this_century
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 # Dates a person types for a clock: within this century, so a typo of a year is a 422
-# and not a deadline Temporal cannot index.
-ClockDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
-ClockMoment = Annotated[
-    AwareDatetime,
-    Field(ge=datetime(2000, 1, 1, tzinfo=UTC), le=datetime(2099, 12, 31, tzinfo=UTC)),
-]
+# and not a deadline Temporal cannot index (domain/strict.py); a moment with its offset.
+ClockDate = Day
+ClockMoment = Annotated[AwareDatetime, AfterValidator(this_century), MOMENT_SCHEMA]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 LongText = Annotated[str, Field(min_length=1, max_length=5000)]
 
@@ -404,6 +408,10 @@ class DeadlineView(BaseModel):
     used: timedelta | None = Field(None, description="Counted so far, pauses excluded")
     left: timedelta | None = Field(None, description="Left; frozen while paused")
     due_local: str | None = Field(None, description="due_at in the store's time zone")
+
+    @field_serializer("used", "left", when_used="json-unless-none")
+    def _as_rfc3339(self, value: timedelta) -> RFC3339Duration:
+        return rfc3339_duration(value)
 
 
 class EscalationView(BaseModel):

@@ -10,7 +10,7 @@ from domain.authority import Actor
 from domain.incidents import Incident
 from domain.processes import ProcessStart
 from domain.rules import Refusal, RefusalType
-from domain.strict import StrictModel
+from domain.strict import Moment, StrictModel
 
 
 class PoliceStage(StrEnum):
@@ -43,7 +43,7 @@ def cctv_refusal(recipient: Recipient) -> Refusal | None:
 
 class PoliceCallBody(StrictModel):
     reported_by: str = Field(min_length=1, max_length=200, description="Who called the police")
-    reported_at: datetime
+    reported_at: Moment
     station: str = Field(min_length=1, max_length=200)
 
 
@@ -52,7 +52,7 @@ class CertificateBody(StrictModel):
 
 
 class ForensicAssessmentBody(StrictModel):
-    requested_at: datetime
+    requested_at: Moment
     result: str | None = Field(None, max_length=2000, description="Once the police have it")
 
 

@@ -6,7 +6,7 @@ the case's own rules depend on (originals received, what the insurer confirmed, 
 police certificate, a settlement).
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -18,7 +18,7 @@ from domain.calendar import BusinessCalendar
 from domain.incidents import Incident
 from domain.policy import ProcessesPolicy
 from domain.rules import Refusal, RefusalType
-from domain.strict import StrictModel
+from domain.strict import Day, StrictModel
 
 # The child reports to its case by this signal name: the parent module imports the
 # children to start them, so the children cannot import the parent class.
@@ -186,7 +186,7 @@ class StartMediationBody(StrictModel):
 
     association: str = Field(min_length=1, max_length=200)
     notice_ref: str = Field(min_length=1, max_length=100)
-    accepted_on: date = Field(description="The day the association accepted the complaint")
+    accepted_on: Day = Field(description="The day the association accepted the complaint")
 
 
 class WithdrawBody(StrictModel):

@@ -17,8 +17,10 @@ from pydantic import BaseModel, Field
 
 from domain.authority import Role
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-WEEK_PATTERN = r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"
+# Years 1000 to 2999: a period's first and last instant must exist in every time zone
+# (year 0 and 9999 are past the ends of the date range).
+MONTH_PATTERN = r"^[12]\d{3}-(0[1-9]|1[0-2])$"
+WEEK_PATTERN = r"^[12]\d{3}-W(0[1-9]|[1-4]\d|5[0-3])$"
 
 # Who may read reports, and who may have one produced for a period (README "Reports").
 READ_ROLES = frozenset({Role.MANAGER, Role.SENIOR, Role.ENGINEER})

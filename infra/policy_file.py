@@ -9,6 +9,7 @@ library version a worker has, and a library upgrade never changes a running case
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,10 +21,12 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from domain.calendar import HOLIDAY_SOURCE, PublicHolidays, ResolvedHolidays
 from domain.policy import Policy
+from domain.strict import NUL
 
 # Last year (cases still open from then) to two years ahead.
 YEARS_BEFORE = 1
 YEARS_AFTER = 2
+NUL_MESSAGE = "text may not contain NUL characters (\\u0000)"
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,13 @@ def parse_policy(text: str, *, source: str = "policy", today: date | None = None
         raise PolicyFileError(
             f"{source}: not valid YAML: {_yaml_problem(err)}", [_yaml_problem(err)]
         ) from err
+    if nul := list(_nul_characters(raw, ())):
+        # PostgreSQL stores the policy as JSON, which cannot hold one.
+        problems = [
+            PolicyProblem(_line_of(root, loc), ".".join(str(part) for part in loc), NUL_MESSAGE)
+            for loc in nul
+        ]
+        raise _invalid(source, problems)
     context = {HOLIDAY_SOURCE: LibraryHolidays.around(today or date.today())}
     try:
         policy = Policy.model_validate(raw, context=context)
@@ -139,6 +149,21 @@ def read_policy_file(path: Path, *, today: date | None = None) -> PolicyDocument
 
 def load_policy(path: Path, *, today: date | None = None) -> Policy:
     return read_policy_file(path, today=today).policy
+
+
+def _nul_characters(value: object, loc: tuple[int | str, ...]) -> Iterator[tuple[int | str, ...]]:
+    """Where the document has text with a NUL character (YAML writes one as "\\0")."""
+    if isinstance(value, str):
+        if NUL in value:
+            yield loc
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and NUL in key:
+                yield loc
+            yield from _nul_characters(item, (*loc, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_characters(item, (*loc, index))
 
 
 def _invalid(source: str, problems: list[PolicyProblem]) -> PolicyFileError:

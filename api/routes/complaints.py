@@ -125,7 +125,7 @@ async def list_register(
     waiting_on: WaitingOn | None = None,
     overdue: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # PostgreSQL's bigint
 ) -> list[ComplaintSummaryPublic]:
     rows = await list_cases(
         resources.pool,
