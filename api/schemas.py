@@ -61,6 +61,13 @@ class AuditEventPublic(BaseModel):
     process: str | None = None
 
 
+class ReportPendingPublic(BaseModel):
+    """A report still being produced after the API stopped waiting (202)."""
+
+    detail: str
+    workflow_id: str
+
+
 class HealthPublic(BaseModel):
     database: str
     temporal: str

@@ -31,6 +31,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import PayloadCodec
 
 from api.deps import ResourcesDep
+from api.openapi_errors import CODEC_ERRORS
 from domain.authority import Actor
 from domain.lifecycle import PERSONAL_DATA_ROLES
 from infra.codec import TamperedPayloadError, UnknownKeyError
@@ -38,7 +39,7 @@ from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-router = APIRouter(prefix="/codec", tags=["codec"])
+router = APIRouter(prefix="/codec", tags=["codec"], responses=CODEC_ERRORS)
 
 SESSION_COOKIE = "complaints_codec_token"
 SESSION_SECONDS = 8 * 3600  # a working day

@@ -11,6 +11,7 @@ from api.commands import IdempotencyKey, PreCheck, add_command_route, case_row
 from api.deps import ActorDep, Resources, ResourcesDep
 from api.errors import CaseArchived, CaseNotFound, Refused
 from api.intake import open_complaint
+from api.openapi_errors import CASE_ERRORS, REGISTERED_BEFORE
 from api.schemas import (
     AuditEventPublic,
     ComplaintCreated,
@@ -76,10 +77,10 @@ from infra.audit import list_events
 from infra.register import RegisterFilter, list_cases
 from workflows.complaint import ComplaintWorkflow
 
-router = APIRouter(prefix="/complaints", tags=["complaints"])
+router = APIRouter(prefix="/complaints", tags=["complaints"], responses=CASE_ERRORS)
 
 
-@router.post("", status_code=201, response_model=ComplaintCreated)
+@router.post("", status_code=201, response_model=ComplaintCreated, responses=REGISTERED_BEFORE)
 async def register(
     body: ComplaintCreate,
     actor: ActorDep,

@@ -8,7 +8,11 @@ from api.schemas import HealthPublic
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=HealthPublic)
+@router.get(
+    "/health",
+    response_model=HealthPublic,
+    responses={503: {"model": HealthPublic, "description": "The database or Temporal is down"}},
+)
 async def health(resources: ResourcesDep, response: Response) -> HealthPublic:
     database = temporal = "ok"
     try:

@@ -16,12 +16,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.deps import ActorDep, ResourcesDep
+from api.openapi_errors import POLICY_ERRORS, ErrorPublic
 from domain.authority import Role
 from infra.policy_file import PolicyFileError, parse_policy
 from infra.policy_versions import ActivePolicy, PolicyVersion, VersionConflict, list_versions
 from infra.policy_versions import find_version as find_stored_version
 
-router = APIRouter(prefix="/policy", tags=["policy"])
+router = APIRouter(prefix="/policy", tags=["policy"], responses=POLICY_ERRORS)
 
 POST_ROLES = frozenset({Role.SENIOR, Role.ENGINEER})
 YAML_TYPES = frozenset(
@@ -122,8 +123,10 @@ def _problem(status: int, detail: str, kind: str, **more: Any) -> JSONResponse:
     openapi_extra=_BODY,
     responses={
         200: {"description": "This version was stored already: it is the active one again"},
-        409: {"description": "This version is stored with other content"},
-        422: {"description": "Invalid policy: each problem with its line and field"},
+        409: {"model": ErrorPublic, "description": "This version is stored with other content"},
+        413: {"model": ErrorPublic, "description": "The file is larger than 1,000,000 bytes"},
+        415: {"model": ErrorPublic, "description": "Neither YAML nor JSON"},
+        422: {"model": ErrorPublic, "description": "Invalid policy: each problem, line and field"},
     },
 )
 async def post_policy(

@@ -15,6 +15,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.commands import add_command_route, case_row
 from api.deps import ActorDep, ResourcesDep
 from api.errors import CaseArchived, ProcessNotFound, ProcessNotOpen
+from api.openapi_errors import CASE_ERRORS
 from domain.case_numbers import workflow_id_for
 from domain.insurance import (
     AdvanceExceptionBody,
@@ -72,7 +73,7 @@ from workflows.insurance import InsuranceClaimWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.police import PoliceReportWorkflow
 
-router = APIRouter(prefix="/complaints", tags=["sub-processes"])
+router = APIRouter(prefix="/complaints", tags=["sub-processes"], responses=CASE_ERRORS)
 
 SLUGS = {
     ProcessKind.INSURANCE: "insurance-claim",

@@ -17,7 +17,9 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 
 from api.deps import ActorDep, Resources, ResourcesDep
+from api.openapi_errors import REPORT_ERRORS, REPORT_PAGE_ERRORS
 from api.report_views import render_csv, render_html
+from api.schemas import ReportPendingPublic
 from domain.authority import Actor
 from domain.reports import (
     MONTH_PATTERN,
@@ -34,7 +36,7 @@ from infra.register import stores_of
 from infra.reports import find_report
 from workflows.reports import ReportWorkflow
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(prefix="/reports", tags=["reports"], responses=REPORT_ERRORS)
 
 # A report takes a second or two; past this the caller gets 202 and reads it later.
 PRODUCE_WAIT_SECONDS = 30
@@ -48,6 +50,7 @@ WeekPath = Annotated[str, Path(pattern=WEEK_PATTERN, description=WEEK_DOC)]
 Accept = Annotated[str | None, Header()]
 
 _AS_CSV = {200: {"content": {"text/csv": {}}, "description": "The report"}}
+_PENDING = {202: {"model": ReportPendingPublic, "description": "Still being produced"}}
 
 
 class MonthlyReportCreate(BaseModel):
@@ -133,13 +136,13 @@ async def get_weekly_report(
     return _as_requested(await _stored(resources, actor, period), accept)
 
 
-@router.get("/monthly/{month}.html", response_class=HTMLResponse)
+@router.get("/monthly/{month}.html", response_class=HTMLResponse, responses=REPORT_PAGE_ERRORS)
 async def view_monthly_report(month: MonthPath, actor: ActorDep, resources: ResourcesDep) -> str:
     period = _period(PeriodKind.MONTHLY, month, ("path", "month"))
     return render_html(await _stored(resources, actor, period))
 
 
-@router.get("/weekly/{week}.html", response_class=HTMLResponse)
+@router.get("/weekly/{week}.html", response_class=HTMLResponse, responses=REPORT_PAGE_ERRORS)
 async def view_weekly_report(week: WeekPath, actor: ActorDep, resources: ResourcesDep) -> str:
     period = _period(PeriodKind.WEEKLY, week, ("path", "week"))
     return render_html(await _stored(resources, actor, period))
@@ -184,7 +187,7 @@ async def _produce(
     return await _as_seen_by(resources, actor, report)
 
 
-@router.post("/monthly", response_model=Report)
+@router.post("/monthly", response_model=Report, responses=_PENDING)
 async def produce_monthly_report(
     body: MonthlyReportCreate, actor: ActorDep, resources: ResourcesDep
 ) -> Report | JSONResponse:
@@ -192,7 +195,7 @@ async def produce_monthly_report(
     return await _produce(resources, actor, period, ("body", "month"))
 
 
-@router.post("/weekly", response_model=Report)
+@router.post("/weekly", response_model=Report, responses=_PENDING)
 async def produce_weekly_report(
     body: WeeklyReportCreate, actor: ActorDep, resources: ResourcesDep
 ) -> Report | JSONResponse:

@@ -9,6 +9,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.commands import case_row
 from api.deps import ActorDep, ResourcesDep
 from api.intake import restart_workflow
+from api.openapi_errors import CASE_ERRORS
 from domain.authority import Role
 from domain.case_numbers import workflow_id_for
 from domain.models import Notification
@@ -17,7 +18,7 @@ from infra.audit import resend_notification
 from infra.register import stores_of
 from infra.stuck import find_stuck
 
-router = APIRouter(prefix="/complaints", tags=["stuck cases"])
+router = APIRouter(prefix="/complaints", tags=["stuck cases"], responses=CASE_ERRORS)
 
 REPAIR_ROLES = frozenset({Role.ENGINEER, Role.MANAGER, Role.SENIOR})
 
