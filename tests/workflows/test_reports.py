@@ -2,7 +2,6 @@
 of its own, so the figures count exactly the cases each test drives through the lifecycle."""
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -12,8 +11,6 @@ from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from devstack.migrate import migrate
-from devstack.postgres import EmbeddedPostgres
 from domain.authority import Actor
 from domain.models import (
     Acknowledge,
@@ -31,7 +28,6 @@ from domain.models import (
     RemedyKind,
     Reopen,
 )
-from domain.policy import Policy
 from domain.reports import (
     Period,
     PeriodKind,
@@ -41,30 +37,15 @@ from domain.reports import (
     draw_revisit_sample,
 )
 from infra.audit import append_audit
-from infra.db import create_pool
 from infra.reports import find_report
 from tests.support import Desk, case_no_of, intake, register_only, register_row
-from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.reports import ReportWorkflow
 
 
 @pytest.fixture
-async def own_pool(postgres: EmbeddedPostgres) -> AsyncIterator[asyncpg.Pool]:
-    """A freshly migrated database: other tests' cases of this month are not in it."""
-    url = postgres.url(f"reports_{uuid.uuid4().hex[:8]}")
-    await migrate(url)
-    pool = await create_pool(url)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture
-async def desk(
-    time_skipping: WorkflowEnvironment, own_pool: asyncpg.Pool, task_queue: str, policy: Policy
-) -> AsyncIterator[Desk]:
-    async with build_worker(time_skipping.client, own_pool, task_queue):
-        yield Desk(own_pool, time_skipping.client, task_queue, policy)
+def desk(own_desk: Desk) -> Desk:
+    return own_desk
 
 
 async def _produce(

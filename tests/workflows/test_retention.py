@@ -4,7 +4,6 @@ retention workflow with its real activity on the time-skipping server, and a dat
 its own: the run anonymises every expired case it finds."""
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -12,17 +11,13 @@ import pytest
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.retention import RetentionActivities
-from devstack.migrate import migrate
-from devstack.postgres import EmbeddedPostgres
 from domain.authority import Actor
 from domain.models import AuditEntry, ComplaintCreate, Customer, Notification, PurchaseProof
 from domain.policy import Policy
 from domain.reports import Period, PeriodKind, ProduceReport, Report
 from domain.retention import ANONYMISED, AnonymiseExpired, ApplyRetention, RetentionResult
 from infra.audit import append_audit, queue_notification
-from infra.db import create_pool
 from tests.support import Desk, register_only, register_row
-from worker import build_worker
 from workflows.reports import ReportWorkflow
 from workflows.retention import RetentionWorkflow
 
@@ -30,20 +25,8 @@ NOW = datetime.now(UTC)
 
 
 @pytest.fixture
-async def own_pool(postgres: EmbeddedPostgres) -> AsyncIterator[asyncpg.Pool]:
-    url = postgres.url(f"retention_{uuid.uuid4().hex[:8]}")
-    await migrate(url)
-    pool = await create_pool(url)
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture
-async def desk(
-    time_skipping: WorkflowEnvironment, own_pool: asyncpg.Pool, task_queue: str, policy: Policy
-) -> AsyncIterator[Desk]:
-    async with build_worker(time_skipping.client, own_pool, task_queue):
-        yield Desk(own_pool, time_skipping.client, task_queue, policy)
+def desk(own_desk: Desk) -> Desk:
+    return own_desk
 
 
 async def _case(
