@@ -15,6 +15,7 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from domain.authority import Actor, Level, Role
 from domain.clocks import PauseReason
@@ -339,6 +340,10 @@ async def run_scenario(
         env.client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
+        # The SDK's full sandbox, unlike the worker's (worker.PASSED_THROUGH): it re-imports
+        # and checks workflows/ and domain/ on every run, so a scenario catches what the
+        # production worker would not.
+        workflow_runner=SandboxedWorkflowRunner(),
         activities=[
             recorded.record_case_event,
             recorded.record_process_event,
