@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from bench import guard
 from bench.report import write
 from bench.run import BenchConfig, run_benchmark
 from bench.stack import BenchError
@@ -52,6 +53,12 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         help="open cases parked on their deadlines for the memory figure (default %(default)s)",
     )
     parser.add_argument(
+        "--burst",
+        type=int,
+        default=defaults.burst,
+        help="intakes sent at once while a case is read (default %(default)s)",
+    )
+    parser.add_argument(
         "--temporal-in-memory",
         action="store_true",
         help="run the dev server without its SQLite file (default: a file, as make run does)",
@@ -75,6 +82,7 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         samples=args.samples,
         notes=args.notes,
         parked=args.parked,
+        burst=args.burst,
         temporal_in_memory=args.temporal_in_memory,
         results_dir=args.results_dir,
         show_progress=not args.no_progress,
@@ -104,9 +112,22 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as err:
         sys.stderr.write(f"benchmark failed: {err}\n")
         return 1
+    committed = guard.load(guard.COMMITTED)  # read before this run may overwrite it
     json_path, md_path = write(result, config.results_dir)
     sys.stdout.write(md_path.read_text(encoding="utf-8"))
     sys.stdout.write(f"\nwritten: {json_path} and {md_path} (and latest.json, latest.md)\n")
+    worse = guard.regressions(committed, result) if committed else []
+    if worse:
+        sys.stdout.write(
+            f"\n{len(worse)} ratios more than {guard.WORSE_BY:.0%} worse than the committed run "
+            f"(bench/results/latest.json):\n" + "".join(f"- {line}\n" for line in worse)
+        )
+    over = guard.over_budget(result, guard.budgets())
+    if over:
+        sys.stdout.write(
+            "\nOver the committed budgets (bench/budgets.json):\n"
+            + "".join(f"- {line}\n" for line in over)
+        )
     return 0
 
 

@@ -139,6 +139,14 @@ def create_bare_app() -> FastAPI:
         )
         return {"id": row_id, "workflow_id": workflow_id}
 
+    @app.get("/intake/{row_id}")
+    async def read(row_id: int) -> dict[str, Any]:
+        """The bare read: one row from Postgres, as a case read from its snapshot would be."""
+        payload = await app.state.pool.fetchval(
+            f"SELECT payload FROM {BARE_TABLE} WHERE id = $1", row_id
+        )
+        return {"id": row_id, "payload": payload}
+
     return app
 
 

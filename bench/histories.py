@@ -38,6 +38,13 @@ async def describe(client: Client, workflow_id: str) -> Described:
     )
 
 
+async def start_input_bytes(client: Client, workflow_id: str) -> int:
+    """The size of a workflow's start input as the server keeps it (after the codec)."""
+    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+        return event.workflow_execution_started_event_attributes.input.ByteSize()
+    raise BenchError(f"{workflow_id} has no history")
+
+
 async def describe_all(
     client: Client, workflow_ids: Sequence[str], concurrency: int = 16
 ) -> list[Described]:

@@ -108,6 +108,15 @@ class Desk:
             )
         return took
 
+    async def read(self, case_no: str) -> float:
+        """GET /complaints/{case_no}, as a handler opening the case."""
+        started = time.perf_counter()
+        response = await self.http.get(f"/complaints/{case_no}", headers=auth("handler"))
+        took = time.perf_counter() - started
+        if response.status_code != 200:
+            raise BenchError(f"read {case_no}: {response.status_code} {response.text[:300]}")
+        return took
+
     async def note(self, case_no: str, n: int) -> float:
         started = time.perf_counter()
         response = await self.http.post(

@@ -20,7 +20,13 @@ FIGURES: tuple[str, ...] = (
     "update_latency_drift",
     "request_to_register_p50_ms",
     "request_to_register_p99_ms",
+    "read_case_p50_ms",
+    "read_case_p99_ms",
+    "read_case_burst_p99_ms",
     "parked_rss_mib_per_1000",
+    "parked_start_cpu_ms_per_case",
+    "transitions_per_lifecycle",
+    "start_input_bytes",
     "events_per_lifecycle",
 )
 HISTORY_EVENT_WARNING = 10_240

@@ -37,11 +37,12 @@ from temporalio.worker import Worker
 
 from bench import progress
 from bench.baseline import BareJob, BareWorkflow, ParkedWorkflow, Touch
-from bench.histories import describe, describe_all, wait_settled
+from bench.histories import describe, describe_all, start_input_bytes, wait_settled
 from bench.lifecycle import STEP_BY_PATH, Desk, intake_body
 from bench.measure import (
     CpuLedger,
     bounded_map,
+    cpu_seconds,
     decile_drift,
     percentile,
     rss_bytes,
@@ -66,13 +67,15 @@ class BenchConfig:
     samples: int = 200
     notes: int = 200
     parked: int = 1000
+    # Intakes sent at once while cases are read: the desk's busy minute (issue 20).
+    burst: int = 60
     temporal_in_memory: bool = False
     results_dir: Path = ROOT / "bench" / "results"
     show_progress: bool = True
     keep_data: bool = False
 
     def check(self) -> None:
-        for name in ("complaints", "concurrency", "samples", "parked"):
+        for name in ("complaints", "concurrency", "samples", "parked", "burst"):
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name} must be at least 1")
         if self.notes < 2:
@@ -197,6 +200,8 @@ async def throughput(run: Run) -> dict[str, Any]:
         raise BenchError(f"{len(not_closed)} cases not closed in the register: {not_closed[:5]}")
     return {
         "complaints": n,
+        "start_input_bytes": await start_input_bytes(run.client, workflow_id_for(case_nos[0])),
+        "bare_start_input_bytes": await start_input_bytes(run.client, bare_ids[0]),
         "complaint_seconds": complaint_seconds,
         "bare_seconds": bare_seconds,
         "complaint_transitions": sum(d.state_transitions for d in cases),
@@ -312,6 +317,41 @@ async def latency(run: Run) -> dict[str, Any]:
     }
 
 
+async def reads(run: Run) -> dict[str, Any]:
+    """GET /complaints/{case_no} one at a time: idle, then while `burst` intakes arrive at
+    once; the bare read is one row from Postgres through the bare app."""
+    m = run.config.samples
+    case_nos = [(await run.desk.register(number))[1] for number in run.next_numbers(5)]
+    await wait_settled(run.client, [workflow_id_for(c) for c in case_nos], timeout=120)
+    idle: list[float] = []
+    with run.bar(m, "reads: one case at a time, idle") as bar:
+        for i in range(m):
+            idle.append(await run.desk.read(case_nos[i % len(case_nos)]))
+            bar.update()
+    during: list[float] = []
+    burst_numbers = run.next_numbers(run.config.burst)
+
+    with run.bar(run.config.burst, "reads: during an intake burst") as bar:
+
+        async def register(number: int) -> None:
+            await run.desk.register(number)
+            bar.update()
+
+        burst = asyncio.create_task(bounded_map(burst_numbers, register, run.config.burst))
+        while not burst.done() or len(during) < 10:
+            during.append(await run.desk.read(case_nos[len(during) % len(case_nos)]))
+        await burst
+    response = await run.bare_http.post("/intake", json=intake_body(0))
+    row_id = response.json()["id"]
+    bare: list[float] = []
+    for _ in range(m):
+        started = time.perf_counter()
+        (await run.bare_http.get(f"/intake/{row_id}")).raise_for_status()
+        bare.append(time.perf_counter() - started)
+    run.stack.check_alive()
+    return {"idle": idle, "during_burst": during, "bare": bare}
+
+
 async def drift(run: Run) -> dict[str, Any]:
     d = run.config.notes
     [number] = run.next_numbers(1)
@@ -368,6 +408,7 @@ async def parked(run: Run) -> dict[str, Any]:
         warm.append((await run.desk.register(number))[1])
     await wait_settled(run.client, [workflow_id_for(c) for c in warm], timeout=120)
     result["worker_rss_before"] = await _rss_settled(worker.pid)
+    cpu_before = cpu_seconds(worker.pid)
     case_nos: list[str] = []
     with run.bar(p, "parked: open cases registered") as bar:
 
@@ -380,6 +421,7 @@ async def parked(run: Run) -> dict[str, Any]:
         await wait_settled(
             run.client, [workflow_id_for(c) for c in case_nos], timeout=600, on_settled=bar.update
         )
+    result["worker_cpu_s"] = cpu_seconds(worker.pid) - cpu_before
     result["worker_rss_after"] = await _rss_settled(worker.pid)
     run.stack.check_alive()
 
@@ -395,6 +437,7 @@ async def parked(run: Run) -> dict[str, Any]:
     await bounded_map(warm_ids, park, concurrency)
     await wait_settled(run.client, warm_ids, timeout=120)
     result["bare_rss_before"] = await _rss_settled(bare_worker.pid)
+    cpu_before = cpu_seconds(bare_worker.pid)
     bare_ids = [f"bare-parked-{run.tag}-{i}" for i in range(p)]
     with run.bar(p, "parked: bare workflows started") as bar:
 
@@ -405,6 +448,7 @@ async def parked(run: Run) -> dict[str, Any]:
         await bounded_map(bare_ids, park_one, concurrency)
     with run.bar(p, "parked: bare workflows sleeping") as bar:
         await wait_settled(run.client, bare_ids, timeout=600, on_settled=bar.update)
+    result["bare_worker_cpu_s"] = cpu_seconds(bare_worker.pid) - cpu_before
     result["bare_rss_after"] = await _rss_settled(bare_worker.pid)
     run.stack.check_alive()
     return result
@@ -424,7 +468,12 @@ def _commit() -> str:
 
 
 def _figures(
-    config: BenchConfig, t: dict[str, Any], lat: dict[str, Any], dr: dict[str, Any], pk: dict
+    config: BenchConfig,
+    t: dict[str, Any],
+    lat: dict[str, Any],
+    rd: dict[str, Any],
+    dr: dict[str, Any],
+    pk: dict,
 ) -> dict[str, Any]:
     n = t["complaints"]
     figures: dict[str, Any] = {
@@ -477,6 +526,23 @@ def _figures(
             what=f"request to register (acknowledge visible in Postgres) p{q}",
             baseline_what="bare workflow start to result",
         )
+    for q in (50, 99):
+        figures[f"read_case_p{q}_ms"] = figure(
+            percentile(rd["idle"], q) * 1000,
+            percentile(rd["bare"], q) * 1000,
+            unit="ms",
+            better="lower",
+            what=f"read a case GET /complaints/{{case_no}} p{q}, idle",
+            baseline_what="bare read: one row from Postgres through the bare app",
+        )
+    figures["read_case_burst_p99_ms"] = figure(
+        percentile(rd["during_burst"], 99) * 1000,
+        percentile(rd["idle"], 99) * 1000,
+        unit="ms",
+        better="lower",
+        what=f"read a case p99 during a burst of {config.burst} intakes",
+        baseline_what="the same read p99 when idle",
+    )
     per_1000 = 1000 / pk["parked"]
     figures["parked_rss_mib_per_1000"] = figure(
         (pk["worker_rss_after"] - pk["worker_rss_before"]) / MIB * per_1000,
@@ -485,6 +551,30 @@ def _figures(
         better="lower",
         what="worker memory per 1,000 open cases waiting on deadlines",
         baseline_what="bare worker per 1,000 workflows sleeping on a timer",
+    )
+    figures["parked_start_cpu_ms_per_case"] = figure(
+        pk["worker_cpu_s"] * 1000 / pk["parked"],
+        pk["bare_worker_cpu_s"] * 1000 / pk["parked"],
+        unit="ms per case",
+        better="lower",
+        what="worker CPU to start an open case and park it on its deadlines",
+        baseline_what="bare worker CPU to start a workflow sleeping on a timer",
+    )
+    figures["transitions_per_lifecycle"] = figure(
+        t["complaint_transitions"] / n,
+        t["bare_transitions"] / n,
+        unit="transitions",
+        better="lower",
+        what="state transitions per full lifecycle",
+        baseline_what="state transitions of one bare workflow",
+    )
+    figures["start_input_bytes"] = figure(
+        t["start_input_bytes"],
+        t["bare_start_input_bytes"],
+        unit="bytes",
+        better="lower",
+        what="a case's start input as Temporal stores it (encrypted)",
+        baseline_what="a bare workflow's start input",
     )
     figures["events_per_lifecycle"] = figure(
         fmean(t["complaint_events"]),
@@ -497,18 +587,20 @@ def _figures(
     return figures
 
 
-async def _phases(run: Run) -> tuple[dict, dict, dict, dict]:
+async def _phases(run: Run) -> tuple[dict, dict, dict, dict, dict]:
     await warm_up(run)
     run.cpu.read("warm-up")
     t = await throughput(run)
     run.cpu.read("throughput")
     lat = await latency(run)
     run.cpu.read("latency")
+    rd = await reads(run)
+    run.cpu.read("reads")
     dr = await drift(run)
     run.cpu.read("drift")
     pk = await parked(run)
     run.cpu.read("parked")
-    return t, lat, dr, pk
+    return t, lat, rd, dr, pk
 
 
 async def _watched(stack: BenchStack, phases: Coroutine[Any, Any, T]) -> T:
@@ -560,7 +652,7 @@ async def run_benchmark(config: BenchConfig) -> dict[str, Any]:
                 config, stack, Desk(http), bare, stack.client, stack.pool, cpu,
                 tag=started_at.strftime("%H%M%S"),
             )  # fmt: skip
-            t, lat, dr, pk = await _watched(stack, _phases(run))
+            t, lat, rd, dr, pk = await _watched(stack, _phases(run))
     finally:
         await stack.stop()
         if not config.keep_data:
@@ -585,8 +677,9 @@ async def run_benchmark(config: BenchConfig) -> dict[str, Any]:
             "samples": config.samples,
             "notes": config.notes,
             "parked": config.parked,
+            "burst": config.burst,
         },
-        "figures": _figures(config, t, lat, dr, pk),
+        "figures": _figures(config, t, lat, rd, dr, pk),
         "details": {
             "throughput": {
                 "complaint_seconds": round(t["complaint_seconds"], 3),
@@ -596,6 +689,7 @@ async def run_benchmark(config: BenchConfig) -> dict[str, Any]:
                 "request_latency_by_step": t["step_latencies"],
             },
             "latency": {name: summary_ms(samples) for name, samples in lat.items()},
+            "reads": {name: summary_ms(samples) for name, samples in rd.items()},
             "drift": {
                 "notes": summary_ms(dr["notes"]),
                 "bare_updates": summary_ms(dr["bare_updates"]),
@@ -616,7 +710,11 @@ async def run_benchmark(config: BenchConfig) -> dict[str, Any]:
                 "event_warning": 10_240,
             },
             "parked_rss_mib": {
-                key: round(value / MIB, 2) for key, value in pk.items() if key != "parked"
+                key: round(value / MIB, 2) for key, value in pk.items() if "_rss_" in key
+            },
+            "parked_cpu_s": {
+                "worker": round(pk["worker_cpu_s"], 2),
+                "bare_worker": round(pk["bare_worker_cpu_s"], 2),
             },
         },
         "cpu_seconds": {"total": cpu.totals(), "per_phase": cpu.per_phase()},
