@@ -20,7 +20,8 @@ SCHEMA_ROOT=${SCHEMA_ROOT:-/etc/temporal/schema/postgresql/v12}
 
 setup() {  # $1 database, $2 its schema directory under SCHEMA_ROOT
     echo "temporal-schema: database $1, schema $SCHEMA_ROOT/$2/versioned"
-    temporal-sql-tool --database "$1" create-database
+    # Connects to the server's `postgres` database to create $1 there if it is missing.
+    temporal-sql-tool --database "$1" create-database --defaultdb postgres
     temporal-sql-tool --database "$1" setup-schema --version 0.0
     temporal-sql-tool --database "$1" update-schema --schema-dir "$SCHEMA_ROOT/$2/versioned"
 }
