@@ -1,7 +1,9 @@
 """The deployment files against the code: docker-compose.yml passes the settings the code
 reads (infra.settings.Settings) and only those, starts things in a safe order, publishes
-the right ports and ships or mounts files that exist; the Dockerfile copies every module
-pyproject.toml declares and .dockerignore excludes none of them.
+the right ports and ships or mounts files that exist; Temporal runs as its production
+server image, its schema set up by Temporal's SQL tool and its namespace and our search
+attributes registered by one-shots; the Dockerfile copies every module pyproject.toml
+declares and .dockerignore excludes none of them.
 
 Static checks only: no Docker engine, no servers.
 """
@@ -27,7 +29,12 @@ DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 # The services that run our image.
-APP_SERVICES = ("migrate", "worker", "api")
+APP_SERVICES = ("migrate", "search-attributes", "worker", "api")
+# The services that run once and exit; the others wait for their exit 0.
+ONE_SHOTS = ["temporal-schema", "temporal-namespace", "migrate", "search-attributes"]
+# Temporal's images, one version for the server and its admin tools.
+TEMPORAL_SERVER_IMAGE = "temporalio/server"
+TEMPORAL_ADMIN_IMAGE = "temporalio/admin-tools"
 
 # Settings a deployment must set: their defaults point at localhost or into the source tree.
 REQUIRED_SETTINGS = {
@@ -257,12 +264,29 @@ def test_every_service_has_a_healthcheck_or_is_a_one_shot(service: str) -> None:
     assert healthcheck_test(service) or is_one_shot(service), f"{service}: no healthcheck"
 
 
-def test_one_shots_are_only_migrate_and_nobody_waits_for_them_to_merely_start() -> None:
-    assert [name for name in SERVICES if is_one_shot(name)] == ["migrate"]
-    assert not healthcheck_test("migrate")
+def test_one_shots_are_the_setup_steps_and_nobody_waits_for_them_to_merely_start() -> None:
+    assert [name for name in SERVICES if is_one_shot(name)] == ONE_SHOTS
+    for one_shot in ONE_SHOTS:
+        assert not healthcheck_test(one_shot), one_shot
+        for name in SERVICES:
+            condition = depends_on(name).get(one_shot)
+            assert condition in (None, "service_completed_successfully"), (name, one_shot)
+
+
+def test_start_up_order_has_no_cycle() -> None:
+    """A cycle in depends_on would leave compose waiting forever (or refusing to start)."""
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        assert name not in path, f"depends_on cycle: {' -> '.join((*path, name))}"
+        if name in done:
+            return
+        for dependency in depends_on(name):
+            visit(dependency, (*path, name))
+        done.add(name)
+
     for name in SERVICES:
-        condition = depends_on(name).get("migrate")
-        assert condition in (None, "service_completed_successfully"), name
+        visit(name, ())
 
 
 @pytest.mark.parametrize("service", sorted(SERVICES))
@@ -277,16 +301,23 @@ def test_depends_on_names_existing_services_with_sound_conditions(service: str) 
 
 
 @pytest.mark.parametrize("service", ["worker", "api"])
-def test_worker_and_api_wait_for_migrations_and_temporal(service: str) -> None:
+def test_worker_and_api_wait_for_migrations_search_attributes_and_temporal(service: str) -> None:
     deps = depends_on(service)
     assert deps.get("migrate") == "service_completed_successfully"
+    assert deps.get("search-attributes") == "service_completed_successfully"
     assert deps.get("temporal") == "service_healthy"
     assert deps.get("app-db") == "service_healthy"
 
 
-def test_migrate_waits_for_a_healthy_app_db_and_temporal_for_its_db() -> None:
+def test_migrate_waits_for_a_healthy_app_db_and_temporal_for_its_schema() -> None:
     assert depends_on("migrate").get("app-db") == "service_healthy"
+    assert depends_on("temporal-schema").get("temporal-db") == "service_healthy"
     assert depends_on("temporal").get("temporal-db") == "service_healthy"
+    assert depends_on("temporal").get("temporal-schema") == "service_completed_successfully"
+    assert depends_on("temporal-namespace").get("temporal") == "service_healthy"
+    assert depends_on("search-attributes").get("temporal-namespace") == (
+        "service_completed_successfully"
+    )
     assert depends_on("temporal-ui").get("temporal") == "service_healthy"
 
 
@@ -303,9 +334,104 @@ def test_temporal_settings_agree_with_the_temporal_services() -> None:
     host, _, port = app["TEMPORAL_ADDRESS"].partition(":")
     assert host in SERVICES and port == "7233"
     assert env("temporal-ui")["TEMPORAL_ADDRESS"] == app["TEMPORAL_ADDRESS"]
-    # auto-setup registers DEFAULT_NAMESPACE; the worker polls TEMPORAL_NAMESPACE.
-    assert env(host)["DEFAULT_NAMESPACE"] == app["TEMPORAL_NAMESPACE"]
+    # temporal-namespace registers the namespace the worker polls and the API starts in.
+    namespace = env("temporal-namespace")
+    assert namespace["TEMPORAL_ADDRESS"] == app["TEMPORAL_ADDRESS"]
+    assert namespace["TEMPORAL_NAMESPACE"] == app["TEMPORAL_NAMESPACE"]
+    assert interpolate(namespace["TEMPORAL_RETENTION"])
     assert env(host)["POSTGRES_SEEDS"] in SERVICES
+
+
+def image_name_and_tag(service: str) -> tuple[str, str]:
+    name, _, tag = SERVICES[service]["image"].rpartition(":")
+    return name, tag
+
+
+def script_of(service: str) -> Path:
+    """The repository file a one-shot's `entrypoint: [/bin/sh, <path>]` runs."""
+    entrypoint = SERVICES[service]["entrypoint"]
+    assert entrypoint[0] == "/bin/sh" and len(entrypoint) == 2, f"{service}: {entrypoint}"
+    path = host_path(service, entrypoint[1])
+    assert path is not None, f"{service} runs {entrypoint[1]}, which is in no mount"
+    assert path.is_file(), f"{service} runs {path.relative_to(ROOT)}, which is missing"
+    return path
+
+
+def shell_commands(path: Path) -> str:
+    """The script without its comments, so a step that is only mentioned does not count."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return "\n".join(line.split("#", 1)[0] for line in lines)
+
+
+def test_no_service_runs_the_development_only_auto_setup_image() -> None:
+    images = {name: SERVICES[name].get("image", "") for name in SERVICES}
+    assert not [name for name, image in images.items() if "auto-setup" in image]
+    assert image_name_and_tag("temporal")[0] == TEMPORAL_SERVER_IMAGE
+
+
+def test_temporal_admin_tools_are_the_servers_version() -> None:
+    """Schema and server move together: the admin tools' schemas are the server's."""
+    _, server_version = image_name_and_tag("temporal")
+    for service in ("temporal-schema", "temporal-namespace"):
+        name, tag = image_name_and_tag(service)
+        assert name == TEMPORAL_ADMIN_IMAGE, service
+        assert tag == server_version or tag.startswith(f"{server_version}-"), (service, tag)
+
+
+def test_temporal_schema_sets_up_both_databases_with_temporals_sql_tool() -> None:
+    script = shell_commands(script_of("temporal-schema"))
+    assert "set -eu" in script  # a failed step fails the one-shot, and nothing starts
+    for step in ("create-database", "setup-schema --version 0.0", "update-schema --schema-dir"):
+        assert re.search(rf"temporal-sql-tool .*{step}", script), step
+    schema_root = re.search(r"SCHEMA_ROOT=\$\{SCHEMA_ROOT:-(\S+)\}", script)
+    assert schema_root and schema_root.group(1) == "/etc/temporal/schema/postgresql/v12"
+    assert 'setup "$DBNAME" temporal' in script
+    assert 'setup "$VISIBILITY_DBNAME" visibility' in script
+
+
+def test_temporal_schema_and_server_use_the_same_database_and_credentials() -> None:
+    schema, server, db = env("temporal-schema"), env("temporal"), env("temporal-db")
+    assert schema["SQL_PLUGIN"] == server["DB"] == "postgres12"
+    assert schema["SQL_HOST"] == server["POSTGRES_SEEDS"] == "temporal-db"
+    assert schema["SQL_PORT"] == server["DB_PORT"] == "5432"
+    assert schema["SQL_USER"] == server["POSTGRES_USER"] == db["POSTGRES_USER"]
+    # The same expression everywhere, so one TEMPORAL_DB_PASSWORD changes all three.
+    assert schema["SQL_PASSWORD"] == server["POSTGRES_PWD"] == db["POSTGRES_PASSWORD"]
+    for name in ("DBNAME", "VISIBILITY_DBNAME"):
+        assert schema[name] == server[name], name
+    assert {server["DBNAME"], server["VISIBILITY_DBNAME"]} == {"temporal", "temporal_visibility"}
+
+
+def test_temporal_history_shards_are_set_explicitly() -> None:
+    """Fixed when the cluster is created: the value must be a choice, not an image default."""
+    shards = int(interpolate(env("temporal")["NUM_HISTORY_SHARDS"]))
+    assert shards >= 1 and shards & (shards - 1) == 0, "a power of two"
+
+
+def test_temporal_healthcheck_does_not_wait_for_the_namespace() -> None:
+    """The namespace is registered after the server is healthy: waiting for it would be a
+    cycle. Healthy = the frontend reports SERVING."""
+    test = healthcheck_test("temporal")
+    assert "cluster health" in test and "SERVING" in test
+    assert "namespace" not in test
+
+
+def test_temporal_namespace_creates_only_a_missing_namespace_and_waits_until_usable() -> None:
+    script = shell_commands(script_of("temporal-namespace"))
+    assert "set -eu" in script
+    describe = script.index("temporal operator namespace describe")
+    create = script.index("temporal operator namespace create")
+    assert describe < create and '--retention "$TEMPORAL_RETENTION"' in script
+    assert script.index("temporal operator search-attribute list") > create
+
+
+def test_search_attributes_one_shot_runs_the_registration_module() -> None:
+    cmd = command("search-attributes")
+    assert cmd[:2] == ["python", "-m"]
+    module = ROOT / (cmd[2].replace(".", "/") + ".py")
+    assert module.is_file()
+    source = module.read_text(encoding="utf-8")
+    assert "async def ensure_search_attributes(" in source and '__name__ == "__main__"' in source
 
 
 def test_database_url_points_at_app_db_with_its_credentials() -> None:
