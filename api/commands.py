@@ -75,7 +75,9 @@ async def _claim_for_update(
     same request again is the same update, which Temporal applies once and answers as the
     first time; another request under the key is refused (IdempotencyKeyReused)."""
     path = f"/workflows/{workflow_id}/{update.__name__}"
-    body = arg.model_dump(mode="json") if hasattr(arg, "model_dump") else arg
+    # The body as sent (and fixed fields): who sends it is the user id, not the actor's
+    # details of the day (a changed authority limit is no other request).
+    body = arg.model_dump(mode="json", exclude={"actor"})
     digest = request_hash("POST", path, actor.user_id, body)
     async with resources.pool.acquire() as conn:
         await claim_key(conn, actor.user_id, key, digest)
