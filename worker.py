@@ -20,6 +20,7 @@ from infra.metrics import temporal_runtime
 from infra.policy_file import load_policy
 from infra.schedules import ensure_schedules
 from infra.settings import Settings, get_settings
+from infra.store_repair import repair_store_names
 from infra.temporal import connect
 from workflows.complaint import ComplaintWorkflow
 from workflows.insurance import InsuranceClaimWorkflow
@@ -81,10 +82,11 @@ async def main(settings: Settings) -> None:
     client = await connect(settings, runtime)
     pool = await create_pool(settings.database_url)
     try:
+        policy = load_policy(settings.policy_file)
         # The report and retention schedules (README "Reports", "Retention").
-        await ensure_schedules(
-            client, settings.temporal_task_queue, load_policy(settings.policy_file)
-        )
+        await ensure_schedules(client, settings.temporal_task_queue, policy)
+        # Store names typed before intake used the policy's (infra/store_repair.py).
+        await repair_store_names(pool, client, list(policy.stores))
         worker = build_worker(client, pool, settings.temporal_task_queue)
         # SIGTERM (docker stop, Ctrl-C via the launcher) lets running tasks finish first.
         loop = asyncio.get_running_loop()

@@ -1,5 +1,6 @@
 """Sending a command to a case's workflow (or one of its sub-processes) as an update."""
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -10,6 +11,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.deps import ActorDep, Resources, ResourcesDep
 from api.errors import CaseNotFound
 from domain.authority import Actor
+from infra.idempotency import claim_key, request_hash
 from infra.register import find_case
 
 IdempotencyKey = Annotated[
@@ -47,14 +49,40 @@ async def send_update(
     if check is not None:
         await check(resources, row, actor)
     handle = resources.temporal.get_workflow_handle(workflow_id)
-    # The same key makes a retried command the same update: Temporal applies it once.
-    update_id = f"{update.__name__}:{idempotency_key}" if idempotency_key else None
+    update_id = None
+    if idempotency_key:
+        update_id = await _claim_for_update(
+            resources, workflow_id, update, arg, idempotency_key, actor
+        )
     try:
         return await handle.execute_update(update, arg, id=update_id)
     except RPCError as err:
         if err.status is RPCStatusCode.NOT_FOUND:
             raise gone from err
         raise
+
+
+async def _claim_for_update(
+    resources: Resources,
+    workflow_id: str,
+    update: Callable[..., Any],
+    arg: Any,
+    key: str,
+    actor: Actor,
+) -> str:
+    """The update ID a keyed command is sent under, once the key is on record with this
+    request (before the update is sent: a retry after a crash compares against it). The
+    same request again is the same update, which Temporal applies once and answers as the
+    first time; another request under the key is refused (IdempotencyKeyReused)."""
+    path = f"/workflows/{workflow_id}/{update.__name__}"
+    # The body as sent (and fixed fields): who sends it is the user id, not the actor's
+    # details of the day (a changed authority limit is no other request).
+    body = arg.model_dump(mode="json", exclude={"actor"})
+    digest = request_hash("POST", path, actor.user_id, body)
+    async with resources.pool.acquire() as conn:
+        await claim_key(conn, actor.user_id, key, digest)
+    # Keys are the user's: another user's same key is another update.
+    return f"{update.__name__}:{hashlib.sha256(f'{actor.user_id} {key}'.encode()).hexdigest()}"
 
 
 def add_command_route(

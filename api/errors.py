@@ -9,6 +9,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.rules import Refusal, RefusalType
+from infra.idempotency import IdempotencyKeyReused
 
 STATUS_BY_REFUSAL = {
     RefusalType.ROLE_NOT_ALLOWED.value: 403,
@@ -124,6 +125,10 @@ async def _process_not_found(_: Request, err: ProcessNotFound) -> JSONResponse:
     return _problem(404, str(err), "ProcessNotFound")
 
 
+async def _key_reused(_: Request, err: IdempotencyKeyReused) -> JSONResponse:
+    return _problem(422, str(err), "IdempotencyKeyReused")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(WorkflowUpdateFailedError, _update_failed)
     app.add_exception_handler(Refused, _refused)
@@ -134,3 +139,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CaseArchived, _archived)
     app.add_exception_handler(ProcessNotOpen, _process_not_open)
     app.add_exception_handler(ProcessNotFound, _process_not_found)
+    app.add_exception_handler(IdempotencyKeyReused, _key_reused)

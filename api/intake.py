@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 import structlog
+from fastapi.exceptions import RequestValidationError
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -14,10 +15,40 @@ from domain.case_numbers import workflow_id_for
 from domain.grades import Grade, grade_at_intake
 from domain.models import ComplaintCreate, ComplaintStart
 from domain.policy import Policy
+from domain.stores import canonical_store
+from infra.idempotency import earlier_use, request_hash
 from infra.register import count_repeats, register_complaint
 from workflows.complaint import ComplaintWorkflow
 
 log = structlog.get_logger(__name__)
+
+
+def in_policy_names(intake: ComplaintCreate, policy: Policy) -> ComplaintCreate:
+    """The intake with its store under the policy's name ("  shanghai   PUDONG " is
+    Shanghai Pudong), so the register, the reports and CaseStore count one store once.
+    A store the policy does not list is refused, naming the ones it does (422). A policy
+    that lists no store at all takes the name as typed, its spacing tidied."""
+    known = list(policy.stores)
+    if not known:
+        return intake.model_copy(update={"store": " ".join(intake.store.split())})
+    store = canonical_store(intake.store, known)
+    if store is None:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("body", "store"),
+                    "msg": f"unknown store {intake.store!r}: the stores are {', '.join(known)}",
+                    "type": "unknown_store",
+                    "input": intake.store,
+                    "ctx": {"stores": known},
+                }
+            ]
+        )
+    return intake.model_copy(update={"store": store})
+
+
+def intake_request_hash(intake: ComplaintCreate, actor: Actor) -> str:
+    return request_hash("POST", "/complaints", actor.user_id, intake.model_dump(mode="json"))
 
 
 async def open_complaint(
@@ -30,14 +61,25 @@ async def open_complaint(
     actor: Actor,
     idempotency_key: str | None = None,
 ) -> ComplaintCreated:
-    """Registers the complaint and starts its workflow; safe to retry with the same key.
+    """Registers the complaint and starts its workflow; safe to retry with the same key
+    (the actor's own), which another complaint may not reuse (IdempotencyKeyReused).
 
     The register row is written first, so a crash before the workflow starts leaves a
     row that the retry finds and starts, never a second case.
     """
     now = datetime.now(UTC)
+    digest = intake_request_hash(intake, actor)
+    earlier = None
+    if idempotency_key:
+        # Refused before grading when the key came with another request; the transaction
+        # of register_complaint decides for good.
+        earlier = await earlier_use(pool, actor.user_id, idempotency_key, digest)
     repeats = await count_repeats(
-        pool, intake, received_at=now, policy=policy.grading, idempotency_key=idempotency_key
+        pool,
+        intake,
+        received_at=now,
+        policy=policy.grading,
+        retry_of=earlier["case_no"] if earlier is not None else None,
     )
     decision = grade_at_intake(
         category=intake.category.value,
@@ -57,6 +99,7 @@ async def open_complaint(
         month=policy.calendar.month_of(now),
         policy_version=policy.version,
         idempotency_key=idempotency_key,
+        request_hash=digest,
     )
     start = ComplaintStart(
         case_no=case.case_no,

@@ -64,7 +64,12 @@ CONFLICT = {
         " `CaseArchived`)"
     )
 }
-INVALID = {422: _answer("The request is invalid: each field with its problem")}
+INVALID = {
+    422: _answer(
+        "The request is invalid: each field with its problem; or its Idempotency-Key came"
+        " with another request before (`IdempotencyKeyReused`)"
+    )
+}
 UNAVAILABLE = {
     503: _answer(
         "The database or Temporal is unavailable: try again shortly",

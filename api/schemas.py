@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from domain.grades import Grade
 from domain.models import CaseStatus, Customer
@@ -37,6 +37,10 @@ class ComplaintSummaryPublic(BaseModel):
     handler: str | None
     waiting_on: str
     waiting_on_who: str
+    waits: list[str] = Field(
+        description="Everything the case waits on (CaseWaitingOn): its stage's wait, its open"
+        " sub-processes', paused clocks, a delay decision, an escalation's acknowledgement"
+    )
     next_deadline: str | None
     next_deadline_at: datetime | None
     overdue: bool

@@ -126,3 +126,67 @@ WAITING_ON: dict[Stage, WaitingOn] = {
     Stage.REMEDY_CARRIED_OUT: WaitingOn.FOLLOW_UP_VISIT,
     Stage.CLOSED: WaitingOn.NOTHING,
 }
+
+
+class CaseWait(StrEnum):
+    """Everything a case can wait on at once: the values of its `CaseWaitingOn` search
+    attribute and of the register's `waiting_on` filter. The stage's own wait (WaitingOn)
+    comes first, then what its open sub-processes, paused clocks, a delay request and an
+    unacknowledged escalation wait on (`case_waits`)."""
+
+    # The stage's own (WaitingOn, same values).
+    ACKNOWLEDGEMENT = "acknowledgement"
+    DEPARTMENT_FINDINGS = "department-findings"
+    REMEDY_PROPOSAL = "remedy-proposal"
+    MANAGER_APPROVAL = "manager-approval"
+    CUSTOMER_CONSENT = "customer-consent"
+    REMEDY_EXECUTION = "remedy-execution"
+    FOLLOW_UP_VISIT = "follow-up-visit"
+    NOTHING = "nothing"
+    # An open sub-process (insurance, police, mediation: workflows/*.py).
+    PROCESS_STARTING = "starting"
+    INSURER_REPORT = "insurer-report"
+    INSURER = "insurer"
+    CUSTOMER_DOCUMENTS = "customer-documents"
+    POLICE_REPORT = "police-report"
+    POLICE = "police"
+    CONSUMER_ASSOCIATION = "consumer-association"
+    # Paused clocks, by the pause's reason (domain/clocks.py PauseReason).
+    CUSTOMER = "customer"
+    INSPECTION = "inspection"
+    APPRAISAL = "appraisal"
+    # A delay request, by who decides it next (domain/delays.py DelayRequest.waiting_on).
+    DELAY_DECISION_CUSTOMER_SERVICE = "delay-decision-customer-service"
+    DELAY_DECISION_GENERAL_MANAGER = "delay-decision-general-manager"
+    DELAY_DECISION_HANDLER = "delay-decision-handler"
+    # An escalation nobody has acknowledged yet (domain/escalation.py).
+    ESCALATION_ACKNOWLEDGEMENT = "escalation-acknowledgement"
+
+
+WAITS_OF_STAGE = frozenset(CaseWait(w.value) for w in WaitingOn)
+
+
+def delay_decision_wait(decider: str) -> str:
+    """`customer_service` -> delay-decision-customer-service."""
+    return f"delay-decision-{decider.replace('_', '-')}"
+
+
+def case_waits(
+    stage_wait: WaitingOn,
+    *,
+    processes: list[str],
+    paused_for: str | None,
+    delay_decider: str | None,
+    escalation_unacknowledged: bool,
+) -> list[str]:
+    """What the case waits on, its stage's wait first: `CaseWaitingOn` and the register's
+    `waits` column. `processes`: what each open sub-process waits on. Never raises (a
+    workflow calls it): that each value is a CaseWait is tests/domain/test_waits.py's."""
+    waits = [stage_wait.value, *processes]
+    if paused_for is not None:
+        waits.append(paused_for)
+    if delay_decider is not None:
+        waits.append(delay_decision_wait(delay_decider))
+    if escalation_unacknowledged:
+        waits.append(CaseWait.ESCALATION_ACKNOWLEDGEMENT.value)
+    return waits

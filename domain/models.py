@@ -560,6 +560,10 @@ class RegisterSnapshot(BaseModel):
     handler: str | None
     waiting_on: WaitingOn
     waiting_on_who: str
+    # What the case itself waits on (domain/lifecycle.py case_waits, without its
+    # sub-processes': the register reads those from their own rows). Empty in snapshots
+    # of workers before it.
+    waits: list[str] = Field(default_factory=list)
     next_deadline: DeadlineName | None
     next_deadline_at: datetime | None
     overdue: bool

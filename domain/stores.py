@@ -110,3 +110,18 @@ class StoreSettings(BaseModel):
 def store_key(name: str) -> str:
     """Store names match whatever the desk typed: case and spacing aside."""
     return " ".join(name.split()).casefold()
+
+
+class CorrectStore(BaseModel):
+    """The signal that puts a case's store under its policy name (infra/store_repair.py):
+    cases registered before intake canonicalised the store carry it as typed."""
+
+    store: str
+    reason: str
+
+
+def canonical_store(name: str, known: list[str]) -> str | None:
+    """The policy's name of the store `name` means, case and spacing aside; None for a
+    store the policy does not know."""
+    key = store_key(name)
+    return next((store for store in known if store_key(store) == key), None)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 import asyncpg
 
@@ -11,6 +12,7 @@ from domain.grades import Grade, GradingPolicy, RepeatComplaints, customer_key, 
 from domain.lifecycle import WAITING_ON, Stage
 from domain.models import ComplaintCreate, RegisterSnapshot
 from domain.stores import store_key
+from infra.idempotency import claim_key, record_case
 
 
 @dataclass(frozen=True)
@@ -24,13 +26,11 @@ class RegisteredCase:
     intake: ComplaintCreate
 
 
-async def _existing(conn: asyncpg.Connection, idempotency_key: str) -> RegisteredCase | None:
+async def _registered(conn: asyncpg.Connection, case_no: str) -> RegisteredCase:
     row = await conn.fetchrow(
-        "SELECT case_no, received_at, grade, intake FROM complaints WHERE idempotency_key = $1",
-        idempotency_key,
+        "SELECT case_no, received_at, grade, intake FROM complaints WHERE case_no = $1",
+        case_no,
     )
-    if row is None:
-        return None
     return RegisteredCase(
         case_no=row["case_no"],
         created=False,
@@ -50,67 +50,69 @@ async def register_complaint(
     month: str,
     policy_version: str,
     idempotency_key: str | None,
+    request_hash: str = "",
 ) -> RegisteredCase:
     """Allocates the next serial of the month and writes the intake row, atomically.
 
     The counter row is locked until commit, so concurrent intakes queue for it and a
-    failed insert rolls its serial back: numbers have neither gaps nor duplicates.
+    failed insert rolls its serial back: numbers have neither gaps nor duplicates. The
+    idempotency key (the registering user's) is claimed in the same transaction: a
+    retry of the same request gets the case the key opened, another request under it
+    raises IdempotencyKeyReused (infra/idempotency.py).
     """
-    async with pool.acquire() as conn:
-        if idempotency_key and (existing := await _existing(conn, idempotency_key)):
-            return existing
-        try:
-            async with conn.transaction():
-                serial = await conn.fetchval(
-                    """
-                    INSERT INTO case_counters (month, last_serial) VALUES ($1, 1)
-                    ON CONFLICT (month) DO UPDATE SET last_serial = case_counters.last_serial + 1
-                    RETURNING last_serial
-                    """,
-                    month,
-                )
-                case_no = format_case_no(month, serial)
-                await conn.execute(
-                    """
-                    INSERT INTO complaints (
-                        case_no, workflow_id, idempotency_key, received_at, registered_by,
-                        channel, store, category, description, requested_remedy,
-                        claimed_amount, people_affected, customer_name, customer_contact,
-                        intake, policy_version, grade, stage, waiting_on,
-                        subject_key, customer_key
-                    ) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,
-                              $20,$21)
-                    """,
-                    case_no,
-                    workflow_id_for(case_no),
-                    idempotency_key,
-                    received_at,
-                    registered_by.user_id,
-                    intake.channel.value,
-                    intake.store,
-                    intake.category.value,
-                    intake.description,
-                    intake.requested_remedy,
-                    intake.claimed_amount,
-                    intake.people_affected,
-                    intake.customer.name,
-                    intake.customer.contact,
-                    intake.model_dump(mode="json"),
-                    policy_version,
-                    grade.value,
-                    Stage.RECEIVED.value,
-                    WAITING_ON[Stage.RECEIVED].value,
-                    subject_key(intake.subject) if intake.subject else None,
-                    customer_key(intake.customer.contact),
-                )
-        except asyncpg.UniqueViolationError:
-            # A concurrent retry with the same key committed first: that case is ours.
-            if idempotency_key and (existing := await _existing(conn, idempotency_key)):
-                return existing
-            raise
-        return RegisteredCase(
-            case_no=case_no, created=True, received_at=received_at, grade=grade, intake=intake
+    async with pool.acquire() as conn, conn.transaction():
+        if idempotency_key:
+            earlier = await claim_key(conn, registered_by.user_id, idempotency_key, request_hash)
+            if earlier is not None and earlier["case_no"] is not None:
+                return await _registered(conn, earlier["case_no"])
+        serial = await conn.fetchval(
+            """
+            INSERT INTO case_counters (month, last_serial) VALUES ($1, 1)
+            ON CONFLICT (month) DO UPDATE SET last_serial = case_counters.last_serial + 1
+            RETURNING last_serial
+            """,
+            month,
         )
+        case_no = format_case_no(month, serial)
+        await conn.execute(
+            """
+            INSERT INTO complaints (
+                case_no, workflow_id, idempotency_key, received_at, registered_by,
+                channel, store, category, description, requested_remedy,
+                claimed_amount, people_affected, customer_name, customer_contact,
+                intake, policy_version, grade, stage, waiting_on,
+                subject_key, customer_key, waits
+            ) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,
+                      $20,$21,$22)
+            """,
+            case_no,
+            workflow_id_for(case_no),
+            idempotency_key,
+            received_at,
+            registered_by.user_id,
+            intake.channel.value,
+            intake.store,
+            intake.category.value,
+            intake.description,
+            intake.requested_remedy,
+            intake.claimed_amount,
+            intake.people_affected,
+            intake.customer.name,
+            intake.customer.contact,
+            intake.model_dump(mode="json"),
+            policy_version,
+            grade.value,
+            Stage.RECEIVED.value,
+            WAITING_ON[Stage.RECEIVED].value,
+            subject_key(intake.subject) if intake.subject else None,
+            customer_key(intake.customer.contact),
+            [WAITING_ON[Stage.RECEIVED].value],
+        )
+        if idempotency_key:
+            await record_case(conn, registered_by.user_id, idempotency_key, case_no)
+    return RegisteredCase(
+        case_no=case_no, created=True, received_at=received_at, grade=grade, intake=intake
+    )
 
 
 async def count_repeats(
@@ -119,10 +121,11 @@ async def count_repeats(
     *,
     received_at: datetime,
     policy: GradingPolicy,
-    idempotency_key: str | None,
+    retry_of: str | None = None,
 ) -> RepeatComplaints | None:
     """The register's identical complaints (same store, category and subject) received in
     the repeat window, counted with this one; None when the intake names no subject.
+    `retry_of`: the case this intake's first attempt opened, which does not count.
 
     Not serialised with concurrent intakes: two identical complaints registered in the same
     instant may not see each other, and the next one within the window counts both.
@@ -137,8 +140,7 @@ async def count_repeats(
         FROM complaints
         WHERE store = $1 AND category = $2 AND subject_key = $3
           AND received_at >= $4 AND received_at <= $5
-          -- a retried intake does not count its own first attempt
-          AND ($7::text IS NULL OR idempotency_key IS DISTINCT FROM $7)
+          AND ($7::text IS NULL OR case_no <> $7)
         """,
         intake.store,
         intake.category.value,
@@ -146,7 +148,7 @@ async def count_repeats(
         received_at - timedelta(days=policy.repeat_window_days),
         received_at,
         customer,
-        idempotency_key,
+        retry_of,
     )
     return RepeatComplaints(
         subject=intake.subject,
@@ -164,7 +166,9 @@ async def apply_snapshot(conn: asyncpg.Connection, case_no: str, row: RegisterSn
         UPDATE complaints SET
             stage = $2, grade = $3, escalation_level = $4, handler = $5, waiting_on = $6,
             waiting_on_who = $7, next_deadline = $8, next_deadline_at = $9, overdue = $10,
-            reopen_count = $11, closed_at = $12, state_version = $13, updated_at = now()
+            reopen_count = $11, closed_at = $12, state_version = $13, updated_at = now(),
+            -- a snapshot of a worker before `waits` leaves the column to the stage's wait
+            waits = CASE WHEN cardinality($14::text[]) > 0 THEN $14::text[] ELSE ARRAY[$6] END
         WHERE case_no = $1 AND state_version < $13
         """,
         case_no,
@@ -180,6 +184,7 @@ async def apply_snapshot(conn: asyncpg.Connection, case_no: str, row: RegisterSn
         row.reopen_count,
         row.closed_at,
         row.version,
+        row.waits,
     )
 
 
@@ -190,6 +195,10 @@ REGISTER_COLUMNS = f"""
     case_no, workflow_id, received_at, registered_by, channel, store, category,
     requested_remedy, claimed_amount, people_affected, policy_version, grade, stage,
     escalation_level, handler, waiting_on, waiting_on_who, next_deadline, next_deadline_at,
+    -- the case's own waits, then those of its open sub-processes (as CaseWaitingOn)
+    waits || COALESCE((SELECT array_agg(p.waiting_on ORDER BY p.started_at)
+                       FROM case_processes p
+                       WHERE p.case_no = complaints.case_no AND p.is_open), '{{}}') AS waits,
     {OVERDUE} AS overdue,
     reopen_count, closed_at, updated_at
 """
@@ -216,14 +225,48 @@ async def stores_of(pool: asyncpg.Pool, case_nos: list[str]) -> dict[str, str]:
 STORE_KEY = r"lower(btrim(regexp_replace(store, '\s+', ' ', 'g')))"
 
 
+class RegisterSort(StrEnum):
+    """The register's orders; each breaks ties by case number, the same way round."""
+
+    NEWEST = "-received_at"
+    OLDEST = "received_at"
+    CASE_NO = "case_no"
+    CASE_NO_DESC = "-case_no"
+    NEXT_DEADLINE = "next_deadline"  # the most urgent first; none last
+    GRADE = "grade"  # A first
+
+
+_ORDER = {
+    RegisterSort.NEWEST: "received_at DESC, case_no DESC",
+    RegisterSort.OLDEST: "received_at, case_no",
+    RegisterSort.CASE_NO: "case_no",
+    RegisterSort.CASE_NO_DESC: "case_no DESC",
+    RegisterSort.NEXT_DEADLINE: "next_deadline_at NULLS LAST, case_no",
+    RegisterSort.GRADE: "grade, received_at DESC, case_no DESC",
+}
+
+
+def _like(text: str) -> str:
+    """`text` matched literally inside a LIKE pattern."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 @dataclass(frozen=True)
 class RegisterFilter:
     stage: str | None = None
     grade: str | None = None
+    # Any spelling of the store: matched case and spacing aside.
     store: str | None = None
     category: str | None = None
+    # Any CaseWait: the case's own waits or one of its open sub-processes'.
     waiting_on: str | None = None
     overdue: bool | None = None
+    handler: str | None = None
+    case_no_prefix: str | None = None
+    received_from: datetime | None = None  # inclusive
+    received_before: datetime | None = None  # exclusive
+    subject: str | None = None  # a part of the subject, as domain.grades.subject_key reads it
+    sort: RegisterSort = RegisterSort.NEWEST
     # The stores the caller works at (Actor.stores): None for every store, empty for none.
     stores: tuple[str, ...] | None = None
     limit: int = 50
@@ -233,21 +276,39 @@ class RegisterFilter:
 async def list_cases(pool: asyncpg.Pool, flt: RegisterFilter) -> list[asyncpg.Record]:
     clauses: list[str] = []
     args: list[object] = []
-    for column in ("stage", "grade", "store", "category", "waiting_on"):
+
+    def arg(value: object) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    for column in ("stage", "grade", "category", "handler"):
         value = getattr(flt, column)
         if value is not None:
-            args.append(value)
-            clauses.append(f"{column} = ${len(args)}")
+            clauses.append(f"{column} = {arg(value)}")
+    if flt.store is not None:
+        clauses.append(f"{STORE_KEY} = {arg(store_key(flt.store))}")
     if flt.stores is not None:
-        args.append(sorted({store_key(store) for store in flt.stores}))
-        clauses.append(f"{STORE_KEY} = ANY(${len(args)}::text[])")
+        clauses.append(f"{STORE_KEY} = ANY({arg(sorted({store_key(s) for s in flt.stores}))})")
+    if flt.waiting_on is not None:
+        wait = arg(flt.waiting_on)
+        clauses.append(
+            f"({wait} = ANY(waits) OR EXISTS (SELECT 1 FROM case_processes p"
+            f" WHERE p.case_no = complaints.case_no AND p.is_open AND p.waiting_on = {wait}))"
+        )
     if flt.overdue is not None:
-        args.append(flt.overdue)
-        clauses.append(f"{OVERDUE} = ${len(args)}")
+        clauses.append(f"{OVERDUE} = {arg(flt.overdue)}")
+    if flt.case_no_prefix:
+        clauses.append(f"case_no LIKE {arg(_like(flt.case_no_prefix) + '%')}")
+    if flt.received_from is not None:
+        clauses.append(f"received_at >= {arg(flt.received_from)}")
+    if flt.received_before is not None:
+        clauses.append(f"received_at < {arg(flt.received_before)}")
+    if flt.subject is not None:
+        clauses.append(f"subject_key LIKE {arg('%' + _like(subject_key(flt.subject)) + '%')}")
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    args.extend([flt.limit, flt.offset])
+    limit, offset = arg(flt.limit), arg(flt.offset)
     return await pool.fetch(
         f"SELECT {REGISTER_COLUMNS} FROM complaints {where}"
-        f" ORDER BY received_at DESC, case_no DESC LIMIT ${len(args) - 1} OFFSET ${len(args)}",
+        f" ORDER BY {_ORDER[flt.sort]} LIMIT {limit} OFFSET {offset}",
         *args,
     )

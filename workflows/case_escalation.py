@@ -151,6 +151,3 @@ class CaseEscalation:
                 for r in self._policy.recipients(role)
             ],
         )
-
-    def _escalation_waits(self) -> list[str]:
-        return ["escalation-acknowledgement"] if self._escalation is not None else []

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
         confirmation_refusal,
         insurer_share,
     )
-    from domain.lifecycle import WAITING_ON, Command, Stage, WaitingOn
+    from domain.lifecycle import WAITING_ON, CaseWait, Command, Stage, WaitingOn, case_waits
     from domain.mediation import MediationStart
     from domain.models import (
         Acknowledge,
@@ -87,6 +87,7 @@ with workflow.unsafe.imports_passed_through():
         refusal_for,
         within_authority,
     )
+    from domain.stores import CorrectStore
 
 from workflows import patches
 from workflows import search_attributes as sa
@@ -671,6 +672,20 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         self._processes[summary.kind] = summary
         self._publish(self._register_row())
 
+    @workflow.signal
+    async def correct_store(self, cmd: CorrectStore) -> None:
+        """The store under the policy's name, for CaseStore and the record; the register
+        row is corrected already. Sent again, it changes nothing."""
+        async with self._turn():
+            typed = self._start.intake.store
+            if cmd.store == typed:
+                return
+            intake = self._start.intake.model_copy(update={"store": cmd.store})
+            self._start = self._start.model_copy(update={"intake": intake})
+            await self._record(
+                "store_corrected", None, reason=cmd.reason, data={"from": typed, "to": cmd.store}
+            )
+
     @workflow.signal(name=PROCESS_ESCALATION_SIGNAL)
     async def process_needs_escalation(self, escalation: ProcessEscalation) -> None:
         async with self._turn():
@@ -811,7 +826,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             kind=kind,
             workflow_id=workflow_id,
             stage="starting",
-            waiting_on="starting",
+            waiting_on=CaseWait.PROCESS_STARTING.value,
             started_at=start.started_at,
         )
         asyncio.create_task(self._follow(kind, handle))
@@ -920,11 +935,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         workflow.set_current_details(self._details())
         if not workflow.patched(patches.SEARCH_ATTRIBUTES):
             return
-        waiting = (
-            [row.waiting_on.value]
-            + [p.waiting_on for p in self._processes.values() if p.open]
-            + self._side_waits()
-        )
+        waiting = self._all_waits(row.waiting_on)
         workflow.upsert_search_attributes(
             [
                 sa.CASE_NO.value_set(self._case_no),
@@ -982,13 +993,17 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         }.get(on, owner)
         return Waiting(on=on, who=who, since=self._waiting_since)
 
-    def _side_waits(self) -> list[str]:
-        """What the case waits on beside its stage: paused clocks, a delay decision, an
-        escalation's acknowledgement."""
-        waits = [self._paused_for.value] if self._paused_for is not None else []
-        if self._delay is not None and self._delay.waiting_on is not None:
-            waits.append(f"delay-decision-{self._delay.waiting_on.replace('_', '-')}")
-        return waits + self._escalation_waits()
+    def _all_waits(self, stage_wait: WaitingOn, *, processes: bool = True) -> list[str]:
+        """What the case waits on, its stage's wait first, then its open sub-processes'
+        (unless not asked: the register has them from their own rows), paused clocks, a
+        delay decision, an escalation's acknowledgement."""
+        return case_waits(
+            stage_wait,
+            processes=[p.waiting_on for p in self._processes.values() if p.open and processes],
+            paused_for=self._paused_for.value if self._paused_for is not None else None,
+            delay_decider=self._delay.waiting_on if self._delay is not None else None,
+            escalation_unacknowledged=self._escalation is not None,
+        )
 
     def _open_deadlines(self) -> list[DeadlineView]:
         return sorted(
@@ -1007,6 +1022,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             handler=self._handler,
             waiting_on=waiting.on,
             waiting_on_who=waiting.who,
+            waits=self._all_waits(waiting.on, processes=False),
             next_deadline=upcoming[0].name if upcoming else None,
             next_deadline_at=upcoming[0].due_at if upcoming else None,
             overdue=any(d.state is DeadlineState.MISSED for d in upcoming),

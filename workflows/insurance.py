@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
         RecordInsurerOpinion,
         ReportToInsurer,
     )
+    from domain.lifecycle import CaseWait
     from domain.processes import (
         EndProcess,
         ProcessCommand,
@@ -44,7 +45,7 @@ class InsuranceClaimWorkflow:
             start,
             ProcessKind.INSURANCE,
             stage=InsuranceStage.TO_REPORT,
-            waiting_on="insurer-report",
+            waiting_on=CaseWait.INSURER_REPORT.value,
             who="handler",
             record_of=lambda: self._claim,
         )
@@ -137,7 +138,11 @@ class InsuranceClaimWorkflow:
             self._j.disarm(_CHASE)
             if cmd.decision is OpinionDecision.NEEDS_DOCUMENTS:
                 self._claim.documents_requested = list(cmd.documents_needed)
-                self._j.move(InsuranceStage.DOCUMENTS_REQUESTED, "customer-documents", "customer")
+                self._j.move(
+                    InsuranceStage.DOCUMENTS_REQUESTED,
+                    CaseWait.CUSTOMER_DOCUMENTS.value,
+                    "customer",
+                )
                 reason = "the insurer needs " + ", ".join(d.value for d in cmd.documents_needed)
             elif cmd.decision is OpinionDecision.PAYS:
                 self._j.end(f"insurer pays CNY {sum(cmd.amounts.values())}")
@@ -225,7 +230,11 @@ class InsuranceClaimWorkflow:
         )
 
     def _await_opinion(self, *, since) -> None:
-        self._j.move(InsuranceStage.AWAITING_OPINION, "insurer", self._claim.insurer or "insurer")
+        self._j.move(
+            InsuranceStage.AWAITING_OPINION,
+            CaseWait.INSURER.value,
+            self._claim.insurer or "insurer",
+        )
         due = self._policy.opinion_within.after(since, self._j.start.calendar)
         self._arm_chase(due)
 

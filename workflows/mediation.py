@@ -3,6 +3,7 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from domain.lifecycle import CaseWait
     from domain.mediation import (
         AppointRepresentative,
         ApproveWrittenReply,
@@ -57,7 +58,7 @@ class MediationWorkflow:
             start,
             ProcessKind.MEDIATION,
             stage=MediationStage.IN_MEDIATION,
-            waiting_on="consumer-association",
+            waiting_on=CaseWait.CONSUMER_ASSOCIATION.value,
             who=start.association,
             record_of=lambda: self._mediation,
         )

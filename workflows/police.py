@@ -3,6 +3,7 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from domain.lifecycle import CaseWait
     from domain.police import (
         CctvHandover,
         ForensicAssessmentBody,
@@ -45,7 +46,7 @@ class PoliceReportWorkflow:
             start,
             ProcessKind.POLICE,
             stage=PoliceStage.TO_REPORT,
-            waiting_on="police-report",
+            waiting_on=CaseWait.POLICE_REPORT.value,
             who="service desk",
             record_of=lambda: self._report,
         )
@@ -75,7 +76,7 @@ class PoliceReportWorkflow:
             self._report.reported_by = cmd.reported_by
             self._report.reported_at = cmd.reported_at
             self._report.station = cmd.station
-            self._j.move(PoliceStage.AWAITING_CERTIFICATE, "police", cmd.station)
+            self._j.move(PoliceStage.AWAITING_CERTIFICATE, CaseWait.POLICE.value, cmd.station)
             await self._j.record(
                 "police_called",
                 cmd.actor,
@@ -95,7 +96,9 @@ class PoliceReportWorkflow:
             self._check_reported(ProcessCommand.POLICE_CERTIFICATE, cmd.actor)
             self._report.certificate_no = cmd.certificate_no
             self._j.summary.certificate_no = cmd.certificate_no
-            self._j.move(PoliceStage.AWAITING_OUTCOME, "police", self._report.station or "")
+            self._j.move(
+                PoliceStage.AWAITING_OUTCOME, CaseWait.POLICE.value, self._report.station or ""
+            )
             await self._j.record(
                 "police_certificate_recorded",
                 cmd.actor,

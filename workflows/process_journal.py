@@ -13,6 +13,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecorder
     from domain.authority import Actor
+    from domain.lifecycle import CaseWait
     from domain.models import Notification, ProcessEvent, SignedAgreement
     from domain.processes import (
         LABELS,
@@ -33,7 +34,7 @@ from workflows import search_attributes as sa
 from workflows.common import audit_entry, record_with, refuse, settle_timer, sleep_until
 
 ENDED = "ended"
-NOTHING = "nothing"
+NOTHING = CaseWait.NOTHING.value
 
 
 class ProcessJournal:

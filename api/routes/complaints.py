@@ -1,7 +1,9 @@
 """/complaints: intake, the register, one endpoint per command, live state and audit trail."""
 
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, Query, Response
@@ -10,7 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.commands import IdempotencyKey, PreCheck, add_command_route, case_row
 from api.deps import ActorDep, Resources, ResourcesDep
 from api.errors import CaseArchived, CaseNotFound, Refused
-from api.intake import open_complaint
+from api.intake import in_policy_names, open_complaint
 from api.openapi_errors import CASE_ERRORS, REGISTERED_BEFORE
 from api.schemas import (
     AuditEventPublic,
@@ -21,7 +23,7 @@ from api.schemas import (
 from domain.authority import Actor
 from domain.case_numbers import workflow_id_for
 from domain.grades import Grade
-from domain.lifecycle import PERSONAL_DATA_ROLES, REGISTER_ROLES, Command, Stage, WaitingOn
+from domain.lifecycle import PERSONAL_DATA_ROLES, REGISTER_ROLES, CaseWait, Command, Stage
 from domain.models import (
     Acknowledge,
     AcknowledgeBody,
@@ -73,8 +75,9 @@ from domain.models import (
     StatusQuery,
 )
 from domain.rules import RefusalType, approval_refusal, refusal_for
+from domain.strict import Day
 from infra.audit import list_events
-from infra.register import RegisterFilter, list_cases
+from infra.register import RegisterFilter, RegisterSort, list_cases
 from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(prefix="/complaints", tags=["complaints"], responses=CASE_ERRORS)
@@ -88,21 +91,23 @@ async def register(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> ComplaintCreated:
+    intake = in_policy_names(body, resources.policy)
     if actor.role not in REGISTER_ROLES:
         raise HTTPException(403, f"role {actor.role} may not register complaints")
-    if not actor.works_at(body.store):
-        raise HTTPException(403, f"{actor.user_id} may not register complaints for {body.store}")
+    if not actor.works_at(intake.store):
+        raise HTTPException(403, f"{actor.user_id} may not register complaints for {intake.store}")
     created = await open_complaint(
         pool=resources.pool,
         temporal=resources.temporal,
         task_queue=resources.settings.temporal_task_queue,
         policy=resources.policy,
-        intake=body,
+        intake=intake,
         actor=actor,
         idempotency_key=idempotency_key,
     )
     if created.replayed:
-        # The key found an earlier case: only its own store may learn its number.
+        # The user's own key found their earlier case: theirs to see, unless their stores
+        # changed since.
         await _same_request(resources, created.case_no, actor)
         response.status_code = 200
     return created
@@ -121,13 +126,51 @@ async def list_register(
     resources: ResourcesDep,
     stage: Stage | None = None,
     grade: Grade | None = None,
-    store: str | None = None,
+    store: Annotated[
+        str | None,
+        Query(max_length=200, description="A store, in any case and spacing"),
+    ] = None,
     category: Category | None = None,
-    waiting_on: WaitingOn | None = None,
+    waiting_on: Annotated[
+        CaseWait | None,
+        Query(
+            description="Anything the case waits on, as its `CaseWaitingOn` search attribute:"
+            " its stage's wait, an open sub-process's (insurer, police, ...), paused clocks,"
+            " a delay decision, an escalation's acknowledgement"
+        ),
+    ] = None,
     overdue: bool | None = None,
+    handler: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="The handler's user id")
+    ] = None,
+    case_no: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=20,
+            pattern=r"^[0-9-]+$",
+            description="The start of the case number: `202611` for November 2026's cases",
+        ),
+    ] = None,
+    received_from: Annotated[
+        Day | None, Query(description="Received on or after this day (the company's calendar)")
+    ] = None,
+    received_to: Annotated[
+        Day | None, Query(description="Received on or before this day (the company's calendar)")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="A part of the subject, case, spacing and full-width forms aside",
+        ),
+    ] = None,
+    sort: RegisterSort = RegisterSort.NEWEST,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # PostgreSQL's bigint
 ) -> list[ComplaintSummaryPublic]:
+    zone = ZoneInfo(resources.policy.calendar.timezone)
     rows = await list_cases(
         resources.pool,
         RegisterFilter(
@@ -137,12 +180,22 @@ async def list_register(
             category=category and category.value,
             waiting_on=waiting_on and waiting_on.value,
             overdue=overdue,
+            handler=handler,
+            case_no_prefix=case_no,
+            received_from=_midnight(received_from, zone),
+            received_before=_midnight(received_to and received_to + timedelta(days=1), zone),
+            subject=q,
+            sort=sort,
             stores=actor.stores,
             limit=limit,
             offset=offset,
         ),
     )
     return [ComplaintSummaryPublic.model_validate(dict(row)) for row in rows]
+
+
+def _midnight(day: date | None, zone: ZoneInfo) -> datetime | None:
+    return None if day is None else datetime.combine(day, time(), tzinfo=zone)
 
 
 @router.get("/{case_no}", response_model=ComplaintPublic)

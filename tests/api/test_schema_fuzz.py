@@ -11,6 +11,7 @@ examples.
 """
 
 import asyncio
+import itertools
 import os
 from collections.abc import AsyncIterator
 
@@ -54,6 +55,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /complaints/{case_no}/insurance-claim/opinion": "each decision has its details",
     "POST /complaints/{case_no}/mediation/outcome": "each result has its details; amount > 0",
     "POST /policy": "the body is a policy file",
+    "POST /complaints": "the store is one the policy lists (policy, not schema)",
     "GET /reports/weekly": "a week the year has (2026-W53 but not 2025-W53)",
     "GET /reports/weekly/{week}.html": "a week the year has",
     "POST /reports/weekly": "a week the year has, and has begun",
@@ -62,6 +64,8 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /codec/encode": "payload data and metadata are base64",
 }
 ACCEPTED = ["2xx", "401", "403", "404", "409"]
+KEY_MAX = 200  # api/commands.py IdempotencyKey
+KEYS = itertools.count()
 CONFIG = schemathesis.Config.from_dict(
     {
         "seed": SEED,
@@ -140,6 +144,12 @@ def _fuzz(operation: APIOperation, base_url: str, case_numbers: list[str]) -> No
             case.path_parameters["case_no"] = data.draw(
                 st.sampled_from([*case_numbers, generated]), label="case_no"
             )
+        key = (case.headers or {}).get("Idempotency-Key")
+        if key is not None and 1 <= len(key) <= KEY_MAX - 12:
+            # A key is one request (422 IdempotencyKeyReused for another): each request
+            # its own key, so a key the generator draws twice is no reuse. One that does
+            # not fit the schema stays as it is, to be refused.
+            case.headers["Idempotency-Key"] = f"{key}-{next(KEYS):011d}"
         token = data.draw(st.sampled_from(TOKENS), label="token")
         case.call_and_validate(base_url=base_url, headers={"Authorization": f"Bearer {token}"})
 

@@ -6,7 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from domain.policy import Policy
-from domain.stores import BusinessHours, StoreSettings
+from domain.stores import BusinessHours, StoreSettings, canonical_store
+from infra.store_repair import merged_counts
 
 
 def _with_stores(policy: Policy, **stores: StoreSettings) -> Policy:
@@ -74,3 +75,16 @@ def test_a_day_both_closed_and_open_is_refused() -> None:
 def test_business_hours_close_after_they_open() -> None:
     with pytest.raises(ValidationError, match="closes must be later"):
         BusinessHours(opens=time(22), closes=time(10))
+
+
+def test_a_store_typed_in_any_case_and_spacing_is_the_policys_store() -> None:
+    known = ["Shanghai Pudong", "Urumqi Tianshan"]
+    assert canonical_store("  shanghai   PUDONG ", known) == "Shanghai Pudong"
+    assert canonical_store("Shanghai Xuhui", known) is None
+
+
+def test_stored_reports_count_each_store_once_under_its_policys_name() -> None:
+    body = {"figures": {"by_store": {"Shanghai Pudong": 2, " shanghai pudong": 1, "Gone": 4}}}
+    assert merged_counts(body, ["Shanghai Pudong"]) == {
+        "figures": {"by_store": {"Shanghai Pudong": 3, "Gone": 4}}
+    }

@@ -1,0 +1,173 @@
+"""Every action the audit trail can hold, with what it means (DOMAIN section 8: who, what,
+when, why). docs/audit-actions.md is generated from this table:
+
+    python -m domain.audit_actions > docs/audit-actions.md
+
+tests/domain/test_audit_actions.py reads the code that writes the trail (workflows/,
+activities/, infra/, api/) and fails when it writes an action this table does not
+describe, when the table describes one nobody writes, or when the page is not current.
+"""
+
+from dataclasses import dataclass
+
+from domain.mediation import MediationResult, ReplyForm
+from domain.processes import LABELS, ProcessKind
+
+CASE = "case"
+PROCESS = "sub-process"
+REPAIR = "repair path"
+RETENTION = "retention"
+
+
+@dataclass(frozen=True)
+class AuditAction:
+    name: str
+    written_by: str  # the case's workflow, a sub-process's, the repair path, retention
+    meaning: str
+
+
+def _each_process(suffix: str, by: str, meaning: str) -> list[AuditAction]:
+    """`meaning` with {label} for the process's name: one action per process kind."""
+    return [
+        AuditAction(f"{kind.value}_{suffix}", by, meaning.format(label=LABELS[kind]))
+        for kind in ProcessKind
+    ]
+
+
+ACTIONS: tuple[AuditAction, ...] = (
+    # --- the case's lifecycle (DOMAIN sections 2, 5, 7, 8) ----------------------------
+    AuditAction("registered", CASE, "The complaint was registered and graded at intake"),
+    AuditAction("acknowledged", CASE, "The customer's complaint was acknowledged"),
+    AuditAction(
+        "findings_recorded", CASE, "The department's findings and the liability are on record"
+    ),
+    AuditAction("closed_invalid", CASE, "The findings found the complaint not valid: closed"),
+    AuditAction("remedy_proposed", CASE, "A remedy was proposed for approval"),
+    AuditAction("remedy_approved", CASE, "The proposed remedy was approved"),
+    AuditAction("remedy_rejected", CASE, "The approver refused the proposed remedy"),
+    AuditAction(
+        "approval_escalated",
+        CASE,
+        "The amount exceeds the approver's authority: the approval went one level up",
+    ),
+    AuditAction("customer_accepted", CASE, "The customer accepted the approved remedy"),
+    AuditAction("customer_rejected", CASE, "The customer refused the approved remedy"),
+    AuditAction("payment_requested", CASE, "Finance was asked to pay the accepted money remedy"),
+    AuditAction("remedy_carried_out", CASE, "The remedy was carried out"),
+    AuditAction("followed_up", CASE, "The follow-up visit recorded the customer's satisfaction"),
+    AuditAction("closed", CASE, "The case closed (after its follow-up, or as not valid)"),
+    AuditAction("reopened", CASE, "A closed case was reopened within the reopen window"),
+    AuditAction("cancelled", CASE, "The case's workflow was cancelled from outside"),
+    AuditAction("note_added", CASE, "A note was added to the case"),
+    AuditAction("handler_reassigned", CASE, "The case was given to another handler"),
+    AuditAction(
+        "store_corrected",
+        CASE,
+        "The case's store was put under the policy's name (it was registered as typed)",
+    ),
+    # --- grades, escalation and crises (DOMAIN sections 4, 5, 7) ----------------------
+    AuditAction("grade_changed", CASE, "The case's grade was raised or lowered"),
+    AuditAction(
+        "exposure_reported", CASE, "Media or public exposure was reported (grade A at once)"
+    ),
+    AuditAction("crisis_declared", CASE, "A crisis was declared for the case"),
+    AuditAction("major_case", CASE, "A major case: the people the policy names were told"),
+    AuditAction("on_site_assigned", CASE, "Someone was sent to attend on site, by grade"),
+    AuditAction("on_site_attended", CASE, "The on-site attendance is on record"),
+    AuditAction("escalated", CASE, "The case was escalated one level by hand"),
+    AuditAction("escalation_acknowledged", CASE, "The level escalated to acknowledged it"),
+    AuditAction(
+        "escalation_unanswered",
+        CASE,
+        "An escalation was not acknowledged in time: the next level was told",
+    ),
+    AuditAction("process_escalated", CASE, "A sub-process asked for the case to be escalated"),
+    # --- clocks and deadlines (DOMAIN section 5) --------------------------------------
+    AuditAction("deadline_missed", CASE, "A deadline passed unmet"),
+    AuditAction("clocks_paused", CASE, "The case's clocks were paused, with the reason"),
+    AuditAction("clocks_resumed", CASE, "The paused clocks run again"),
+    AuditAction("delay_requested", CASE, "A later deadline was requested"),
+    AuditAction("delay_accepted", CASE, "The delay request was accepted"),
+    AuditAction("delay_refused", CASE, "The delay request was refused"),
+    AuditAction("delay_disputed", CASE, "A refused delay was disputed to the general manager"),
+    AuditAction("statutory_clock_started", CASE, "A statutory clock started"),
+    AuditAction("statutory_clock_settled", CASE, "A statutory clock was settled in time"),
+    AuditAction("statutory_clock_expired", CASE, "A statutory clock ran out"),
+    # --- sub-processes, as the case records them (DOMAIN section 6) -------------------
+    *_each_process("opened", CASE, "The case opened its {label}"),
+    *_each_process("ended", f"{CASE}, {PROCESS}", "The {label} ended, with its outcome"),
+    *_each_process("withdrawn", f"{CASE}, {PROCESS}", "The {label} was withdrawn"),
+    # --- the insurance claim ----------------------------------------------------------
+    AuditAction("insurance_claim_started", PROCESS, "The insurance claim started"),
+    AuditAction("insurer_reported", PROCESS, "The incident was reported to the insurer"),
+    AuditAction("insurer_report_overdue", PROCESS, "The report to the insurer is late"),
+    AuditAction("claim_documents_received", PROCESS, "The documents the insurer asked for arrived"),
+    AuditAction("insurer_opinion_recorded", PROCESS, "The insurer's opinion is on record"),
+    AuditAction("insurer_chased", PROCESS, "The insurer was chased for its opinion"),
+    AuditAction(
+        "advance_exception_granted",
+        PROCESS,
+        "Paying the customer before the insurer decides was allowed, as an exception",
+    ),
+    # --- the police report ------------------------------------------------------------
+    AuditAction("police_report_started", PROCESS, "The police report started"),
+    AuditAction("police_called", PROCESS, "The police were called"),
+    AuditAction("police_certificate_recorded", PROCESS, "The case-filing certificate is on record"),
+    AuditAction("forensic_assessment_recorded", PROCESS, "The forensic assessment is on record"),
+    AuditAction("cctv_handed_over", PROCESS, "CCTV footage was handed over to the police"),
+    AuditAction("police_outcome_recorded", PROCESS, "The police outcome is on record"),
+    AuditAction("police_reminder", PROCESS, "The police were reminded of the outcome"),
+    # --- the consumer-association mediation -------------------------------------------
+    AuditAction("mediation_started", PROCESS, "The consumer-association mediation started"),
+    AuditAction(
+        "mediation_representative_appointed",
+        PROCESS,
+        "The company's representative for the mediation was appointed",
+    ),
+    AuditAction("mediation_session_scheduled", PROCESS, "A mediation session was scheduled"),
+    AuditAction("mediation_session_reminder", PROCESS, "A reminder of the coming session"),
+    AuditAction("written_reply_approved", PROCESS, "The written reply was approved"),
+    *(
+        AuditAction(
+            f"{form.value}_reply_given", PROCESS, f"The {form.value} reply to the association"
+        )
+        for form in ReplyForm
+    ),
+    AuditAction("mediation_extended", PROCESS, "The mediation period was extended"),
+    *(
+        AuditAction(
+            f"mediation_{result.value}",
+            PROCESS,
+            {
+                MediationResult.SETTLED: "The mediation settled, with a signed agreement",
+                MediationResult.FAILED: "The mediation failed, or its period ran out",
+            }[result],
+        )
+        for result in MediationResult
+    ),
+    # --- outside the workflows --------------------------------------------------------
+    AuditAction("notification_resent", REPAIR, "A lost notification was queued again (a new copy)"),
+    AuditAction("anonymised", RETENTION, "The case's personal data was anonymised after retention"),
+)
+
+AUDIT_ACTIONS: dict[str, AuditAction] = {action.name: action for action in ACTIONS}
+
+
+def render_markdown() -> str:
+    lines = [
+        "# Audit actions",
+        "",
+        "Every action the audit trail (`GET /complaints/{case_no}/events`) can hold.",
+        "Generated from `domain/audit_actions.py` (`python -m domain.audit_actions >",
+        "docs/audit-actions.md`); `tests/domain/test_audit_actions.py` fails when the code",
+        "writes an action the table does not describe, or when this page is not current.",
+        "",
+        "| action | written by | meaning |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| `{a.name}` | {a.written_by} | {a.meaning} |" for a in ACTIONS]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render_markdown(), end="")  # noqa: T201 - writes the page
