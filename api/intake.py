@@ -12,7 +12,7 @@ from api.schemas import ComplaintCreated
 from domain.authority import Actor
 from domain.case_numbers import workflow_id_for
 from domain.grades import Grade, grade_at_intake
-from domain.models import ComplaintCreate, ComplaintStart
+from domain.models import ComplaintStart, Intake
 from domain.policy import Policy
 from infra.register import count_repeats, register_complaint
 from workflows.complaint import ComplaintWorkflow
@@ -26,7 +26,7 @@ async def open_complaint(
     temporal: Client,
     task_queue: str,
     policy: Policy,
-    intake: ComplaintCreate,
+    intake: Intake,
     actor: Actor,
     idempotency_key: str | None = None,
 ) -> ComplaintCreated:
@@ -92,7 +92,7 @@ async def restart_workflow(
     its original registration time, so its deadlines run from then."""
     start = ComplaintStart(
         case_no=row["case_no"],
-        intake=ComplaintCreate.model_validate(row["intake"]),
+        intake=Intake.model_validate(row["intake"]),
         grade=Grade(row["grade"]),
         grade_reasons=[f"workflow started by {actor.user_id} from the register: {reason}"],
         registered_at=row["received_at"],

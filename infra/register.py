@@ -9,7 +9,7 @@ from domain.authority import Actor
 from domain.case_numbers import format_case_no, workflow_id_for
 from domain.grades import Grade, GradingPolicy, RepeatComplaints, customer_key, subject_key
 from domain.lifecycle import WAITING_ON, Stage
-from domain.models import ComplaintCreate, RegisterSnapshot
+from domain.models import Intake, RegisterSnapshot
 from domain.stores import store_key
 
 
@@ -21,7 +21,7 @@ class RegisteredCase:
     created: bool
     received_at: datetime
     grade: Grade
-    intake: ComplaintCreate
+    intake: Intake
 
 
 async def _existing(conn: asyncpg.Connection, idempotency_key: str) -> RegisteredCase | None:
@@ -36,14 +36,14 @@ async def _existing(conn: asyncpg.Connection, idempotency_key: str) -> Registere
         created=False,
         received_at=row["received_at"],
         grade=Grade(row["grade"]),
-        intake=ComplaintCreate.model_validate(row["intake"]),
+        intake=Intake.model_validate(row["intake"]),
     )
 
 
 async def register_complaint(
     pool: asyncpg.Pool,
     *,
-    intake: ComplaintCreate,
+    intake: Intake,
     grade: Grade,
     registered_by: Actor,
     received_at: datetime,
@@ -115,7 +115,7 @@ async def register_complaint(
 
 async def count_repeats(
     pool: asyncpg.Pool,
-    intake: ComplaintCreate,
+    intake: Intake,
     *,
     received_at: datetime,
     policy: GradingPolicy,

@@ -5,7 +5,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.police import (
         CctvHandover,
-        ForensicAssessmentBody,
+        ForensicAssessment,
         HandOverCctv,
         PoliceReportRecord,
         PoliceReportStart,
@@ -112,7 +112,7 @@ class PoliceReportWorkflow:
     async def record_forensic_assessment(self, cmd: RecordForensicAssessment) -> ProcessStatus:
         async with self._j.turn():
             self._check_reported(ProcessCommand.FORENSIC_ASSESSMENT, cmd.actor)
-            assessment = ForensicAssessmentBody.model_validate(cmd.model_dump(exclude={"actor"}))
+            assessment = ForensicAssessment.model_validate(cmd.model_dump(exclude={"actor"}))
             self._report.forensic_assessments.append(assessment)
             await self._j.record(
                 "forensic_assessment_recorded",
