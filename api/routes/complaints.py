@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Query, Response
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.bodies import (
@@ -32,7 +32,7 @@ from api.bodies import (
 )
 from api.commands import IdempotencyKey, PreCheck, add_command_route, case_row
 from api.deps import ActorDep, Resources, ResourcesDep
-from api.errors import CaseArchived, CaseNotFound, Refused
+from api.errors import CaseArchived, CaseNotFound, Problem, Refused
 from api.intake import open_complaint
 from api.openapi_errors import CASE_ERRORS, REGISTERED_BEFORE
 from api.schemas import (
@@ -91,9 +91,11 @@ async def register(
     idempotency_key: IdempotencyKey = None,
 ) -> ComplaintCreated:
     if actor.role not in REGISTER_ROLES:
-        raise HTTPException(403, f"role {actor.role} may not register complaints")
+        raise Problem("RoleNotAllowed", f"role {actor.role} may not register complaints")
     if not actor.works_at(body.store):
-        raise HTTPException(403, f"{actor.user_id} may not register complaints for {body.store}")
+        raise Problem(
+            "StoreNotAllowed", f"{actor.user_id} may not register complaints for {body.store}"
+        )
     created = await open_complaint(
         pool=resources.pool,
         temporal=resources.temporal,
@@ -114,7 +116,9 @@ async def _same_request(resources: Resources, case_no: str, actor: Actor) -> Non
     try:
         await case_row(resources, case_no, actor)
     except CaseNotFound:
-        raise HTTPException(409, "this Idempotency-Key was used for another request") from None
+        raise Problem(
+            "IdempotencyKeyReused", "this Idempotency-Key was used for another request"
+        ) from None
 
 
 @router.get("", response_model=list[ComplaintSummaryPublic])

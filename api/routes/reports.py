@@ -8,7 +8,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,6 +17,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 
 from api.deps import ActorDep, Resources, ResourcesDep
+from api.errors import Problem
 from api.openapi_errors import REPORT_ERRORS, REPORT_PAGE_ERRORS
 from api.report_views import render_csv, render_html
 from api.schemas import ReportPendingPublic
@@ -78,14 +79,14 @@ def _period(kind: PeriodKind, key: str, loc: tuple[str, str]) -> Period:
 
 def _may_read(actor: Actor) -> None:
     if actor.role not in READ_ROLES:
-        raise HTTPException(403, f"role {actor.role} may not read reports")
+        raise Problem("RoleNotAllowed", f"role {actor.role} may not read reports")
 
 
 async def _stored(resources: Resources, actor: Actor, period: Period) -> Report:
     _may_read(actor)
     report = await find_report(resources.pool, period.kind, period.key)
     if report is None:
-        raise HTTPException(404, f"no {period.kind.value} report for {period.key} yet")
+        raise Problem("ReportNotFound", f"no {period.kind.value} report for {period.key} yet")
     return await _as_seen_by(resources, actor, report)
 
 
@@ -153,7 +154,7 @@ async def _produce(
 ) -> Report | JSONResponse:
     """Runs the report workflow for a period that has started; a running one is joined."""
     if actor.role not in PRODUCE_ROLES:
-        raise HTTPException(403, f"role {actor.role} may not have reports produced")
+        raise Problem("RoleNotAllowed", f"role {actor.role} may not have reports produced")
     timezone = resources.policy.calendar.timezone
     if period.starts_at(timezone) > datetime.now(UTC):
         raise _bad_period(loc, period.key, f"{period.key} has not started yet")
