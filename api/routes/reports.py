@@ -32,9 +32,11 @@ from domain.reports import (
     PeriodKind,
     ProduceReport,
     Report,
+    first_period_of,
+    out_of_range,
 )
 from infra.register import stores_of
-from infra.reports import find_report
+from infra.reports import find_report, first_received_at
 from workflows.reports import ReportWorkflow
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=REPORT_ERRORS)
@@ -77,13 +79,33 @@ def _period(kind: PeriodKind, key: str, loc: tuple[str, str]) -> Period:
         raise _bad_period(loc, key, str(err)) from err
 
 
+async def _within_range(resources: Resources, period: Period, loc: tuple[str, str]) -> None:
+    """Only periods from the company's first case (or the policy's `reports.first_period`)
+    to now: `1000-01` is well formed, but nobody means it (422, naming the field)."""
+    now = datetime.now(UTC)
+    timezone = resources.policy.calendar.timezone
+    first = first_period_of(
+        period.kind,
+        first_period=resources.policy.reports.first_period,
+        first_case_at=await first_received_at(resources.pool),
+        now=now,
+        timezone=timezone,
+    )
+    problem = out_of_range(period, first=first, now=now, timezone=timezone)
+    if problem is not None:
+        raise _bad_period(loc, period.key, problem)
+
+
 def _may_read(actor: Actor) -> None:
     if actor.role not in READ_ROLES:
         raise Problem("RoleNotAllowed", f"role {actor.role} may not read reports")
 
 
-async def _stored(resources: Resources, actor: Actor, period: Period) -> Report:
+async def _stored(
+    resources: Resources, actor: Actor, period: Period, loc: tuple[str, str]
+) -> Report:
     _may_read(actor)
+    await _within_range(resources, period, loc)
     report = await find_report(resources.pool, period.kind, period.key)
     if report is None:
         raise Problem("ReportNotFound", f"no {period.kind.value} report for {period.key} yet")
@@ -125,28 +147,32 @@ def _as_requested(report: Report, accept: str | None) -> Report | Response:
 async def get_monthly_report(
     month: MonthQuery, actor: ActorDep, resources: ResourcesDep, accept: Accept = None
 ) -> Report | Response:
-    period = _period(PeriodKind.MONTHLY, month, ("query", "month"))
-    return _as_requested(await _stored(resources, actor, period), accept)
+    loc = ("query", "month")
+    period = _period(PeriodKind.MONTHLY, month, loc)
+    return _as_requested(await _stored(resources, actor, period, loc), accept)
 
 
 @router.get("/weekly", response_model=Report, responses=_AS_CSV)
 async def get_weekly_report(
     week: WeekQuery, actor: ActorDep, resources: ResourcesDep, accept: Accept = None
 ) -> Report | Response:
-    period = _period(PeriodKind.WEEKLY, week, ("query", "week"))
-    return _as_requested(await _stored(resources, actor, period), accept)
+    loc = ("query", "week")
+    period = _period(PeriodKind.WEEKLY, week, loc)
+    return _as_requested(await _stored(resources, actor, period, loc), accept)
 
 
 @router.get("/monthly/{month}.html", response_class=HTMLResponse, responses=REPORT_PAGE_ERRORS)
 async def view_monthly_report(month: MonthPath, actor: ActorDep, resources: ResourcesDep) -> str:
-    period = _period(PeriodKind.MONTHLY, month, ("path", "month"))
-    return render_html(await _stored(resources, actor, period))
+    loc = ("path", "month")
+    period = _period(PeriodKind.MONTHLY, month, loc)
+    return render_html(await _stored(resources, actor, period, loc))
 
 
 @router.get("/weekly/{week}.html", response_class=HTMLResponse, responses=REPORT_PAGE_ERRORS)
 async def view_weekly_report(week: WeekPath, actor: ActorDep, resources: ResourcesDep) -> str:
-    period = _period(PeriodKind.WEEKLY, week, ("path", "week"))
-    return render_html(await _stored(resources, actor, period))
+    loc = ("path", "week")
+    period = _period(PeriodKind.WEEKLY, week, loc)
+    return render_html(await _stored(resources, actor, period, loc))
 
 
 async def _produce(
@@ -156,8 +182,7 @@ async def _produce(
     if actor.role not in PRODUCE_ROLES:
         raise Problem("RoleNotAllowed", f"role {actor.role} may not have reports produced")
     timezone = resources.policy.calendar.timezone
-    if period.starts_at(timezone) > datetime.now(UTC):
-        raise _bad_period(loc, period.key, f"{period.key} has not started yet")
+    await _within_range(resources, period, loc)
     handle = await resources.temporal.start_workflow(
         ReportWorkflow.run,
         ProduceReport(
