@@ -70,7 +70,13 @@ CONFLICT = {
         " `CaseArchived`)"
     )
 }
-INVALID = {422: _answer("The request is invalid: each field with its problem")}
+INVALID = {
+    422: _answer(
+        "The request is invalid (`InvalidRequest`): each field with its problem, a rule"
+        " between fields on the field it asks for, unknown body fields and query parameters"
+        " included"
+    )
+}
 UNAVAILABLE = {
     503: _answer(
         "The database or Temporal is unavailable: try again shortly",
