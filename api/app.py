@@ -5,13 +5,14 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api.deps import Resources
 from api.errors import install_error_handlers
 from api.identity import Identity, identity_from_settings
 from api.middleware import install_observability
 from api.nul_guard import install_nul_guard
+from api.query_params import refuse_unknown_query_parameters
 from api.routes import complaints, health, policy, processes, reports, stuck
 from api.routes.codec import install_codec_server
 from infra.db import create_pool
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Customer complaints of retail businesses, one durable workflow per case.",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     install_error_handlers(app)
     install_nul_guard(app)

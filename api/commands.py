@@ -1,11 +1,20 @@
-"""Sending a command to a case's workflow (or one of its sub-processes) as an update."""
+"""Sending a command to a case's workflow (or one of its sub-processes) as an update.
+
+Each command route pairs an HTTP body (api/bodies.py: strict, may tighten) with the
+workflow message its history holds (the domain's: tolerant, changed only with replay in
+mind). `to_message` is the one mapping between them: the body's fields, the route's
+fixed ones and the acting user. tests/api/test_bodies_and_messages.py checks that every
+pair of the routes maps field for field.
+"""
 
 import hashlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import asyncpg
 from fastapi import APIRouter, Header
+from pydantic import BaseModel
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import ActorDep, Resources, ResourcesDep
@@ -19,8 +28,34 @@ IdempotencyKey = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class CommandPair:
+    """One command route's body and the message it maps to."""
+
+    path: str
+    update: Callable[..., Any]
+    body_type: type[BaseModel]
+    message_type: type[BaseModel]
+    fixed: tuple[str, ...]
+
+
+# Every command route registered, for the tests that check each mapping.
+COMMAND_PAIRS: list[CommandPair] = []
+
+
 # Runs before the update is sent, with the case's register row: refuses by raising.
 PreCheck = Callable[[Resources, asyncpg.Record, Actor], Awaitable[None]]
+
+
+def to_message(
+    body: BaseModel,
+    message_type: type[BaseModel],
+    actor: Actor,
+    fixed: dict[str, Any] | None = None,
+) -> BaseModel:
+    """The workflow message of a command: what the body says, the route's fixed fields
+    and who acts. The message reads the body's values as they are (enums, amounts, dates)."""
+    return message_type.model_validate({**body.model_dump(), **(fixed or {}), "actor": actor})
 
 
 async def case_row(resources: Resources, case_no: str, actor: Actor) -> asyncpg.Record:
@@ -99,7 +134,9 @@ def add_command_route(
     name: str | None = None,
     check: PreCheck | None = None,
 ) -> None:
-    """Registers POST {prefix}/{case_no}/<path>: body + acting user (+ fixed fields) -> update."""
+    """Registers POST {prefix}/{case_no}/<path>: body + acting user (+ fixed fields) -> update.
+
+    The route keeps its pair (`COMMAND_PAIRS` lists them all for the tests)."""
 
     async def endpoint(
         case_no: str,
@@ -108,7 +145,7 @@ def add_command_route(
         resources: ResourcesDep,
         idempotency_key: IdempotencyKey = None,
     ) -> Any:
-        arg = input_type(**body.model_dump(), **(fixed or {}), actor=actor)
+        arg = to_message(body, input_type, actor, fixed)
         return await send_update(
             resources,
             case_no,
@@ -122,6 +159,7 @@ def add_command_route(
         )
 
     endpoint.__name__ = name or update.__name__
+    COMMAND_PAIRS.append(CommandPair(path, update, body_type, input_type, tuple(fixed or ())))
     router.add_api_route(
         f"/{{case_no}}/{path}",
         endpoint,

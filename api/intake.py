@@ -13,7 +13,7 @@ from api.schemas import ComplaintCreated
 from domain.authority import Actor
 from domain.case_numbers import workflow_id_for
 from domain.grades import Grade, grade_at_intake
-from domain.models import ComplaintCreate, ComplaintStart
+from domain.models import ComplaintStart, Intake
 from domain.policy import Policy
 from domain.stores import canonical_store
 from infra.idempotency import earlier_use, request_hash
@@ -23,7 +23,7 @@ from workflows.complaint import ComplaintWorkflow
 log = structlog.get_logger(__name__)
 
 
-def in_policy_names(intake: ComplaintCreate, policy: Policy) -> ComplaintCreate:
+def in_policy_names(intake: Intake, policy: Policy) -> Intake:
     """The intake with its store under the policy's name ("  shanghai   PUDONG " is
     Shanghai Pudong), so the register, the reports and CaseStore count one store once.
     A store the policy does not list is refused, naming the ones it does (422). A policy
@@ -47,7 +47,7 @@ def in_policy_names(intake: ComplaintCreate, policy: Policy) -> ComplaintCreate:
     return intake.model_copy(update={"store": store})
 
 
-def intake_request_hash(intake: ComplaintCreate, actor: Actor) -> str:
+def intake_request_hash(intake: Intake, actor: Actor) -> str:
     return request_hash("POST", "/complaints", actor.user_id, intake.model_dump(mode="json"))
 
 
@@ -57,7 +57,7 @@ async def open_complaint(
     temporal: Client,
     task_queue: str,
     policy: Policy,
-    intake: ComplaintCreate,
+    intake: Intake,
     actor: Actor,
     idempotency_key: str | None = None,
 ) -> ComplaintCreated:
@@ -135,7 +135,7 @@ async def restart_workflow(
     its original registration time, so its deadlines run from then."""
     start = ComplaintStart(
         case_no=row["case_no"],
-        intake=ComplaintCreate.model_validate(row["intake"]),
+        intake=Intake.model_validate(row["intake"]),
         grade=Grade(row["grade"]),
         grade_reasons=[f"workflow started by {actor.user_id} from the register: {reason}"],
         registered_at=row["received_at"],

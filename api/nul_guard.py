@@ -6,9 +6,9 @@ it failed the route's query with a 500. Bodies are refused by the request models
 """
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.errors import problem
 from domain.strict import NUL
 
 MESSAGE = "text may not contain NUL characters (\\u0000)"
@@ -26,8 +26,9 @@ class RefuseNul:
             elif b"%00" in scope.get("query_string", b""):
                 where = "query"
             if where is not None:
-                problem = {"type": "value_error", "loc": [where], "msg": MESSAGE}
-                await JSONResponse({"detail": [problem]}, status_code=422)(scope, receive, send)
+                field = {"type": "value_error", "loc": [where], "msg": MESSAGE}
+                answer = problem("InvalidRequest", [field])
+                await answer(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

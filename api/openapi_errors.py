@@ -21,16 +21,22 @@ class FieldProblem(BaseModel):
 
 
 class ErrorPublic(BaseModel):
-    """Every error answer. `type` names a refusal of the case (`RoleNotAllowed`,
-    `SelfApproval`, `StageNotAllowed`, `ConditionNotMet`, `TopOfChain`, ...) or another
-    error (`CaseNotFound`, `InvalidPolicy`, `DatabaseUnavailable`, ...)."""
+    """Every error answer, after RFC 9457 problem details. `type` names a refusal of the
+    case (`RoleNotAllowed`, `SelfApproval`, `StageNotAllowed`, `ConditionNotMet`, ...) or
+    another error (`CaseNotFound`, `InvalidRequest`, `DatabaseUnavailable`, ...): the list
+    with what each means is docs/errors.md."""
 
     model_config = ConfigDict(extra="allow")
 
-    detail: str | list[FieldProblem] = Field(
-        description="What went wrong; for an invalid request, each field with its problem"
+    type: str = Field(
+        description="What kind of error, for programs: one of docs/errors.md",
+        examples=["RoleNotAllowed"],
     )
-    type: str | None = None
+    title: str = Field(description="The type in words, the same for every occurrence")
+    status: int = Field(description="The HTTP status code, repeated")
+    detail: str | list[FieldProblem] = Field(
+        description="What went wrong this time; for an invalid request, each field with its problem"
+    )
 
 
 def _answer(description: str, **headers: str) -> dict[str, Any]:
@@ -66,8 +72,10 @@ CONFLICT = {
 }
 INVALID = {
     422: _answer(
-        "The request is invalid: each field with its problem; or its Idempotency-Key came"
-        " with another request before (`IdempotencyKeyReused`)"
+        "The request is invalid (`InvalidRequest`): each field with its problem, a rule"
+        " between fields on the field it asks for, unknown body fields and query parameters"
+        " included; or its Idempotency-Key came with another request before"
+        " (`IdempotencyKeyReused`)"
     )
 }
 UNAVAILABLE = {

@@ -168,7 +168,8 @@ class BusinessCalendar(BaseModel):
         return datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(self.timezone))
 
     def month_of(self, moment: datetime) -> str:
-        """`YYYYMM` of the moment in the store's time zone (the case-number prefix)."""
+        """`YYYYMM` of the moment in this calendar's time zone. Intake asks the company's
+        calendar (not the store's): case-number months follow the company's zone."""
         return self.local(moment).strftime("%Y%m")
 
     def for_store(self, store: StoreSettings) -> "BusinessCalendar":

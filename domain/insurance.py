@@ -5,13 +5,11 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from domain.authority import Actor
-from domain.money import Money
 from domain.processes import ProcessStart, ProcessSummary
 from domain.rules import Refusal, RefusalType
-from domain.strict import Moment, StrictModel
 
 
 class DocumentKind(StrEnum):
@@ -65,60 +63,41 @@ class OpinionDecision(StrEnum):
     NEEDS_DOCUMENTS = "needs_documents"
 
 
-class InsurerReportBody(StrictModel):
-    insurer: str = Field(min_length=1, max_length=200)
-    claim_ref: str = Field(min_length=1, max_length=100)
-    reported_at: Moment | None = Field(None, description="Default: now")
+# The claim's messages as histories hold them: tolerant (no length limits, no rules
+# between fields); the HTTP bodies that decide what may be sent are in api/bodies.py.
 
 
-class DocumentsBody(StrictModel):
-    documents: list[DocumentKind] = Field(min_length=1)
-    originals: bool = Field(True, description="False for copies; only originals count")
-    note: str | None = Field(None, max_length=2000)
+class ReportToInsurer(BaseModel):
+    insurer: str
+    claim_ref: str
+    reported_at: datetime | None = None
+    actor: Actor
 
 
-class OpinionBody(StrictModel):
+class RecordDocuments(BaseModel):
+    documents: list[DocumentKind]
+    originals: bool = True
+    note: str | None = None
+    actor: Actor
+
+
+class InsurerOpinion(BaseModel):
+    """The insurer's written opinion, as the claim records it."""
+
     decision: OpinionDecision
-    written_ref: str = Field(
-        min_length=1, max_length=100, description="The insurer's written opinion"
-    )
-    amounts: dict[DamageHead, Money] = Field(
-        default_factory=dict, description="What the insurer pays, per head of damage"
-    )
-    reason: str | None = Field(None, max_length=2000)
+    written_ref: str
+    amounts: dict[DamageHead, Decimal] = Field(default_factory=dict)
+    reason: str | None = None
     documents_needed: list[DocumentKind] = Field(default_factory=list)
-    advance_without_originals: bool = Field(
-        False, description="The insurer agrees in writing that originals are not needed"
-    )
-
-    @model_validator(mode="after")
-    def _decision_has_its_details(self) -> "OpinionBody":
-        if self.decision is OpinionDecision.PAYS and not self.amounts:
-            raise ValueError("amounts are required when the insurer pays")
-        if self.decision is OpinionDecision.REFUSES and not self.reason:
-            raise ValueError("reason is required when the insurer refuses")
-        if self.decision is OpinionDecision.NEEDS_DOCUMENTS and not self.documents_needed:
-            raise ValueError("documents_needed is required when the insurer needs documents")
-        return self
+    advance_without_originals: bool = False
 
 
-class AdvanceExceptionBody(StrictModel):
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class ReportToInsurer(InsurerReportBody):
+class RecordInsurerOpinion(InsurerOpinion):
     actor: Actor
 
 
-class RecordDocuments(DocumentsBody):
-    actor: Actor
-
-
-class RecordInsurerOpinion(OpinionBody):
-    actor: Actor
-
-
-class GrantAdvanceException(AdvanceExceptionBody):
+class GrantAdvanceException(BaseModel):
+    reason: str
     actor: Actor
 
 
@@ -140,7 +119,7 @@ class InsuranceClaimRecord(BaseModel):
     reported_at: datetime | None = None
     documents: list[DocumentReceipt] = Field(default_factory=list)
     documents_requested: list[DocumentKind] = Field(default_factory=list)
-    opinion: OpinionBody | None = None
+    opinion: InsurerOpinion | None = None
     opinion_at: datetime | None = None
     chases: int = 0
     advance_exception_by: str | None = None

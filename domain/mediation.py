@@ -5,12 +5,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from domain.authority import Actor
-from domain.money import PositiveMoney
 from domain.processes import ProcessStart
-from domain.strict import Day, Moment, StrictModel
 
 
 def non_admission_clause(amount: Decimal) -> str:
@@ -41,71 +39,56 @@ class Failure(StrEnum):
     NOT_SIGNED = "not_signed"
 
 
-class RepresentativeBody(StrictModel):
-    name: str = Field(min_length=1, max_length=200)
+# The mediation's messages as histories hold them: tolerant (no length limits, no rules
+# between fields); the HTTP bodies that decide what may be sent are in api/bodies.py.
 
 
-class SessionBody(StrictModel):
-    at: Moment
-    place: str = Field(min_length=1, max_length=200)
+class AppointRepresentative(BaseModel):
+    name: str
+    actor: Actor
 
 
-class ReplyBody(StrictModel):
+class Session(BaseModel):
+    at: datetime
+    place: str
+
+
+class ScheduleSession(Session):
+    actor: Actor
+
+
+class ReplyContent(BaseModel):
     form: ReplyForm
-    content: str = Field(min_length=1, max_length=5000)
+    content: str
 
 
-class WrittenReplyApprovalBody(StrictModel):
-    comment: str = Field(min_length=1, max_length=2000)
+class RecordReply(ReplyContent):
+    actor: Actor
 
 
-class ExtensionBody(StrictModel):
-    until: Day
-    association_ref: str = Field(min_length=1, max_length=100)
+class ApproveWrittenReply(BaseModel):
+    comment: str
+    actor: Actor
 
 
-class MediationOutcomeBody(StrictModel):
+class Extension(BaseModel):
+    until: date
+    association_ref: str
+
+
+class RecordExtension(Extension):
+    actor: Actor
+
+
+class MediationOutcome(BaseModel):
     result: MediationResult
-    amount: PositiveMoney | None = None
-    agreement_ref: str | None = Field(None, min_length=1, max_length=100)
+    amount: Decimal | None = None
+    agreement_ref: str | None = None
     failure: Failure | None = None
-    statement_ref: str | None = Field(None, min_length=1, max_length=100)
-
-    @model_validator(mode="after")
-    def _result_has_its_details(self) -> "MediationOutcomeBody":
-        if self.result is MediationResult.SETTLED and (not self.amount or not self.agreement_ref):
-            raise ValueError("amount and agreement_ref are required for a settlement")
-        if self.result is MediationResult.FAILED:
-            if self.failure is None:
-                raise ValueError("failure is required when mediation fails")
-            if self.failure is Failure.SIGNED_NON_ACCEPTANCE and not self.statement_ref:
-                raise ValueError("statement_ref is required for a signed statement")
-            if self.amount is not None or self.agreement_ref is not None:
-                raise ValueError("a failed mediation has no amount and no agreement")
-        return self
+    statement_ref: str | None = None
 
 
-class AppointRepresentative(RepresentativeBody):
-    actor: Actor
-
-
-class ScheduleSession(SessionBody):
-    actor: Actor
-
-
-class RecordReply(ReplyBody):
-    actor: Actor
-
-
-class ApproveWrittenReply(WrittenReplyApprovalBody):
-    actor: Actor
-
-
-class RecordExtension(ExtensionBody):
-    actor: Actor
-
-
-class RecordMediationOutcome(MediationOutcomeBody):
+class RecordMediationOutcome(MediationOutcome):
     actor: Actor
 
 
@@ -115,7 +98,7 @@ class MediationStart(ProcessStart):
     accepted_on: date
 
 
-class Reply(ReplyBody):
+class Reply(ReplyContent):
     recorded_by: str
     recorded_at: datetime
     approved_by: str | None = None
@@ -127,9 +110,9 @@ class MediationRecord(BaseModel):
     accepted_on: date
     ends_at: datetime
     representative: str | None = None
-    sessions: list[SessionBody] = Field(default_factory=list)
+    sessions: list[Session] = Field(default_factory=list)
     replies: list[Reply] = Field(default_factory=list)
     written_reply_approved_by: str | None = None
-    extensions: list[ExtensionBody] = Field(default_factory=list)
-    outcome: MediationOutcomeBody | None = None
+    extensions: list[Extension] = Field(default_factory=list)
+    outcome: MediationOutcome | None = None
     terms: str | None = None

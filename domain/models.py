@@ -1,22 +1,15 @@
-"""Shared models: intake, one input model per workflow command, and the case's live state.
+"""Shared models: the intake, one input model per workflow command, and the case's live state.
 
-HTTP bodies are the `*Body` models; a workflow update's input is the body plus the
-acting user, so the API and the workflow share one definition of every field.
+These are what workflow histories hold. The HTTP bodies are separate (api/bodies.py):
+strict, and free to tighten without breaking the replay of a running case.
 """
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    BaseModel,
-    Field,
-    field_serializer,
-    model_validator,
-)
+from pydantic import BaseModel, Field, field_serializer
 
 from domain.authority import Actor, Level
 from domain.clocks import Pause, PauseReason
@@ -27,17 +20,8 @@ from domain.grades import Grade
 from domain.incidents import Incident
 from domain.insurance import DamageHead
 from domain.lifecycle import Stage, WaitingOn
-from domain.money import Money
 from domain.policy import DeadlineName, Policy
 from domain.processes import ProcessKind, ProcessSummary
-from domain.strict import MOMENT_SCHEMA, Day, StrictModel, this_century
-
-# Dates a person types for a clock: within this century, so a typo of a year is a 422
-# and not a deadline Temporal cannot index (domain/strict.py); a moment with its offset.
-ClockDate = Day
-ClockMoment = Annotated[AwareDatetime, AfterValidator(this_century), MOMENT_SCHEMA]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-LongText = Annotated[str, Field(min_length=1, max_length=5000)]
 
 
 class Channel(StrEnum):
@@ -90,180 +74,43 @@ class Liability(StrEnum):
     NONE = "none"
 
 
-class Customer(StrictModel):
-    name: ShortText
-    contact: ShortText
-
-
-class PurchaseProof(StrictModel):
-    receipt_no: ShortText | None = None
-    purchase_date: date | None = None
-
-
-class ComplaintCreate(StrictModel):
-    """What intake records (DOMAIN section 2)."""
-
-    channel: Channel
-    store: ShortText
-    category: Category
-    description: LongText
-    occurred_at: datetime | None = None
-    requested_remedy: ShortText
-    claimed_amount: Money = Decimal("0")
-    customer: Customer
-    people_affected: int = Field(1, ge=1, le=100000)
-    purchase_proof: PurchaseProof | None = None
-    media_attention: bool = False
-    litigation_threatened: bool = False
-    incident: Incident | None = Field(
-        None, description="An incident that calls for the police (DOMAIN section 6)"
-    )
-    subject: ShortText | None = Field(
-        None,
-        description=(
-            "What the complaint is about, as the desk tags it: the product or SKU and the fault"
-            " ('sofa ZX-200 stitching'). Complaints with the same subject, category and store"
-            " from different customers are identical: enough of them within the policy's"
-            " window make grade B (DOMAIN section 4). Case, spacing and full-width forms do"
-            " not matter; no subject, no repeat check. Never the customer's name."
-        ),
-        examples=["sofa ZX-200 stitching"],
-    )
-
-
-# --- command bodies (HTTP) --------------------------------------------------------
-
-
-class AcknowledgeBody(StrictModel):
-    note: str | None = Field(None, max_length=2000)
-
-
-class FindingsBody(StrictModel):
-    valid: bool
-    liability: Liability
-    summary: LongText
-    reason: str | None = Field(None, max_length=2000, description="Why, when not valid")
-
-    @model_validator(mode="after")
-    def _invalid_needs_reason(self) -> "FindingsBody":
-        if not self.valid and not self.reason:
-            raise ValueError("reason is required when the complaint is not valid")
-        return self
-
-
-class ProposalBody(StrictModel):
-    kind: RemedyKind
-    amount: Money
-    details: LongText
-    heads: dict[DamageHead, Money] = Field(
-        default_factory=dict,
-        description="Injury cases: the amount per head of damage; they add up to amount",
-    )
-
-    @model_validator(mode="after")
-    def _heads_add_up(self) -> "ProposalBody":
-        if self.heads and sum(self.heads.values()) != self.amount:
-            raise ValueError("heads must add up to amount")
-        return self
-
-
-class ApprovalBody(StrictModel):
-    approve: bool
-    comment: str = Field(min_length=1, max_length=2000)
-
-
-class CustomerResponseBody(StrictModel):
-    accepted: bool
-    agreement_ref: str | None = Field(None, min_length=1, max_length=100)
-    reason: str | None = Field(None, max_length=2000)
-
-    @model_validator(mode="after")
-    def _agreement_or_reason(self) -> "CustomerResponseBody":
-        if self.accepted and not self.agreement_ref:
-            raise ValueError("agreement_ref is required when the customer accepts")
-        if not self.accepted and not self.reason:
-            raise ValueError("reason is required when the customer rejects")
-        return self
-
-
-class ResolutionBody(StrictModel):
-    summary: LongText
-
-
-class FollowUpBody(StrictModel):
-    satisfaction: int = Field(ge=1, le=5)
-    comment: str | None = Field(None, max_length=2000)
-
-
-class ReasonBody(StrictModel):
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class NoteBody(StrictModel):
-    text: LongText
-
-
-class ReassignBody(StrictModel):
-    handler: str = Field(min_length=1, max_length=100, description="User id of the new handler")
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class PauseBody(StrictModel):
-    reason: PauseReason = Field(description="Whom or what the case waits on meanwhile")
-    note: str = Field(min_length=1, max_length=2000)
-
-
-class ResumeBody(StrictModel):
-    note: str | None = Field(None, max_length=2000)
-
-
-class DelayRequestBody(StrictModel):
-    deadline: DeadlineName
-    new_due_on: ClockDate = Field(description="The new last day, in the store's time zone")
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class DelayDecisionBody(StrictModel):
-    accept: bool
-    comment: str = Field(min_length=1, max_length=2000)
-
-
-class GradeChangeBody(StrictModel):
-    grade: Grade
-    reason: str = Field(min_length=1, max_length=2000)
-
-
 class ExposureKind(StrEnum):
     MEDIA = "media"
     LAWSUIT = "lawsuit"
 
 
-class ExposureBody(StrictModel):
-    kind: ExposureKind
-    detail: str = Field(min_length=1, max_length=2000)
+# --- the intake, as cases hold it -------------------------------------------------
 
 
-class CrisisBody(StrictModel):
-    level: CrisisLevel
-    reason: str = Field(min_length=1, max_length=2000)
+class Customer(BaseModel):
+    name: str
+    contact: str
 
 
-class StartClockBody(StrictModel):
-    clock: DeadlineName = Field(description="A clock of the policy's statutory section")
-    started_at: ClockMoment | None = Field(None, description="When it began; default now")
-    due_on: ClockDate | None = Field(
-        None, description="The last day an authority set (a regulator's answer)"
-    )
-    reference: str | None = Field(None, max_length=200)
+class PurchaseProof(BaseModel):
+    receipt_no: str | None = None
+    purchase_date: date | None = None
 
 
-class SettleClockBody(StrictModel):
-    clock: DeadlineName
-    note: str = Field(min_length=1, max_length=2000)
+class Intake(BaseModel):
+    """What intake recorded (DOMAIN section 2), as the register row and the case's workflow
+    input hold it. Tolerant: every case's input must read, so nothing here is tightened;
+    the API's `ComplaintCreate` (api/bodies.py) decides what a new intake may say."""
 
-
-class AttendanceBody(StrictModel):
-    note: str = Field(min_length=1, max_length=2000)
+    channel: Channel
+    store: str
+    category: Category
+    description: str
+    occurred_at: datetime | None = None
+    requested_remedy: str
+    claimed_amount: Decimal = Decimal("0")
+    customer: Customer
+    people_affected: int = 1
+    purchase_proof: PurchaseProof | None = None
+    media_attention: bool = False
+    litigation_threatened: bool = False
+    incident: Incident | None = None
+    subject: str | None = None
 
 
 # --- workflow inputs --------------------------------------------------------------
@@ -274,7 +121,7 @@ class ComplaintStart(BaseModel):
     a continue-as-new, also the state the previous run handed over."""
 
     case_no: str
-    intake: ComplaintCreate
+    intake: Intake
     grade: Grade
     grade_reasons: list[str]
     registered_at: datetime
@@ -283,95 +130,147 @@ class ComplaintStart(BaseModel):
     carried: "CarriedState | None" = None
 
 
-class Acknowledge(AcknowledgeBody):
+# The case's commands as its history holds them: what the HTTP body said, plus who acted.
+# The API maps each body (api/bodies.py) to one of these (api/commands.py). They are
+# tolerant on purpose: no length limits, no rules between fields, unknown fields ignored,
+# so a recorded history always reads. A body may tighten freely; a message changes only
+# with replay in mind (loosen, or add a field with a default).
+
+
+class Acknowledge(BaseModel):
+    note: str | None = None
     actor: Actor
 
 
-class RecordFindings(FindingsBody):
+class RecordFindings(BaseModel):
+    valid: bool
+    liability: Liability
+    summary: str
+    reason: str | None = None
     actor: Actor
 
 
-class ProposeRemedy(ProposalBody):
+class ProposeRemedy(BaseModel):
+    kind: RemedyKind
+    amount: Decimal
+    details: str
+    heads: dict[DamageHead, Decimal] = Field(default_factory=dict)
     actor: Actor
 
 
-class DecideApproval(ApprovalBody):
+class DecideApproval(BaseModel):
+    approve: bool
+    comment: str
     actor: Actor
 
 
-class RecordCustomerResponse(CustomerResponseBody):
+class RecordCustomerResponse(BaseModel):
+    accepted: bool
+    agreement_ref: str | None = None
+    reason: str | None = None
     actor: Actor
 
 
-class RecordResolution(ResolutionBody):
+class RecordResolution(BaseModel):
+    summary: str
     actor: Actor
 
 
-class RecordFollowUp(FollowUpBody):
+class RecordFollowUp(BaseModel):
+    satisfaction: int
+    comment: str | None = None
     actor: Actor
 
 
-class Reopen(ReasonBody):
+class Reopen(BaseModel):
+    reason: str
     actor: Actor
 
 
-class Escalate(ReasonBody):
+class Escalate(BaseModel):
+    reason: str
     actor: Actor
 
 
-class AddNote(NoteBody):
+class AddNote(BaseModel):
+    text: str
     actor: Actor
 
 
-class ReassignHandler(ReassignBody):
+class ReassignHandler(BaseModel):
+    handler: str
+    reason: str
     actor: Actor
 
 
-class PauseClocks(PauseBody):
+class PauseClocks(BaseModel):
+    reason: PauseReason
+    note: str
     actor: Actor
 
 
-class ResumeClocks(ResumeBody):
+class ResumeClocks(BaseModel):
+    note: str | None = None
     actor: Actor
 
 
-class RequestDelay(DelayRequestBody):
+class RequestDelay(BaseModel):
+    deadline: DeadlineName
+    new_due_on: date
+    reason: str
     actor: Actor
 
 
-class DecideDelay(DelayDecisionBody):
+class DecideDelay(BaseModel):
+    accept: bool
+    comment: str
     actor: Actor
 
 
-class DisputeDelay(ReasonBody):
+class DisputeDelay(BaseModel):
+    reason: str
     actor: Actor
 
 
-class ChangeGrade(GradeChangeBody):
+class ChangeGrade(BaseModel):
+    grade: Grade
+    reason: str
     actor: Actor
 
 
-class ReportExposure(ExposureBody):
+class ReportExposure(BaseModel):
+    kind: ExposureKind
+    detail: str
     actor: Actor
 
 
-class DeclareCrisis(CrisisBody):
+class DeclareCrisis(BaseModel):
+    level: CrisisLevel
+    reason: str
     actor: Actor
 
 
-class StartStatutoryClock(StartClockBody):
+class StartStatutoryClock(BaseModel):
+    clock: DeadlineName
+    started_at: datetime | None = None
+    due_on: date | None = None
+    reference: str | None = None
     actor: Actor
 
 
-class SettleStatutoryClock(SettleClockBody):
+class SettleStatutoryClock(BaseModel):
+    clock: DeadlineName
+    note: str
     actor: Actor
 
 
-class AcknowledgeEscalation(ResumeBody):
+class AcknowledgeEscalation(BaseModel):
+    note: str | None = None
     actor: Actor
 
 
-class RecordAttendance(AttendanceBody):
+class RecordAttendance(BaseModel):
+    note: str
     actor: Actor
 
 

@@ -10,7 +10,6 @@ from domain.authority import Actor
 from domain.incidents import Incident
 from domain.processes import ProcessStart
 from domain.rules import Refusal, RefusalType
-from domain.strict import Moment, StrictModel
 
 
 class PoliceStage(StrEnum):
@@ -41,48 +40,43 @@ def cctv_refusal(recipient: Recipient) -> Refusal | None:
     )
 
 
-class PoliceCallBody(StrictModel):
-    reported_by: str = Field(min_length=1, max_length=200, description="Who called the police")
-    reported_at: Moment
-    station: str = Field(min_length=1, max_length=200)
+# The report's messages as histories hold them: tolerant (no length limits); the HTTP
+# bodies that decide what may be sent are in api/bodies.py.
 
 
-class CertificateBody(StrictModel):
-    certificate_no: str = Field(min_length=1, max_length=100)
+class RecordPoliceCall(BaseModel):
+    reported_by: str
+    reported_at: datetime
+    station: str
+    actor: Actor
 
 
-class ForensicAssessmentBody(StrictModel):
-    requested_at: Moment
-    result: str | None = Field(None, max_length=2000, description="Once the police have it")
+class RecordCertificate(BaseModel):
+    certificate_no: str
+    actor: Actor
 
 
-class CctvHandoverBody(StrictModel):
+class ForensicAssessment(BaseModel):
+    requested_at: datetime
+    result: str | None = None
+
+
+class RecordForensicAssessment(ForensicAssessment):
+    actor: Actor
+
+
+class CctvFootage(BaseModel):
     recipient: Recipient
-    recipient_name: str = Field(min_length=1, max_length=200)
-    footage_ref: str = Field(min_length=1, max_length=200)
+    recipient_name: str
+    footage_ref: str
 
 
-class PoliceOutcomeBody(StrictModel):
-    outcome: str = Field(min_length=1, max_length=2000)
-
-
-class RecordPoliceCall(PoliceCallBody):
+class HandOverCctv(CctvFootage):
     actor: Actor
 
 
-class RecordCertificate(CertificateBody):
-    actor: Actor
-
-
-class RecordForensicAssessment(ForensicAssessmentBody):
-    actor: Actor
-
-
-class HandOverCctv(CctvHandoverBody):
-    actor: Actor
-
-
-class RecordPoliceOutcome(PoliceOutcomeBody):
+class RecordPoliceOutcome(BaseModel):
+    outcome: str
     actor: Actor
 
 
@@ -90,7 +84,7 @@ class PoliceReportStart(ProcessStart):
     incident: Incident | None = None
 
 
-class CctvHandover(CctvHandoverBody):
+class CctvHandover(CctvFootage):
     handed_over_by: str
     handed_over_at: datetime
 
@@ -101,7 +95,7 @@ class PoliceReportRecord(BaseModel):
     reported_at: datetime | None = None
     station: str | None = None
     certificate_no: str | None = None
-    forensic_assessments: list[ForensicAssessmentBody] = Field(default_factory=list)
+    forensic_assessments: list[ForensicAssessment] = Field(default_factory=list)
     cctv_handovers: list[CctvHandover] = Field(default_factory=list)
     outcome: str | None = None
     reminders: int = 0

@@ -6,7 +6,7 @@ the case's own rules depend on (originals received, what the insurer confirmed, 
 police certificate, a settlement).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -18,7 +18,6 @@ from domain.calendar import BusinessCalendar
 from domain.incidents import Incident
 from domain.policy import ProcessesPolicy
 from domain.rules import Refusal, RefusalType
-from domain.strict import Day, StrictModel
 
 # The child reports to its case by this signal name: the parent module imports the
 # children to start them, so the children cannot import the parent class.
@@ -169,43 +168,32 @@ class ProcessStatus(BaseModel):
 
 
 # --- starting and withdrawing, as the case receives them ----------------------------
+# Tolerant, as histories hold them; the HTTP bodies are in api/bodies.py.
 
 
-class StartInsuranceClaimBody(StrictModel):
-    reason: str = Field(min_length=1, max_length=2000)
-    insurer: str | None = Field(None, min_length=1, max_length=200)
+class StartInsuranceClaim(BaseModel):
+    reason: str
+    insurer: str | None = None
+    actor: Actor
 
 
-class StartPoliceReportBody(StrictModel):
-    reason: str = Field(min_length=1, max_length=2000)
+class StartPoliceReport(BaseModel):
+    reason: str
     incident: Incident | None = None
+    actor: Actor
 
 
-class StartMediationBody(StrictModel):
+class StartMediation(BaseModel):
     """The association's notice: the customer's own visit starts nothing."""
 
-    association: str = Field(min_length=1, max_length=200)
-    notice_ref: str = Field(min_length=1, max_length=100)
-    accepted_on: Day = Field(description="The day the association accepted the complaint")
-
-
-class WithdrawBody(StrictModel):
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class StartInsuranceClaim(StartInsuranceClaimBody):
+    association: str
+    notice_ref: str
+    accepted_on: date
     actor: Actor
 
 
-class StartPoliceReport(StartPoliceReportBody):
-    actor: Actor
-
-
-class StartMediation(StartMediationBody):
-    actor: Actor
-
-
-class WithdrawProcess(WithdrawBody):
+class WithdrawProcess(BaseModel):
+    reason: str
     kind: ProcessKind
     actor: Actor
 

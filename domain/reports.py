@@ -61,6 +61,13 @@ class ReportsPolicy(ReportRules):
         " month, on Mondays for the week; the hour before is grace for the period's last cases",
     )
 
+    first_period: str | None = Field(
+        None,
+        pattern=MONTH_PATTERN,
+        description="The first month (YYYY-MM) reports may be asked for; unset, the month of"
+        " the company's first case. Nobody means a month before it (or one that has not begun)",
+    )
+
     def rules(self) -> ReportRules:
         return ReportRules.model_validate(self.model_dump(include=set(ReportRules.model_fields)))
 
@@ -138,6 +145,37 @@ class Period(BaseModel, frozen=True):
     def workflow_id(self) -> str:
         """The business ID of a requested run: re-requesting a running period joins it."""
         return f"report-{self.kind.value}-{self.key}"
+
+
+def first_period_of(
+    kind: PeriodKind,
+    *,
+    first_period: str | None,
+    first_case_at: datetime | None,
+    now: datetime,
+    timezone: str,
+) -> Period:
+    """The first period reports cover: the policy's `reports.first_period` (a month, or
+    the week its first day falls in), else the period of the company's first case, else
+    (no case yet) the current one."""
+    if first_period is not None:
+        start = Period.parse(PeriodKind.MONTHLY, first_period).first_day
+    else:
+        start = (first_case_at or now).astimezone(ZoneInfo(timezone)).date()
+    return (
+        Period.of_month(start.year, start.month)
+        if kind is PeriodKind.MONTHLY
+        else (Period.of_week(start))
+    )
+
+
+def out_of_range(period: Period, *, first: Period, now: datetime, timezone: str) -> str | None:
+    """Why nobody means this period (README "Reports"), or None: from `first` to now."""
+    if period.starts_at(timezone) > now:
+        return f"{period.key} has not started yet"
+    if period.first_day < first.first_day:
+        return f"{period.key} is before {first.key}, the first period reports cover"
+    return None
 
 
 def _midnight(day: date, timezone: str) -> datetime:

@@ -10,7 +10,7 @@ from domain.authority import Actor
 from domain.case_numbers import format_case_no, workflow_id_for
 from domain.grades import Grade, GradingPolicy, RepeatComplaints, customer_key, subject_key
 from domain.lifecycle import WAITING_ON, Stage
-from domain.models import ComplaintCreate, RegisterSnapshot
+from domain.models import Intake, RegisterSnapshot
 from domain.stores import store_key
 from infra.idempotency import claim_key, record_case
 
@@ -23,7 +23,7 @@ class RegisteredCase:
     created: bool
     received_at: datetime
     grade: Grade
-    intake: ComplaintCreate
+    intake: Intake
 
 
 async def _registered(conn: asyncpg.Connection, case_no: str) -> RegisteredCase:
@@ -36,14 +36,14 @@ async def _registered(conn: asyncpg.Connection, case_no: str) -> RegisteredCase:
         created=False,
         received_at=row["received_at"],
         grade=Grade(row["grade"]),
-        intake=ComplaintCreate.model_validate(row["intake"]),
+        intake=Intake.model_validate(row["intake"]),
     )
 
 
 async def register_complaint(
     pool: asyncpg.Pool,
     *,
-    intake: ComplaintCreate,
+    intake: Intake,
     grade: Grade,
     registered_by: Actor,
     received_at: datetime,
@@ -117,7 +117,7 @@ async def register_complaint(
 
 async def count_repeats(
     pool: asyncpg.Pool,
-    intake: ComplaintCreate,
+    intake: Intake,
     *,
     received_at: datetime,
     policy: GradingPolicy,

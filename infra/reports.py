@@ -16,6 +16,12 @@ from domain.reports import (
 )
 from infra.audit import queue_notification
 
+
+async def first_received_at(pool: asyncpg.Pool) -> datetime | None:
+    """When the company's first case was received (the start of what reports cover)."""
+    return await pool.fetchval("SELECT min(received_at) FROM complaints")
+
+
 # One row per case received in [$1, $2); the audit trail folded into what the figures need.
 # Overdue as infra.register defines it, but at the report's as-of time ($3), not now().
 _CASE_FACTS = """

@@ -11,13 +11,13 @@ from api.intake import open_complaint
 from domain.authority import Actor
 from domain.case_numbers import workflow_id_for
 from domain.grades import Grade
-from domain.models import Category, Channel, ComplaintCreate, Customer, PurchaseProof
+from domain.models import Category, Channel, Customer, Intake, PurchaseProof
 from domain.policy import Policy
 from infra.register import register_complaint
 from workflows.complaint import ComplaintWorkflow
 
 
-def intake(**overrides: object) -> ComplaintCreate:
+def intake(**overrides: object) -> Intake:
     fields: dict[str, object] = {
         "channel": Channel.WALK_IN,
         "store": "Shanghai Pudong",
@@ -30,7 +30,7 @@ def intake(**overrides: object) -> ComplaintCreate:
         "purchase_proof": PurchaseProof(receipt_no="R-20261101-88"),
     }
     fields.update(overrides)
-    return ComplaintCreate.model_validate(fields)
+    return Intake.model_validate(fields)
 
 
 async def open_case(
@@ -40,7 +40,7 @@ async def open_case(
     task_queue: str,
     policy: Policy,
     actor: Actor,
-    complaint: ComplaintCreate | None = None,
+    complaint: Intake | None = None,
     idempotency_key: str | None = None,
 ) -> WorkflowHandle:
     created = await open_complaint(
@@ -65,7 +65,7 @@ class Desk:
     policy: Policy
 
     async def open(
-        self, actor: Actor, complaint: ComplaintCreate | None = None, key: str | None = None
+        self, actor: Actor, complaint: Intake | None = None, key: str | None = None
     ) -> WorkflowHandle:
         return await open_case(
             pool=self.pool,

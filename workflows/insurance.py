@@ -9,7 +9,7 @@ with workflow.unsafe.imports_passed_through():
         InsuranceClaimRecord,
         InsuranceClaimStart,
         InsuranceStage,
-        OpinionBody,
+        InsurerOpinion,
         OpinionDecision,
         RecordDocuments,
         RecordInsurerOpinion,
@@ -133,7 +133,7 @@ class InsuranceClaimWorkflow:
         async with self._j.turn():
             self._check_opinion(cmd)
             opinion = cmd.model_dump(mode="json", exclude={"actor"})
-            self._claim.opinion = OpinionBody.model_validate(opinion)
+            self._claim.opinion = InsurerOpinion.model_validate(opinion)
             self._claim.opinion_at = workflow.now()
             self._j.disarm(_CHASE)
             if cmd.decision is OpinionDecision.NEEDS_DOCUMENTS:

@@ -7,8 +7,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.mediation import (
         AppointRepresentative,
         ApproveWrittenReply,
-        ExtensionBody,
-        MediationOutcomeBody,
+        Extension,
+        MediationOutcome,
         MediationRecord,
         MediationResult,
         MediationStage,
@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
         Reply,
         ReplyForm,
         ScheduleSession,
-        SessionBody,
+        Session,
         non_admission_clause,
     )
     from domain.models import RemedyKind, SignedAgreement
@@ -97,7 +97,7 @@ class MediationWorkflow:
     async def schedule_session(self, cmd: ScheduleSession) -> ProcessStatus:
         async with self._j.turn():
             self._j.check(ProcessCommand.MEDIATION_SESSION, cmd.actor)
-            session = SessionBody(at=cmd.at, place=cmd.place)
+            session = Session(at=cmd.at, place=cmd.place)
             self._mediation.sessions.append(session)
             number = len(self._mediation.sessions)
             reminder = self._policy.reminder_for(cmd.at)
@@ -165,7 +165,7 @@ class MediationWorkflow:
         async with self._j.turn():
             self._j.check(ProcessCommand.MEDIATION_EXTENSION, cmd.actor)
             self._mediation.extensions.append(
-                ExtensionBody(until=cmd.until, association_ref=cmd.association_ref)
+                Extension(until=cmd.until, association_ref=cmd.association_ref)
             )
             self._mediation.ends_at = self._j.start.calendar.end_of_day(cmd.until)
             self._arm_end()
@@ -184,7 +184,7 @@ class MediationWorkflow:
     async def record_outcome(self, cmd: RecordMediationOutcome) -> ProcessStatus:
         async with self._j.turn():
             self._j.check(ProcessCommand.MEDIATION_OUTCOME, cmd.actor)
-            outcome = MediationOutcomeBody.model_validate(cmd.model_dump(exclude={"actor"}))
+            outcome = MediationOutcome.model_validate(cmd.model_dump(exclude={"actor"}))
             self._mediation.outcome = outcome
             agreement = None
             if outcome.result is MediationResult.SETTLED and outcome.amount is not None:
@@ -248,7 +248,7 @@ class MediationWorkflow:
             reason=f"no agreement by {self._j.local(self._mediation.ends_at)}",
         )
 
-    async def _remind(self, number: int, session: SessionBody) -> None:
+    async def _remind(self, number: int, session: Session) -> None:
         who = self._mediation.representative or "customer service"
         await self._j.record(
             "mediation_session_reminder",

@@ -6,7 +6,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.lifecycle import CaseWait
     from domain.police import (
         CctvHandover,
-        ForensicAssessmentBody,
+        ForensicAssessment,
         HandOverCctv,
         PoliceReportRecord,
         PoliceReportStart,
@@ -115,7 +115,7 @@ class PoliceReportWorkflow:
     async def record_forensic_assessment(self, cmd: RecordForensicAssessment) -> ProcessStatus:
         async with self._j.turn():
             self._check_reported(ProcessCommand.FORENSIC_ASSESSMENT, cmd.actor)
-            assessment = ForensicAssessmentBody.model_validate(cmd.model_dump(exclude={"actor"}))
+            assessment = ForensicAssessment.model_validate(cmd.model_dump(exclude={"actor"}))
             self._report.forensic_assessments.append(assessment)
             await self._j.record(
                 "forensic_assessment_recorded",

@@ -31,6 +31,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import PayloadCodec
 
 from api.deps import ResourcesDep
+from api.errors import Problem
 from api.openapi_errors import CODEC_ERRORS
 from domain.authority import Actor
 from domain.lifecycle import PERSONAL_DATA_ROLES
@@ -123,7 +124,7 @@ async def decode(
     namespace: NamespaceHeader = None,
 ) -> CodecPayloads:
     if actor.role not in PERSONAL_DATA_ROLES:
-        raise HTTPException(403, f"role {actor.role} may not see customer personal data")
+        raise Problem("RoleNotAllowed", f"role {actor.role} may not see customer personal data")
     payloads = _to_proto(body).payloads
     try:
         decoded = await _codec(resources).decode(payloads)

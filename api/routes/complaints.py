@@ -6,12 +6,35 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Query, Response
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.bodies import (
+    AcknowledgeBody,
+    ApprovalBody,
+    AttendanceBody,
+    ComplaintCreate,
+    CrisisBody,
+    CustomerResponseBody,
+    DelayDecisionBody,
+    DelayRequestBody,
+    ExposureBody,
+    FindingsBody,
+    FollowUpBody,
+    GradeChangeBody,
+    NoteBody,
+    PauseBody,
+    ProposalBody,
+    ReasonBody,
+    ReassignBody,
+    ResolutionBody,
+    ResumeBody,
+    SettleClockBody,
+    StartClockBody,
+)
 from api.commands import IdempotencyKey, PreCheck, add_command_route, case_row
 from api.deps import ActorDep, Resources, ResourcesDep
-from api.errors import CaseArchived, CaseNotFound, Refused
+from api.errors import CaseArchived, CaseNotFound, Problem, Refused
 from api.intake import in_policy_names, open_complaint
 from api.openapi_errors import CASE_ERRORS, REGISTERED_BEFORE
 from api.schemas import (
@@ -26,36 +49,19 @@ from domain.grades import Grade
 from domain.lifecycle import PERSONAL_DATA_ROLES, REGISTER_ROLES, CaseWait, Command, Stage
 from domain.models import (
     Acknowledge,
-    AcknowledgeBody,
     AcknowledgeEscalation,
     AddNote,
-    ApprovalBody,
-    AttendanceBody,
     Category,
     ChangeGrade,
     CommandResult,
-    ComplaintCreate,
-    CrisisBody,
     Customer,
-    CustomerResponseBody,
     DecideApproval,
     DecideDelay,
     DeclareCrisis,
-    DelayDecisionBody,
-    DelayRequestBody,
     DisputeDelay,
     Escalate,
-    ExposureBody,
-    FindingsBody,
-    FollowUpBody,
-    GradeChangeBody,
-    NoteBody,
-    PauseBody,
     PauseClocks,
-    ProposalBody,
     ProposeRemedy,
-    ReasonBody,
-    ReassignBody,
     ReassignHandler,
     RecordAttendance,
     RecordCustomerResponse,
@@ -65,12 +71,8 @@ from domain.models import (
     Reopen,
     ReportExposure,
     RequestDelay,
-    ResolutionBody,
-    ResumeBody,
     ResumeClocks,
-    SettleClockBody,
     SettleStatutoryClock,
-    StartClockBody,
     StartStatutoryClock,
     StatusQuery,
 )
@@ -91,11 +93,13 @@ async def register(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> ComplaintCreated:
-    intake = in_policy_names(body, resources.policy)
+    intake = in_policy_names(body.to_intake(), resources.policy)
     if actor.role not in REGISTER_ROLES:
-        raise HTTPException(403, f"role {actor.role} may not register complaints")
+        raise Problem("RoleNotAllowed", f"role {actor.role} may not register complaints")
     if not actor.works_at(intake.store):
-        raise HTTPException(403, f"{actor.user_id} may not register complaints for {intake.store}")
+        raise Problem(
+            "StoreNotAllowed", f"{actor.user_id} may not register complaints for {intake.store}"
+        )
     created = await open_complaint(
         pool=resources.pool,
         temporal=resources.temporal,
@@ -117,7 +121,9 @@ async def _same_request(resources: Resources, case_no: str, actor: Actor) -> Non
     try:
         await case_row(resources, case_no, actor)
     except CaseNotFound:
-        raise HTTPException(409, "this Idempotency-Key was used for another request") from None
+        raise Problem(
+            "IdempotencyKeyReused", "this Idempotency-Key was used for another request"
+        ) from None
 
 
 @router.get("", response_model=list[ComplaintSummaryPublic])

@@ -11,11 +11,12 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.deps import ActorDep, ResourcesDep
+from api.errors import Problem, problem
 from api.openapi_errors import POLICY_ERRORS, ErrorPublic
 from domain.authority import Role
 from infra.policy_file import PolicyFileError, parse_policy
@@ -105,7 +106,7 @@ async def get_version(
     """One stored version as it was stored: its policy then, and its file."""
     row = await find_stored_version(resources.pool, version)
     if row is None:
-        raise HTTPException(404, f"no policy version {version}")
+        raise Problem("PolicyVersionNotFound", f"no policy version {version}")
     current = await active.refresh()
     return StoredPolicyVersion.model_validate(
         {**dict(row), "active": row["activation"] == current.activation}
@@ -113,7 +114,7 @@ async def get_version(
 
 
 def _problem(status: int, detail: str, kind: str, **more: Any) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": detail, "type": kind, **more})
+    return problem(kind, detail, status, **more)
 
 
 @router.post(
@@ -152,7 +153,7 @@ async def post_policy(
         detail = "; ".join(str(p) for p in err.problems) or str(err)
         return _problem(422, detail, "InvalidPolicy", problems=problems)
     if actor.role not in POST_ROLES:
-        raise HTTPException(403, f"role {actor.role} may not change the policy")
+        raise Problem("RoleNotAllowed", f"role {actor.role} may not change the policy")
     try:
         current, created = await active.activate(document, by=actor.user_id)
     except VersionConflict as err:

@@ -12,17 +12,34 @@ from typing import Any
 from fastapi import APIRouter
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.bodies import (
+    AdvanceExceptionBody,
+    CctvHandoverBody,
+    CertificateBody,
+    DocumentsBody,
+    ExtensionBody,
+    ForensicAssessmentBody,
+    InsurerReportBody,
+    MediationOutcomeBody,
+    OpinionBody,
+    PoliceCallBody,
+    PoliceOutcomeBody,
+    ReplyBody,
+    RepresentativeBody,
+    SessionBody,
+    StartInsuranceClaimBody,
+    StartMediationBody,
+    StartPoliceReportBody,
+    WithdrawBody,
+    WrittenReplyApprovalBody,
+)
 from api.commands import add_command_route, case_row
 from api.deps import ActorDep, ResourcesDep
 from api.errors import CaseArchived, ProcessNotFound, ProcessNotOpen
 from api.openapi_errors import CASE_ERRORS
 from domain.case_numbers import workflow_id_for
 from domain.insurance import (
-    AdvanceExceptionBody,
-    DocumentsBody,
     GrantAdvanceException,
-    InsurerReportBody,
-    OpinionBody,
     RecordDocuments,
     RecordInsurerOpinion,
     ReportToInsurer,
@@ -30,25 +47,14 @@ from domain.insurance import (
 from domain.mediation import (
     AppointRepresentative,
     ApproveWrittenReply,
-    ExtensionBody,
-    MediationOutcomeBody,
     RecordExtension,
     RecordMediationOutcome,
     RecordReply,
-    ReplyBody,
-    RepresentativeBody,
     ScheduleSession,
-    SessionBody,
-    WrittenReplyApprovalBody,
 )
 from domain.models import CommandResult
 from domain.police import (
-    CctvHandoverBody,
-    CertificateBody,
-    ForensicAssessmentBody,
     HandOverCctv,
-    PoliceCallBody,
-    PoliceOutcomeBody,
     RecordCertificate,
     RecordForensicAssessment,
     RecordPoliceCall,
@@ -59,12 +65,8 @@ from domain.processes import (
     ProcessKind,
     ProcessStatus,
     StartInsuranceClaim,
-    StartInsuranceClaimBody,
     StartMediation,
-    StartMediationBody,
     StartPoliceReport,
-    StartPoliceReportBody,
-    WithdrawBody,
     WithdrawProcess,
     process_workflow_id,
 )

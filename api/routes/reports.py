@@ -8,7 +8,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,6 +17,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 
 from api.deps import ActorDep, Resources, ResourcesDep
+from api.errors import Problem
 from api.openapi_errors import REPORT_ERRORS, REPORT_PAGE_ERRORS
 from api.report_views import render_csv, render_html
 from api.schemas import ReportPendingPublic
@@ -31,9 +32,11 @@ from domain.reports import (
     PeriodKind,
     ProduceReport,
     Report,
+    first_period_of,
+    out_of_range,
 )
 from infra.register import stores_of
-from infra.reports import find_report
+from infra.reports import find_report, first_received_at
 from workflows.reports import ReportWorkflow
 
 router = APIRouter(prefix="/reports", tags=["reports"], responses=REPORT_ERRORS)
@@ -76,16 +79,36 @@ def _period(kind: PeriodKind, key: str, loc: tuple[str, str]) -> Period:
         raise _bad_period(loc, key, str(err)) from err
 
 
+async def _within_range(resources: Resources, period: Period, loc: tuple[str, str]) -> None:
+    """Only periods from the company's first case (or the policy's `reports.first_period`)
+    to now: `1000-01` is well formed, but nobody means it (422, naming the field)."""
+    now = datetime.now(UTC)
+    timezone = resources.policy.calendar.timezone
+    first = first_period_of(
+        period.kind,
+        first_period=resources.policy.reports.first_period,
+        first_case_at=await first_received_at(resources.pool),
+        now=now,
+        timezone=timezone,
+    )
+    problem = out_of_range(period, first=first, now=now, timezone=timezone)
+    if problem is not None:
+        raise _bad_period(loc, period.key, problem)
+
+
 def _may_read(actor: Actor) -> None:
     if actor.role not in READ_ROLES:
-        raise HTTPException(403, f"role {actor.role} may not read reports")
+        raise Problem("RoleNotAllowed", f"role {actor.role} may not read reports")
 
 
-async def _stored(resources: Resources, actor: Actor, period: Period) -> Report:
+async def _stored(
+    resources: Resources, actor: Actor, period: Period, loc: tuple[str, str]
+) -> Report:
     _may_read(actor)
+    await _within_range(resources, period, loc)
     report = await find_report(resources.pool, period.kind, period.key)
     if report is None:
-        raise HTTPException(404, f"no {period.kind.value} report for {period.key} yet")
+        raise Problem("ReportNotFound", f"no {period.kind.value} report for {period.key} yet")
     return await _as_seen_by(resources, actor, report)
 
 
@@ -124,28 +147,32 @@ def _as_requested(report: Report, accept: str | None) -> Report | Response:
 async def get_monthly_report(
     month: MonthQuery, actor: ActorDep, resources: ResourcesDep, accept: Accept = None
 ) -> Report | Response:
-    period = _period(PeriodKind.MONTHLY, month, ("query", "month"))
-    return _as_requested(await _stored(resources, actor, period), accept)
+    loc = ("query", "month")
+    period = _period(PeriodKind.MONTHLY, month, loc)
+    return _as_requested(await _stored(resources, actor, period, loc), accept)
 
 
 @router.get("/weekly", response_model=Report, responses=_AS_CSV)
 async def get_weekly_report(
     week: WeekQuery, actor: ActorDep, resources: ResourcesDep, accept: Accept = None
 ) -> Report | Response:
-    period = _period(PeriodKind.WEEKLY, week, ("query", "week"))
-    return _as_requested(await _stored(resources, actor, period), accept)
+    loc = ("query", "week")
+    period = _period(PeriodKind.WEEKLY, week, loc)
+    return _as_requested(await _stored(resources, actor, period, loc), accept)
 
 
 @router.get("/monthly/{month}.html", response_class=HTMLResponse, responses=REPORT_PAGE_ERRORS)
 async def view_monthly_report(month: MonthPath, actor: ActorDep, resources: ResourcesDep) -> str:
-    period = _period(PeriodKind.MONTHLY, month, ("path", "month"))
-    return render_html(await _stored(resources, actor, period))
+    loc = ("path", "month")
+    period = _period(PeriodKind.MONTHLY, month, loc)
+    return render_html(await _stored(resources, actor, period, loc))
 
 
 @router.get("/weekly/{week}.html", response_class=HTMLResponse, responses=REPORT_PAGE_ERRORS)
 async def view_weekly_report(week: WeekPath, actor: ActorDep, resources: ResourcesDep) -> str:
-    period = _period(PeriodKind.WEEKLY, week, ("path", "week"))
-    return render_html(await _stored(resources, actor, period))
+    loc = ("path", "week")
+    period = _period(PeriodKind.WEEKLY, week, loc)
+    return render_html(await _stored(resources, actor, period, loc))
 
 
 async def _produce(
@@ -153,10 +180,9 @@ async def _produce(
 ) -> Report | JSONResponse:
     """Runs the report workflow for a period that has started; a running one is joined."""
     if actor.role not in PRODUCE_ROLES:
-        raise HTTPException(403, f"role {actor.role} may not have reports produced")
+        raise Problem("RoleNotAllowed", f"role {actor.role} may not have reports produced")
     timezone = resources.policy.calendar.timezone
-    if period.starts_at(timezone) > datetime.now(UTC):
-        raise _bad_period(loc, period.key, f"{period.key} has not started yet")
+    await _within_range(resources, period, loc)
     handle = await resources.temporal.start_workflow(
         ReportWorkflow.run,
         ProduceReport(

@@ -2,12 +2,13 @@
 
 from datetime import UTC, datetime, timedelta
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.commands import case_row
 from api.deps import ActorDep, ResourcesDep
+from api.errors import Problem
 from api.intake import restart_workflow
 from api.openapi_errors import CASE_ERRORS
 from domain.authority import Role
@@ -54,7 +55,7 @@ class RepairResult(BaseModel):
 
 def _may_repair(actor) -> None:
     if actor.role not in REPAIR_ROLES:
-        raise HTTPException(403, f"role {actor.role} may not look after stuck cases")
+        raise Problem("RoleNotAllowed", f"role {actor.role} may not look after stuck cases")
 
 
 @router.get("/stuck", response_model=list[StuckCasePublic])
@@ -106,7 +107,9 @@ async def resend(
         resources.pool, case_no, body.notification_id, actor=actor, reason=body.reason
     )
     if copy is None:
-        raise HTTPException(404, f"case {case_no} has no notification {body.notification_id}")
+        raise Problem(
+            "NotificationNotFound", f"case {case_no} has no notification {body.notification_id}"
+        )
     return RepairResult(case_no=case_no, done=f"queued again as {copy.notification_id}")
 
 
@@ -125,7 +128,7 @@ async def restart(
         if err.status is not RPCStatusCode.NOT_FOUND:
             raise
     else:
-        raise HTTPException(409, f"case {case_no} has its workflow; nothing to restart")
+        raise Problem("WorkflowRunning", f"case {case_no} has its workflow; nothing to restart")
     await restart_workflow(
         temporal=resources.temporal,
         task_queue=resources.settings.temporal_task_queue,

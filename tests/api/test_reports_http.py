@@ -39,6 +39,17 @@ async def _february_2001(pool: asyncpg.Pool, policy: Policy, staff: Actor) -> li
     return rows
 
 
+async def _a_case_in_december_2000(pool: asyncpg.Pool, policy: Policy, staff: Actor) -> None:
+    """Reports cover the periods from the company's first case: one before the periods
+    these tests ask for, in a month none of them counts."""
+    case_no = await register_only(pool, policy, staff, month="200012")
+    await pool.execute(
+        "UPDATE complaints SET received_at = $2 WHERE case_no = $1",
+        case_no,
+        datetime(2000, 12, 5, 3, tzinfo=UTC),
+    )
+
+
 async def test_a_manager_has_a_past_month_produced_and_reads_it_as_json_csv_and_html(
     api: httpx.AsyncClient, pool: asyncpg.Pool, policy: Policy, staff: Actor
 ) -> None:
@@ -90,7 +101,10 @@ async def test_a_manager_has_a_past_month_produced_and_reads_it_as_json_csv_and_
     assert "Xuhui &lt;north&gt;" in html and "<north>" not in html
 
 
-async def test_a_weekly_summary_is_produced_and_read_by_iso_week(api: httpx.AsyncClient) -> None:
+async def test_a_weekly_summary_is_produced_and_read_by_iso_week(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, policy: Policy, staff: Actor
+) -> None:
+    await _a_case_in_december_2000(pool, policy, staff)
     produced = await api.post("/reports/weekly", json={"week": "2001-W07"}, headers=auth("senior"))
     assert produced.status_code == 200, produced.text
     assert produced.json()["previous"]["period"] == "2001-W06"
@@ -144,9 +158,13 @@ async def test_staff_and_handlers_may_not_read_reports_and_engineers_may_not_pro
     assert (await api.get("/reports/monthly", params={"month": "2001-02"})).status_code == 401
 
 
-async def test_a_period_nobody_produced_is_404(api: httpx.AsyncClient) -> None:
+async def test_a_period_nobody_produced_is_404(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, policy: Policy, staff: Actor
+) -> None:
+    await _a_case_in_december_2000(pool, policy, staff)
     missing = await api.get(
-        "/reports/monthly", params={"month": "1999-01"}, headers=auth("manager")
+        "/reports/monthly", params={"month": "2001-04"}, headers=auth("manager")
     )
     assert missing.status_code == 404
-    assert "1999-01" in missing.json()["detail"]
+    assert missing.json()["type"] == "ReportNotFound"
+    assert "2001-04" in missing.json()["detail"]

@@ -12,7 +12,7 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.retention import RetentionActivities
 from domain.authority import Actor
-from domain.models import AuditEntry, ComplaintCreate, Customer, Notification, PurchaseProof
+from domain.models import AuditEntry, Customer, Intake, Notification, PurchaseProof
 from domain.policy import Policy
 from domain.reports import Period, PeriodKind, ProduceReport, Report
 from domain.retention import ANONYMISED, AnonymiseExpired, ApplyRetention, RetentionResult
@@ -152,7 +152,7 @@ async def test_a_case_closed_400_days_ago_is_anonymised_and_its_month_reports_th
         ANONYMISED,
     )
     assert row["customer_key"] is None and row["anonymised_at"] is not None
-    intake = ComplaintCreate.model_validate(row["intake"])  # still a valid intake
+    intake = Intake.model_validate(row["intake"])  # still a valid intake
     assert intake.customer == Customer(name=ANONYMISED, contact=ANONYMISED)
     assert (intake.description, intake.purchase_proof.receipt_no) == (ANONYMISED, ANONYMISED)
     # The figures stay: every column a report reads, and the subject.

@@ -1,0 +1,428 @@
+"""The HTTP bodies of the API: what a request may say (strict, unknown fields refused).
+
+These are separate from the workflow messages (domain/models.py and the sub-process
+modules), which are what histories hold. A body may tighten at any time: it only decides
+what a new request may say, never what a recorded history must still read
+(tests/api/test_bodies_and_messages.py). Each command maps its body to its message in
+one place, api/commands.py.
+
+A rule between fields is checked on the field it asks for, so a 422 names that field in
+`loc` (`["body", "agreement_ref"]`), not the whole body: the field is validated even when
+it is left out (`validate_default`) and reads the fields declared before it.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, Field, ValidationInfo, field_validator
+
+from domain.clocks import PauseReason
+from domain.crisis import CrisisLevel
+from domain.grades import Grade
+from domain.incidents import Incident
+from domain.insurance import DamageHead, DocumentKind, OpinionDecision
+from domain.mediation import Failure, MediationResult, ReplyForm
+from domain.models import (
+    Category,
+    Channel,
+    Customer,
+    ExposureKind,
+    Intake,
+    Liability,
+    PurchaseProof,
+    RemedyKind,
+)
+from domain.money import Money, PositiveMoney
+from domain.police import Recipient
+from domain.policy import DeadlineName
+from domain.strict import MOMENT_SCHEMA, Day, Moment, StrictModel, this_century
+
+# Dates a person types for a clock: within this century, so a typo of a year is a 422
+# and not a deadline Temporal cannot index (domain/strict.py); a moment with its offset.
+ClockDate = Day
+ClockMoment = Annotated[AwareDatetime, AfterValidator(this_century), MOMENT_SCHEMA]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+def _given(info: ValidationInfo, name: str) -> Any:
+    """A field declared before this one, or None when it is missing or was invalid (its
+    own problem is reported already)."""
+    return info.data.get(name)
+
+
+# --- intake -----------------------------------------------------------------------
+
+
+class CustomerCreate(StrictModel):
+    name: ShortText
+    contact: ShortText
+
+    def to_record(self) -> Customer:
+        return Customer(name=self.name, contact=self.contact)
+
+
+class PurchaseProofCreate(StrictModel):
+    receipt_no: ShortText | None = None
+    purchase_date: date | None = None
+
+    def to_record(self) -> PurchaseProof:
+        return PurchaseProof(receipt_no=self.receipt_no, purchase_date=self.purchase_date)
+
+
+class ComplaintCreate(StrictModel):
+    """What intake records (DOMAIN section 2)."""
+
+    channel: Channel
+    store: ShortText
+    category: Category
+    description: LongText
+    occurred_at: datetime | None = None
+    requested_remedy: ShortText
+    claimed_amount: Money = Decimal("0")
+    customer: CustomerCreate
+    people_affected: int = Field(1, ge=1, le=100000)
+    purchase_proof: PurchaseProofCreate | None = None
+    media_attention: bool = False
+    litigation_threatened: bool = False
+    incident: Incident | None = Field(
+        None, description="An incident that calls for the police (DOMAIN section 6)"
+    )
+    subject: ShortText | None = Field(
+        None,
+        description=(
+            "What the complaint is about, as the desk tags it: the product or SKU and the fault"
+            " ('sofa ZX-200 stitching'). Complaints with the same subject, category and store"
+            " from different customers are identical: enough of them within the policy's"
+            " window make grade B (DOMAIN section 4). Case, spacing and full-width forms do"
+            " not matter; no subject, no repeat check. Never the customer's name."
+        ),
+        examples=["sofa ZX-200 stitching"],
+    )
+
+    def to_intake(self) -> Intake:
+        """The intake as the register row and the case's workflow input hold it."""
+        return Intake.model_validate(
+            self.model_dump(exclude={"customer", "purchase_proof"})
+            | {
+                "customer": self.customer.to_record(),
+                "purchase_proof": self.purchase_proof and self.purchase_proof.to_record(),
+            }
+        )
+
+
+# --- case commands ----------------------------------------------------------------
+
+
+class AcknowledgeBody(StrictModel):
+    note: str | None = Field(None, max_length=2000)
+
+
+class FindingsBody(StrictModel):
+    valid: bool
+    liability: Liability
+    summary: LongText
+    reason: str | None = Field(
+        None, max_length=2000, description="Why, when not valid", validate_default=True
+    )
+
+    @field_validator("reason")
+    @classmethod
+    def _invalid_needs_reason(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        if _given(info, "valid") is False and not reason:
+            raise ValueError("reason is required when the complaint is not valid")
+        return reason
+
+
+class ProposalBody(StrictModel):
+    kind: RemedyKind
+    amount: Money
+    details: LongText
+    heads: dict[DamageHead, Money] = Field(
+        default_factory=dict,
+        description="Injury cases: the amount per head of damage; they add up to amount",
+        validate_default=True,
+    )
+
+    @field_validator("heads")
+    @classmethod
+    def _heads_add_up(
+        cls, heads: dict[DamageHead, Decimal], info: ValidationInfo
+    ) -> dict[DamageHead, Decimal]:
+        amount = _given(info, "amount")
+        if heads and amount is not None and sum(heads.values()) != amount:
+            raise ValueError(f"heads must add up to amount ({amount}), not {sum(heads.values())}")
+        return heads
+
+
+class ApprovalBody(StrictModel):
+    approve: bool
+    comment: str = Field(min_length=1, max_length=2000)
+
+
+class CustomerResponseBody(StrictModel):
+    accepted: bool
+    agreement_ref: str | None = Field(None, min_length=1, max_length=100, validate_default=True)
+    reason: str | None = Field(None, max_length=2000, validate_default=True)
+
+    @field_validator("agreement_ref")
+    @classmethod
+    def _acceptance_needs_agreement(cls, ref: str | None, info: ValidationInfo) -> str | None:
+        if _given(info, "accepted") is True and not ref:
+            raise ValueError("agreement_ref is required when the customer accepts")
+        return ref
+
+    @field_validator("reason")
+    @classmethod
+    def _rejection_needs_reason(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        if _given(info, "accepted") is False and not reason:
+            raise ValueError("reason is required when the customer rejects")
+        return reason
+
+
+class ResolutionBody(StrictModel):
+    summary: LongText
+
+
+class FollowUpBody(StrictModel):
+    satisfaction: int = Field(ge=1, le=5)
+    comment: str | None = Field(None, max_length=2000)
+
+
+class ReasonBody(StrictModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class NoteBody(StrictModel):
+    text: LongText
+
+
+class ReassignBody(StrictModel):
+    handler: str = Field(min_length=1, max_length=100, description="User id of the new handler")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PauseBody(StrictModel):
+    reason: PauseReason = Field(description="Whom or what the case waits on meanwhile")
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class ResumeBody(StrictModel):
+    note: str | None = Field(None, max_length=2000)
+
+
+class DelayRequestBody(StrictModel):
+    deadline: DeadlineName
+    new_due_on: ClockDate = Field(description="The new last day, in the store's time zone")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DelayDecisionBody(StrictModel):
+    accept: bool
+    comment: str = Field(min_length=1, max_length=2000)
+
+
+class GradeChangeBody(StrictModel):
+    grade: Grade
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ExposureBody(StrictModel):
+    kind: ExposureKind
+    detail: str = Field(min_length=1, max_length=2000)
+
+
+class CrisisBody(StrictModel):
+    level: CrisisLevel
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class StartClockBody(StrictModel):
+    clock: DeadlineName = Field(description="A clock of the policy's statutory section")
+    started_at: ClockMoment | None = Field(None, description="When it began; default now")
+    due_on: ClockDate | None = Field(
+        None, description="The last day an authority set (a regulator's answer)"
+    )
+    reference: str | None = Field(None, max_length=200)
+
+
+class SettleClockBody(StrictModel):
+    clock: DeadlineName
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class AttendanceBody(StrictModel):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+# --- sub-processes: starting and withdrawing, through the case ---------------------
+
+
+class StartInsuranceClaimBody(StrictModel):
+    reason: str = Field(min_length=1, max_length=2000)
+    insurer: str | None = Field(None, min_length=1, max_length=200)
+
+
+class StartPoliceReportBody(StrictModel):
+    reason: str = Field(min_length=1, max_length=2000)
+    incident: Incident | None = None
+
+
+class StartMediationBody(StrictModel):
+    """The association's notice: the customer's own visit starts nothing."""
+
+    association: str = Field(min_length=1, max_length=200)
+    notice_ref: str = Field(min_length=1, max_length=100)
+    accepted_on: Day = Field(description="The day the association accepted the complaint")
+
+
+class WithdrawBody(StrictModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+# --- insurance claim --------------------------------------------------------------
+
+
+class InsurerReportBody(StrictModel):
+    insurer: str = Field(min_length=1, max_length=200)
+    claim_ref: str = Field(min_length=1, max_length=100)
+    reported_at: Moment | None = Field(None, description="Default: now")
+
+
+class DocumentsBody(StrictModel):
+    documents: list[DocumentKind] = Field(min_length=1)
+    originals: bool = Field(True, description="False for copies; only originals count")
+    note: str | None = Field(None, max_length=2000)
+
+
+class OpinionBody(StrictModel):
+    decision: OpinionDecision
+    written_ref: str = Field(
+        min_length=1, max_length=100, description="The insurer's written opinion"
+    )
+    amounts: dict[DamageHead, Money] = Field(
+        default_factory=dict,
+        description="What the insurer pays, per head of damage",
+        validate_default=True,
+    )
+    reason: str | None = Field(None, max_length=2000, validate_default=True)
+    documents_needed: list[DocumentKind] = Field(default_factory=list, validate_default=True)
+    advance_without_originals: bool = Field(
+        False, description="The insurer agrees in writing that originals are not needed"
+    )
+
+    @field_validator("amounts")
+    @classmethod
+    def _paying_needs_amounts(cls, amounts: dict[Any, Any], info: ValidationInfo) -> Any:
+        if _given(info, "decision") is OpinionDecision.PAYS and not amounts:
+            raise ValueError("amounts are required when the insurer pays")
+        return amounts
+
+    @field_validator("reason")
+    @classmethod
+    def _refusing_needs_reason(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        if _given(info, "decision") is OpinionDecision.REFUSES and not reason:
+            raise ValueError("reason is required when the insurer refuses")
+        return reason
+
+    @field_validator("documents_needed")
+    @classmethod
+    def _asking_needs_documents(cls, needed: list[Any], info: ValidationInfo) -> list[Any]:
+        if _given(info, "decision") is OpinionDecision.NEEDS_DOCUMENTS and not needed:
+            raise ValueError("documents_needed is required when the insurer needs documents")
+        return needed
+
+
+class AdvanceExceptionBody(StrictModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+# --- police report ----------------------------------------------------------------
+
+
+class PoliceCallBody(StrictModel):
+    reported_by: str = Field(min_length=1, max_length=200, description="Who called the police")
+    reported_at: Moment
+    station: str = Field(min_length=1, max_length=200)
+
+
+class CertificateBody(StrictModel):
+    certificate_no: str = Field(min_length=1, max_length=100)
+
+
+class ForensicAssessmentBody(StrictModel):
+    requested_at: Moment
+    result: str | None = Field(None, max_length=2000, description="Once the police have it")
+
+
+class CctvHandoverBody(StrictModel):
+    recipient: Recipient
+    recipient_name: str = Field(min_length=1, max_length=200)
+    footage_ref: str = Field(min_length=1, max_length=200)
+
+
+class PoliceOutcomeBody(StrictModel):
+    outcome: str = Field(min_length=1, max_length=2000)
+
+
+# --- consumer-association mediation -----------------------------------------------
+
+
+class RepresentativeBody(StrictModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class SessionBody(StrictModel):
+    at: Moment
+    place: str = Field(min_length=1, max_length=200)
+
+
+class ReplyBody(StrictModel):
+    form: ReplyForm
+    content: str = Field(min_length=1, max_length=5000)
+
+
+class WrittenReplyApprovalBody(StrictModel):
+    comment: str = Field(min_length=1, max_length=2000)
+
+
+class ExtensionBody(StrictModel):
+    until: Day
+    association_ref: str = Field(min_length=1, max_length=100)
+
+
+class MediationOutcomeBody(StrictModel):
+    result: MediationResult
+    amount: PositiveMoney | None = Field(None, validate_default=True)
+    agreement_ref: str | None = Field(None, min_length=1, max_length=100, validate_default=True)
+    failure: Failure | None = Field(None, validate_default=True)
+    statement_ref: str | None = Field(None, min_length=1, max_length=100, validate_default=True)
+
+    @field_validator("amount", "agreement_ref")
+    @classmethod
+    def _settlement_terms(cls, value: Any, info: ValidationInfo) -> Any:
+        result = _given(info, "result")
+        if result is MediationResult.SETTLED and not value:
+            raise ValueError(f"{info.field_name} is required for a settlement")
+        if result is MediationResult.FAILED and value is not None:
+            raise ValueError(f"a failed mediation has no {info.field_name}")
+        return value
+
+    @field_validator("failure")
+    @classmethod
+    def _failure_named(cls, failure: Failure | None, info: ValidationInfo) -> Failure | None:
+        if _given(info, "result") is MediationResult.FAILED and failure is None:
+            raise ValueError("failure is required when mediation fails")
+        return failure
+
+    @field_validator("statement_ref")
+    @classmethod
+    def _signed_statement(cls, ref: str | None, info: ValidationInfo) -> str | None:
+        if (
+            _given(info, "result") is MediationResult.FAILED
+            and _given(info, "failure") is Failure.SIGNED_NON_ACCEPTANCE
+            and not ref
+        ):
+            raise ValueError("statement_ref is required for a signed statement")
+        return ref
