@@ -4,6 +4,7 @@ server and the Temporal dev server, each on free ports so `make run` can stay up
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -26,6 +27,9 @@ from infra.settings import ROOT, Settings
 from infra.temporal import converter_for
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
+# The SDK waits 5 s for a test server to listen; on a loaded 2-core machine a start took
+# longer and failed the test's setup, though nothing was wrong.
+TEST_SERVER_STARTUP = timedelta(seconds=30)
 # A fixed, public test key (base64 of b"complaint-desk-test-key-32-bytes"): every client,
 # worker and replayer of the suite encrypts payloads the way production does.
 TEST_CODEC_KEYS = "test-1:Y29tcGxhaW50LWRlc2stdGVzdC1rZXktMzItYnl0ZXM="
@@ -97,6 +101,7 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=TEST_CONVERTER,
         test_server_existing_path=str(TEST_SERVER),
+        test_server_startup_timeout=TEST_SERVER_STARTUP,
     )
     await ensure_search_attributes(env.client)
     yield env

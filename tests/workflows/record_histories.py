@@ -14,7 +14,7 @@ from domain.models import StatusQuery
 from infra.policy_file import load_policy
 from infra.search_attributes import ensure_search_attributes
 from infra.settings import ROOT
-from tests.conftest import TEST_CONVERTER, TEST_SERVER
+from tests.conftest import TEST_CONVERTER, TEST_SERVER, TEST_SERVER_STARTUP
 from tests.workflows.scenarios import SCENARIOS, run_scenario
 from workflows.complaint import ComplaintWorkflow
 
@@ -27,7 +27,9 @@ async def record(label: str) -> None:
         # A fresh server per scenario: skipping time would wake the previous scenario's
         # case, whose worker is gone, and stall.
         env = await WorkflowEnvironment.start_time_skipping(
-            data_converter=TEST_CONVERTER, test_server_existing_path=str(TEST_SERVER)
+            data_converter=TEST_CONVERTER,
+            test_server_existing_path=str(TEST_SERVER),
+            test_server_startup_timeout=TEST_SERVER_STARTUP,
         )
         try:
             await ensure_search_attributes(env.client)
