@@ -487,6 +487,14 @@ class CaseEvent(BaseModel):
     register_row: RegisterSnapshot
     notifications: list[Notification] = Field(default_factory=list)
     agreement: SignedAgreement | None = None
+    status: CaseStatus | None = Field(
+        None,
+        description="The case after the change, without its history, for reads that need no"
+        " worker (GET /complaints/{case_no}); None from workers before snapshots",
+    )
+    history_length: int | None = Field(
+        None, description="How many history entries the case has with this change's"
+    )
 
 
 class ProcessEvent(BaseModel):

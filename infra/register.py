@@ -10,7 +10,7 @@ from domain.authority import Actor
 from domain.case_numbers import format_case_no, workflow_id_for
 from domain.grades import Grade, GradingPolicy, RepeatComplaints, customer_key, subject_key
 from domain.lifecycle import WAITING_ON, Stage
-from domain.models import Intake, RegisterSnapshot
+from domain.models import CaseStatus, HistoryEntry, Intake, RegisterSnapshot
 from domain.stores import store_key
 from infra.idempotency import claim_key, record_case
 
@@ -159,8 +159,18 @@ async def count_repeats(
     )
 
 
-async def apply_snapshot(conn: asyncpg.Connection, case_no: str, row: RegisterSnapshot) -> None:
-    """Updates the read model unless a later change of the case is already there."""
+async def apply_snapshot(
+    conn: asyncpg.Connection,
+    case_no: str,
+    row: RegisterSnapshot,
+    status: CaseStatus | None = None,
+    entry: HistoryEntry | None = None,
+    history_length: int | None = None,
+) -> None:
+    """Updates the read model unless a later change of the case is already there: the
+    register row, and the case's state for reads (migrations/009_case_snapshot.sql) with
+    its history grown by `entry`, the `history_length`-th. A history that missed an entry
+    (a case begun before snapshots) is given up: NULL, read live."""
     await conn.execute(
         """
         UPDATE complaints SET
@@ -168,7 +178,13 @@ async def apply_snapshot(conn: asyncpg.Connection, case_no: str, row: RegisterSn
             waiting_on_who = $7, next_deadline = $8, next_deadline_at = $9, overdue = $10,
             reopen_count = $11, closed_at = $12, state_version = $13, updated_at = now(),
             -- a snapshot of a worker before `waits` leaves the column to the stage's wait
-            waits = CASE WHEN cardinality($14::text[]) > 0 THEN $14::text[] ELSE ARRAY[$6] END
+            waits = CASE WHEN cardinality($14::text[]) > 0 THEN $14::text[] ELSE ARRAY[$6] END,
+            snapshot = COALESCE($15::jsonb, snapshot),
+            snapshot_history = CASE
+                WHEN $15::jsonb IS NULL THEN NULL
+                WHEN jsonb_array_length(snapshot_history) = $17::int - 1
+                    THEN snapshot_history || jsonb_build_array($16::jsonb)
+                ELSE NULL END
         WHERE case_no = $1 AND state_version < $13
         """,
         case_no,
@@ -185,6 +201,9 @@ async def apply_snapshot(conn: asyncpg.Connection, case_no: str, row: RegisterSn
         row.closed_at,
         row.version,
         row.waits,
+        status.model_dump(mode="json", exclude={"history"}) if status is not None else None,
+        entry.model_dump(mode="json") if entry is not None else None,
+        history_length,
     )
 
 
@@ -210,6 +229,18 @@ async def find_case(pool: asyncpg.Pool, case_no: str) -> asyncpg.Record | None:
         " FROM complaints WHERE case_no = $1",
         case_no,
     )
+
+
+async def case_snapshot(pool: asyncpg.Pool, case_no: str) -> CaseStatus | None:
+    """The case's state as its last recorded change left it, history included; None where
+    the register cannot hold it (a case begun before snapshots, or anonymised): ask the
+    workflow."""
+    row = await pool.fetchrow(
+        "SELECT snapshot, snapshot_history FROM complaints WHERE case_no = $1", case_no
+    )
+    if row is None or row["snapshot"] is None or row["snapshot_history"] is None:
+        return None
+    return CaseStatus.model_validate({**row["snapshot"], "history": row["snapshot_history"]})
 
 
 async def stores_of(pool: asyncpg.Pool, case_nos: list[str]) -> dict[str, str]:

@@ -26,7 +26,7 @@ FOR UPDATE SKIP LOCKED
 _ANONYMISE_CASE = """
 UPDATE complaints SET
     customer_name = $2, customer_contact = $2, description = $2, customer_key = NULL,
-    intake = $3, anonymised_at = $4
+    intake = $3, anonymised_at = $4, snapshot = NULL, snapshot_history = NULL
 WHERE case_no = $1
 """
 

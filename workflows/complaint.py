@@ -926,6 +926,9 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             register_row=register_row,
             notifications=notifications or [],
             agreement=agreement,
+            # What GET /complaints/{case_no} reads, so a read never waits on a busy worker.
+            status=self._status(StatusQuery(include_history=False)),
+            history_length=len(self._history),
         )
         await record_with(CaseRecorder.record_case_event, event, action)
 

@@ -51,6 +51,7 @@ from domain.models import (
     Acknowledge,
     AcknowledgeEscalation,
     AddNote,
+    CaseStatus,
     Category,
     ChangeGrade,
     CommandResult,
@@ -79,7 +80,7 @@ from domain.models import (
 from domain.rules import RefusalType, approval_refusal, refusal_for
 from domain.strict import Day
 from infra.audit import list_events
-from infra.register import RegisterFilter, RegisterSort, list_cases
+from infra.register import RegisterFilter, RegisterSort, case_snapshot, list_cases
 from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(prefix="/complaints", tags=["complaints"], responses=CASE_ERRORS)
@@ -204,11 +205,21 @@ def _midnight(day: date | None, zone: ZoneInfo) -> datetime | None:
     return None if day is None else datetime.combine(day, time(), tzinfo=zone)
 
 
+async def case_status(resources: Resources, case_no: str) -> CaseStatus:
+    """The case as its last recorded change left it, from the register (written in the
+    same transaction as the change's audit entry, so a command's answer is already there);
+    a case the register holds no snapshot of is asked live."""
+    status = await case_snapshot(resources.pool, case_no)
+    if status is not None:
+        return status
+    handle = resources.temporal.get_workflow_handle(workflow_id_for(case_no))
+    return await handle.query(ComplaintWorkflow.get_status, StatusQuery())
+
+
 @router.get("/{case_no}", response_model=ComplaintPublic)
 async def get_case(case_no: str, actor: ActorDep, resources: ResourcesDep) -> ComplaintPublic:
     row = await case_row(resources, case_no, actor)
-    handle = resources.temporal.get_workflow_handle(workflow_id_for(case_no))
-    status = await handle.query(ComplaintWorkflow.get_status, StatusQuery())
+    status = await case_status(resources, case_no)
     customer = None
     if actor.role in PERSONAL_DATA_ROLES:
         customer = Customer(name=row["customer_name"], contact=row["customer_contact"])
@@ -235,9 +246,8 @@ async def _not_the_proposer(resources: Resources, row: asyncpg.Record, actor: Ac
     proposer of the pending payment may not decide it (403 SelfApproval). The workflow's
     validator checks again. An amount beyond the approver's limit is no refusal: the
     workflow passes the request one level up."""
-    handle = resources.temporal.get_workflow_handle(row["workflow_id"])
     try:
-        status = await handle.query(ComplaintWorkflow.get_status, StatusQuery())
+        status = await case_status(resources, row["case_no"])
     except RPCError as err:
         if err.status is RPCStatusCode.NOT_FOUND:
             return  # archived: the update answers that
