@@ -431,6 +431,16 @@ class OnSiteView(BaseModel):
     attended_at: datetime | None = None
 
 
+class Recommendation(BaseModel):
+    """What someone without the authority to decide a proposal recommends to those above."""
+
+    by: str
+    level: Level | None = None
+    approve: bool
+    comment: str
+    at: datetime
+
+
 class Proposal(BaseModel):
     number: int
     kind: RemedyKind
@@ -449,6 +459,10 @@ class Proposal(BaseModel):
     customer_response: str | None = None
     payment_request: str | None = Field(
         None, description="Idempotency key of the payment finance was asked for, once accepted"
+    )
+    recommendations: list[Recommendation] = Field(
+        default_factory=list,
+        description="From those it passed on the way up, beyond their authority",
     )
 
     def amount_to_approve(self) -> Decimal:

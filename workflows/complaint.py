@@ -16,6 +16,7 @@ from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecorder
+    from domain.approvals import ApprovalDecision, ApprovalOutcome, decide_approval
     from domain.authority import Actor, Level
     from domain.clocks import PauseReason
     from domain.crisis import CrisisLevel
@@ -125,6 +126,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         self._waiting_since = start.registered_at
         self._deadlines: dict[DeadlineName, DeadlineView] = {}
         self._timers: dict[DeadlineName, asyncio.Task[None]] = {}
+        self._armed_due: dict[DeadlineName, datetime] = {}
         self._proposals: list[Proposal] = []
         self._history: list[HistoryEntry] = []
         self._agreement_ref: str | None = None
@@ -335,63 +337,116 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
     @applied_once
     async def decide_approval(self, cmd: DecideApproval) -> CommandResult:
         async with self._turn():
-            self._check_approval(cmd)
+            if not workflow.patched(patches.APPROVAL_DECISIONS):
+                return await self._decide_approval_before_decisions(cmd)
+            decision = self._approval_decision(cmd)
+            refuse(decision.refusal)
             proposal = self._proposals[-1]
-            if not cmd.approve:
-                proposal.decision = "rejected"
+            if decision.outcome in (ApprovalOutcome.APPROVED, ApprovalOutcome.REJECTED):
+                proposal.decision = decision.outcome.value
                 proposal.decided_by = cmd.actor.user_id
+            if decision.recommendation is not None:
+                proposal.recommendations.append(decision.recommendation)
+            if decision.outcome is ApprovalOutcome.APPROVED:
+                self._move_to(Stage.APPROVED)
+                self._set_deadline(DeadlineName.INFORM_CUSTOMER, workflow.now(), arm=True)
+            elif decision.outcome is ApprovalOutcome.REJECTED:
                 self._move_to(Stage.LIABILITY_DECIDED)
                 self._set_deadline(DeadlineName.PROPOSAL, workflow.now(), arm=True)
-                await self._record(
-                    "remedy_rejected",
-                    cmd.actor,
-                    reason=cmd.comment,
-                    data=self._proposal_data(proposal),
-                    notifications=[self._to_handler("Proposal rejected", cmd.comment)],
-                )
-                return self._result("rejected")
-            if not within_authority(cmd.actor, proposal.amount_to_approve()):
-                # Beyond one's authority a request climbs, never refused or granted quietly.
-                above = cmd.actor.level or Level.HANDLER
-                proposal.approver_level = max(
-                    proposal.approver_level,
-                    self._policy.authority.approver_for(proposal.amount_to_approve(), above=above),
-                    key=list(Level).index,
-                )
+            elif decision.outcome is ApprovalOutcome.CLIMBS:
+                assert decision.waits_for is not None
+                proposal.approver_level = decision.waits_for
                 self._waiting_since = workflow.now()
-                await self._record(
-                    "approval_escalated",
-                    cmd.actor,
-                    reason=(
-                        f"CNY {proposal.amount} exceeds the authority of {cmd.actor.user_id}; "
-                        f"sent to {proposal.approver_level.value}. {cmd.comment}"
-                    ),
-                    data=self._proposal_data(proposal),
-                    notifications=[self._approval_request(proposal)],
-                )
-                return self._result(f"escalated to {proposal.approver_level.value}")
-            proposal.decision = "approved"
-            proposal.decided_by = cmd.actor.user_id
-            self._move_to(Stage.APPROVED)
-            self._set_deadline(DeadlineName.INFORM_CUSTOMER, workflow.now(), arm=True)
+            data = self._proposal_data(proposal)
+            if decision.recommendation is not None:
+                data |= {
+                    "recommended_by": decision.recommendation.by,
+                    "recommends": "approve" if decision.recommendation.approve else "refuse",
+                }
             await self._record(
-                "remedy_approved",
+                decision.action,
+                cmd.actor,
+                reason=decision.reason,
+                data=data,
+                notifications=[
+                    self._notice(n.recipient, n.subject, n.body) for n in decision.notices
+                ],
+            )
+            return self._result(decision.result)
+
+    def _approval_decision(self, cmd: DecideApproval) -> ApprovalDecision:
+        return decide_approval(
+            case_no=self._case_no,
+            stage=self._stage,
+            proposal=self._proposals[-1] if self._proposals else None,
+            actor=cmd.actor,
+            approve=cmd.approve,
+            comment=cmd.comment,
+            authority=self._policy.authority,
+            handler=self._handler,
+            now=workflow.now(),
+        )
+
+    async def _decide_approval_before_decisions(self, cmd: DecideApproval) -> CommandResult:
+        """Replays decisions taken before APPROVAL_DECISIONS, as they were taken then
+        (a refusal beyond one's authority sent the case back): never for a new decision."""
+        self._check_approval(cmd)
+        proposal = self._proposals[-1]
+        if not cmd.approve:
+            proposal.decision = "rejected"
+            proposal.decided_by = cmd.actor.user_id
+            self._move_to(Stage.LIABILITY_DECIDED)
+            self._set_deadline(DeadlineName.PROPOSAL, workflow.now(), arm=True)
+            await self._record(
+                "remedy_rejected",
                 cmd.actor,
                 reason=cmd.comment,
                 data=self._proposal_data(proposal),
-                notifications=[
-                    self._to_handler(
-                        "Proposal approved",
-                        f"Tell the customer: {proposal.kind.value} CNY {proposal.amount}",
-                    )
-                ],
+                notifications=[self._to_handler("Proposal rejected", cmd.comment)],
             )
-            return self._result("approved")
+            return self._result("rejected")
+        if not within_authority(cmd.actor, proposal.amount_to_approve()):
+            # Beyond one's authority a request climbs, never refused or granted quietly.
+            above = cmd.actor.level or Level.HANDLER
+            proposal.approver_level = max(
+                proposal.approver_level,
+                self._policy.authority.approver_for(proposal.amount_to_approve(), above=above),
+                key=list(Level).index,
+            )
+            self._waiting_since = workflow.now()
+            await self._record(
+                "approval_escalated",
+                cmd.actor,
+                reason=(
+                    f"CNY {proposal.amount} exceeds the authority of {cmd.actor.user_id}; "
+                    f"sent to {proposal.approver_level.value}. {cmd.comment}"
+                ),
+                data=self._proposal_data(proposal),
+                notifications=[self._approval_request(proposal)],
+            )
+            return self._result(f"escalated to {proposal.approver_level.value}")
+        proposal.decision = "approved"
+        proposal.decided_by = cmd.actor.user_id
+        self._move_to(Stage.APPROVED)
+        self._set_deadline(DeadlineName.INFORM_CUSTOMER, workflow.now(), arm=True)
+        await self._record(
+            "remedy_approved",
+            cmd.actor,
+            reason=cmd.comment,
+            data=self._proposal_data(proposal),
+            notifications=[
+                self._to_handler(
+                    "Proposal approved",
+                    f"Tell the customer: {proposal.kind.value} CNY {proposal.amount}",
+                )
+            ],
+        )
+        return self._result("approved")
 
     @decide_approval.validator
     @unless_applied
     def _validate_approval(self, cmd: DecideApproval) -> None:
-        self._check_approval(cmd)
+        refuse(self._approval_decision(cmd).refusal)
 
     @workflow.update
     @applied_once
@@ -490,6 +545,14 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                 reason=cmd.comment or "",
                 data={"satisfaction": cmd.satisfaction},
             )
+            # The closing is on record as closing, like every other way a case closes.
+            if workflow.patched(patches.CLOSED_ON_FOLLOW_UP):
+                await self._record(
+                    "closed",
+                    None,
+                    reason=f"resolved: follow-up visit recorded by {cmd.actor.user_id}",
+                    data={"closed_reason": "resolved", "followed_up_by": cmd.actor.user_id},
+                )
             return self._result("closed")
 
     @record_follow_up.validator
