@@ -498,7 +498,9 @@ class CaseStatus(BaseModel):
     reopen_count: int = 0
     closed_reason: str | None = None
     closed_at: datetime | None = None
-    processes: list[ProcessSummary] = Field(default_factory=list)
+    processes: list[ProcessSummary] = Field(
+        default_factory=list, description="Every run of every sub-process, newest first"
+    )
     crisis_level: CrisisLevel | None = None
     delay: DelayRequest | None = Field(None, description="The latest delay request")
     escalation: EscalationView | None = Field(None, description="Awaiting acknowledgement")
@@ -525,6 +527,9 @@ class CarriedState(BaseModel):
     closed_at: datetime | None
     version: int
     processes: list[ProcessSummary]
+    earlier_processes: list[ProcessSummary] = Field(
+        default_factory=list, description="Runs a newer run of the same kind replaced"
+    )
     paused_for: PauseReason | None
     delay: DelayRequest | None
     escalation: EscalationView | None

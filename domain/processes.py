@@ -108,6 +108,9 @@ class ProcessSummary(BaseModel):
 
     kind: ProcessKind
     workflow_id: str
+    run_id: str | None = Field(
+        None, description="This run of the workflow ID: a second run of a kind reuses the ID"
+    )
     version: int = 0
     stage: str
     waiting_on: str
@@ -166,6 +169,10 @@ class ProcessStatus(BaseModel):
     summary: ProcessSummary
     record: dict[str, Any]
     history: list[dict[str, Any]] = Field(default_factory=list)
+    earlier_runs: list["ProcessStatus"] = Field(
+        default_factory=list,
+        description="Runs of this kind before this one, newest first (the API fills it in)",
+    )
 
 
 # --- starting and withdrawing, as the case receives them ----------------------------

@@ -137,6 +137,8 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         self._version = 0
         self._registered = False
         self._processes: dict[ProcessKind, ProcessSummary] = {}
+        # Runs of a sub-process that a newer run of the same kind replaced, oldest first.
+        self._earlier_processes: list[ProcessSummary] = []
         self._children: dict[ProcessKind, ChildWorkflowHandle] = {}
         self._lock = asyncio.Lock()
         self._paused_for: PauseReason | None = None
@@ -870,9 +872,13 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                 non_retryable=True,
             ) from err
         self._children[kind] = handle
+        earlier = self._processes.get(kind)
+        if earlier is not None:
+            self._earlier_processes.append(earlier)
         self._processes[kind] = ProcessSummary(
             kind=kind,
             workflow_id=workflow_id,
+            run_id=handle.first_execution_run_id,
             stage="starting",
             waiting_on="starting",
             started_at=start.started_at,
@@ -907,6 +913,11 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         if self._processes.get(kind) is not None and (
             self._processes[kind].started_at != summary.started_at
         ):
+            # An earlier run, ended as a newer one started: its last state is kept.
+            self._earlier_processes = [
+                summary if (p.kind, p.started_at) == (kind, summary.started_at) else p
+                for p in self._earlier_processes
+            ]
             return
         self._processes[kind] = summary
         data = {"process": kind.value, "outcome": summary.outcome}
@@ -1094,13 +1105,19 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             reopen_count=self._reopen_count,
             closed_reason=self._closed_reason,
             closed_at=self._closed_at,
-            processes=list(self._processes.values()),
+            processes=self._process_runs(),
             crisis_level=self._crisis,
             delay=self._delay,
             escalation=self._escalation,
             on_site=self._on_site,
             history=list(self._history) if query.include_history else [],
         )
+
+    def _process_runs(self) -> list[ProcessSummary]:
+        """Every run of every sub-process, newest first: a second mediation or police
+        report does not hide the first."""
+        runs = [*self._earlier_processes, *self._processes.values()]
+        return sorted(runs, key=lambda p: p.started_at, reverse=True)
 
     def _result(self, outcome: str) -> CommandResult:
         # Without the history: every result is stored in the case's own history, and a

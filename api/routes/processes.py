@@ -10,10 +10,11 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
+from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.commands import add_command_route, case_row
-from api.deps import ActorDep, ResourcesDep
+from api.deps import ActorDep, Resources, ResourcesDep
 from api.errors import CaseArchived, ProcessNotFound, ProcessNotOpen
 from api.openapi_errors import CASE_ERRORS
 from domain.case_numbers import workflow_id_for
@@ -41,7 +42,7 @@ from domain.mediation import (
     SessionBody,
     WrittenReplyApprovalBody,
 )
-from domain.models import CommandResult
+from domain.models import CommandResult, StatusQuery
 from domain.police import (
     CctvHandoverBody,
     CertificateBody,
@@ -58,6 +59,7 @@ from domain.processes import (
     LABELS,
     ProcessKind,
     ProcessStatus,
+    ProcessSummary,
     StartInsuranceClaim,
     StartInsuranceClaimBody,
     StartMediation,
@@ -148,16 +150,48 @@ _QUERIES = {
 }
 
 
+async def _earlier_runs(
+    resources: Resources, row: Any, kind: ProcessKind, latest: ProcessStatus
+) -> list[ProcessStatus]:
+    """The runs before the latest, newest first, as the case lists them; each read from
+    its own (closed) run where Temporal still has it, else the case's summary of it."""
+    case = resources.temporal.get_workflow_handle(row["workflow_id"])
+    try:
+        status = await case.query(ComplaintWorkflow.get_status, StatusQuery(include_history=False))
+    except RPCError:
+        return []  # an archived case: only the latest run is left to read
+    return [
+        await _run_status(resources, kind, summary)
+        for summary in status.processes
+        if summary.kind is kind and summary.started_at < latest.summary.started_at
+    ]
+
+
+async def _run_status(
+    resources: Resources, kind: ProcessKind, summary: ProcessSummary
+) -> ProcessStatus:
+    if summary.run_id is not None:
+        run = resources.temporal.get_workflow_handle(summary.workflow_id, run_id=summary.run_id)
+        try:
+            return await run.query(_QUERIES[kind])
+        except (RPCError, WorkflowQueryFailedError):
+            pass  # past the namespace's retention: the case's summary is what is left
+    return ProcessStatus(summary=summary, record={})
+
+
 def _add_status_route(kind: ProcessKind) -> None:
     async def get_process(case_no: str, actor: ActorDep, resources: ResourcesDep) -> ProcessStatus:
-        await case_row(resources, case_no, actor)
+        row = await case_row(resources, case_no, actor)
         handle = resources.temporal.get_workflow_handle(process_workflow_id(case_no, kind))
         try:
-            return await handle.query(_QUERIES[kind])
+            latest = await handle.query(_QUERIES[kind])
         except RPCError as err:
             if err.status is RPCStatusCode.NOT_FOUND:
                 raise ProcessNotFound(case_no, LABELS[kind]) from err
             raise
+        return latest.model_copy(
+            update={"earlier_runs": await _earlier_runs(resources, row, kind, latest)}
+        )
 
     get_process.__name__ = f"get_{kind.value}"
     router.add_api_route(
@@ -165,7 +199,10 @@ def _add_status_route(kind: ProcessKind) -> None:
         get_process,
         methods=["GET"],
         response_model=ProcessStatus,
-        summary=f"The {LABELS[kind]}: stage, what it waits for, its record and history",
+        summary=(
+            f"The {LABELS[kind]}: stage, what it waits for, its record and history;"
+            " earlier runs of it, newest first"
+        ),
     )
 
 

@@ -109,3 +109,36 @@ async def test_sub_process_errors_name_the_problem(api: httpx.AsyncClient) -> No
     )
     assert opinion_first.status_code == 409
     assert "report it first" in opinion_first.json()["detail"]
+
+
+async def test_every_run_of_a_mediation_is_listed_newest_first(api: httpx.AsyncClient) -> None:
+    case_no = await _open(api, INTAKE)
+    url = f"/complaints/{case_no}/mediation"
+    for notice in ("PCA-H1", "PCA-H2"):
+        for _ in range(50):  # the first run's end reaches the case by its result
+            started = await api.post(
+                url,
+                json={"association": "PCA", "notice_ref": notice, "accepted_on": "2026-12-01"},
+                headers=auth("staff"),
+            )
+            if started.status_code != 409:
+                break
+            await asyncio.sleep(0.1)
+        assert started.status_code == 200, started.text
+        if notice == "PCA-H1":
+            failed = await api.post(
+                f"{url}/outcome",
+                json={"result": "failed", "failure": "not_signed"},
+                headers=auth("handler"),
+            )
+            assert failed.status_code == 200, failed.text
+
+    mediation = (await api.get(url, headers=auth("staff"))).json()
+    assert mediation["record"]["notice_ref"] == "PCA-H2"
+    (first,) = mediation["earlier_runs"]
+    assert first["record"]["notice_ref"] == "PCA-H1"
+    assert first["summary"]["outcome"] == "failed: not signed"
+    assert first["summary"]["run_id"] != mediation["summary"]["run_id"]
+    case = (await api.get(f"/complaints/{case_no}", headers=auth("staff"))).json()
+    runs = [(p["kind"], p["open"]) for p in case["status"]["processes"]]
+    assert runs == [("mediation", True), ("mediation", False)]

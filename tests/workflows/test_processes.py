@@ -410,6 +410,37 @@ async def test_failed_mediation_with_a_signed_statement_leaves_no_agreement(
     assert count == 0
 
 
+async def test_a_second_mediation_does_not_hide_the_failed_first_one(
+    desk: Desk, staff: Actor, handler: Actor
+) -> None:
+    case = await desk.open(staff)
+    for notice, failure in (("PCA-R1", Failure.NOT_SIGNED), ("PCA-R2", None)):
+        await until(case, lambda s: all(not p.open for p in s.processes))
+        await case.execute_update(
+            ComplaintWorkflow.start_mediation,
+            StartMediation(
+                actor=staff, association="PCA", notice_ref=notice, accepted_on=date.today()
+            ),
+        )
+        if failure is not None:
+            await child(desk, case, ProcessKind.MEDIATION).execute_update(
+                MediationWorkflow.record_outcome,
+                RecordMediationOutcome(
+                    actor=handler, result=MediationResult.FAILED, failure=failure
+                ),
+            )
+            await audit_entry(desk.pool, case_no_of(case), "mediation_ended")
+    status = await until(case, lambda s: len(s.processes) == 2 and s.processes[0].version > 0)
+    # Newest first: the open second run, then the failed first one with its outcome.
+    assert [(p.kind, p.open, p.outcome) for p in status.processes] == [
+        (ProcessKind.MEDIATION, True, None),
+        (ProcessKind.MEDIATION, False, "failed: not signed"),
+    ]
+    first, second = status.processes[1], status.processes[0]
+    assert first.run_id and second.run_id and first.run_id != second.run_id
+    assert first.workflow_id == second.workflow_id
+
+
 async def test_mediation_without_agreement_fails_45_working_days_after_acceptance(
     desk: Desk, time_skipping: WorkflowEnvironment, staff: Actor, policy: Policy
 ) -> None:
