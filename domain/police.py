@@ -41,6 +41,17 @@ def cctv_refusal(recipient: Recipient) -> Refusal | None:
     )
 
 
+def outcome_refusal(category: str, certificate_no: str | None) -> Refusal | None:
+    """A vehicle claim closes only with the case-filing certificate (DOMAIN section 6), so
+    its police report does not end without one: the case could never close."""
+    if category == "vehicle_parking" and not certificate_no:
+        return Refusal(
+            RefusalType.CONDITION_NOT_MET,
+            "record the case-filing certificate first: a vehicle claim closes only with it",
+        )
+    return None
+
+
 class PoliceCallBody(StrictModel):
     reported_by: str = Field(min_length=1, max_length=200, description="Who called the police")
     reported_at: Moment

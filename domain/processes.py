@@ -103,6 +103,15 @@ def process_refusal(command: ProcessCommand, *, actor: Actor, open: bool) -> Ref
     return None
 
 
+class LateDocument(BaseModel):
+    """A document recorded by the case after its sub-process ended (domain/late_documents)."""
+
+    document: str
+    reference: str
+    recorded_by: str
+    recorded_at: datetime
+
+
 class ProcessSummary(BaseModel):
     """What the case knows of one sub-process; sent by the child at every change."""
 
@@ -134,6 +143,9 @@ class ProcessSummary(BaseModel):
     # Mediation.
     settlement_amount: Decimal | None = None
     agreement_ref: str | None = None
+    late_documents: list[LateDocument] = Field(
+        default_factory=list, description="Recorded by the case after the sub-process ended"
+    )
 
 
 class ProcessStart(BaseModel):

@@ -27,6 +27,12 @@ with workflow.unsafe.imports_passed_through():
         confirmation_refusal,
         insurer_share,
     )
+    from domain.late_documents import (
+        PROCESS_OF,
+        RecordLateDocument,
+        late_document_refusal,
+        record_late,
+    )
     from domain.lifecycle import WAITING_ON, Command, Stage, WaitingOn
     from domain.mediation import MediationStart
     from domain.models import (
@@ -717,6 +723,51 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
     def _validate_withdraw(self, cmd: WithdrawProcess) -> None:
         refuse(withdraw_refusal(cmd.actor, self._processes.get(cmd.kind)))
 
+    @workflow.update
+    @applied_once
+    async def record_late_document(self, cmd: RecordLateDocument) -> CommandResult:
+        """A document of a sub-process that ended before it came (its workflow has closed):
+        on the run's summary, audited as late."""
+        async with self._turn():
+            kind = PROCESS_OF[cmd.document]
+            latest = self._processes.get(kind)
+            refuse(late_document_refusal(cmd, latest))
+            assert latest is not None
+            reason = record_late(cmd, latest, workflow.now())
+            await self._record(
+                f"{cmd.document.value}_recorded_late",
+                cmd.actor,
+                reason=reason,
+                data={
+                    "process": kind.value,
+                    "document": cmd.document.value,
+                    "reference": cmd.reference,
+                    "late": True,
+                    "run_id": latest.run_id,
+                },
+            )
+            return self._result(f"{cmd.document.value.replace('_', ' ')} recorded late")
+
+    @record_late_document.validator
+    @unless_applied
+    def _validate_late_document(self, cmd: RecordLateDocument) -> None:
+        refuse(late_document_refusal(cmd, self._processes.get(PROCESS_OF[cmd.document])))
+
+    @staticmethod
+    def _keep_late(current: ProcessSummary | None, incoming: ProcessSummary) -> ProcessSummary:
+        """The child's last word (its final signal or result) may reach the case after a
+        late document: the document stays."""
+        if current is None or not current.late_documents:
+            return incoming
+        if current.started_at != incoming.started_at or incoming.late_documents:
+            return incoming
+        return incoming.model_copy(
+            update={
+                "late_documents": list(current.late_documents),
+                "certificate_no": incoming.certificate_no or current.certificate_no,
+            }
+        )
+
     @workflow.signal(name=PROCESS_CHANGED_SIGNAL)
     def process_changed(self, summary: ProcessSummary) -> None:
         current = self._processes.get(summary.kind)
@@ -733,7 +784,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             # Started by an earlier run: its end comes only by this signal.
             asyncio.create_task(self._ended_elsewhere(summary))
             return
-        self._processes[summary.kind] = summary
+        self._processes[summary.kind] = self._keep_late(current, summary)
         self._publish(self._register_row())
 
     @workflow.signal(name=PROCESS_ESCALATION_SIGNAL)
@@ -919,7 +970,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                 for p in self._earlier_processes
             ]
             return
-        self._processes[kind] = summary
+        self._processes[kind] = summary = self._keep_late(self._processes.get(kind), summary)
         data = {"process": kind.value, "outcome": summary.outcome}
         if summary.agreement_ref:
             data |= {

@@ -28,6 +28,7 @@ from domain.insurance import (
     RecordInsurerOpinion,
     ReportToInsurer,
 )
+from domain.late_documents import LateDocumentBody, RecordLateDocument, document_of
 from domain.mediation import (
     AppointRepresentative,
     ApproveWrittenReply,
@@ -231,6 +232,21 @@ for _kind, _slug in SLUGS.items():
         name=f"withdraw_{_kind.value}",
     )
     _add_status_route(_kind)
+    _document = document_of(_kind)
+    if _document is not None:
+        # After the sub-process ended (its workflow closed), through the case.
+        add_command_route(
+            router,
+            f"{_slug}/late-document",
+            ComplaintWorkflow.record_late_document,
+            LateDocumentBody,
+            RecordLateDocument,
+            response_model=CommandResult,
+            workflow_id_of=workflow_id_for,
+            gone=CaseArchived,
+            fixed={"document": _document},
+            name=f"record_late_{_document.value}",
+        )
     for _path, _message, _message_body, _message_input in _MESSAGES[_kind]:
         add_command_route(
             router,
