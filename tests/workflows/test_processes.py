@@ -623,7 +623,7 @@ async def test_a_certificate_arriving_after_the_police_outcome_is_recorded_late(
 
 
 async def test_a_late_document_waits_for_its_sub_process_to_end(
-    desk: Desk, staff: Actor, handler: Actor
+    desk: Desk, staff: Actor, handler: Actor, manager: Actor
 ) -> None:
     case = await desk.open(staff, injury(incident=None))
     await until(case, lambda s: process(s, ProcessKind.INSURANCE) is not None)
@@ -643,3 +643,15 @@ async def test_a_late_document_waits_for_its_sub_process_to_end(
     await refused(
         case.execute_update(ComplaintWorkflow.record_late_document, by_staff), "RoleNotAllowed"
     )
+    # Withdrawn, the claim's workflow closes; the insurer's final word still comes in.
+    await case.execute_update(
+        ComplaintWorkflow.withdraw_process,
+        WithdrawProcess(kind=ProcessKind.INSURANCE, reason="customer's own insurer", actor=manager),
+    )
+    recorded = await case.execute_update(ComplaintWorkflow.record_late_document, opinion)
+    claim = process(recorded.status, ProcessKind.INSURANCE)
+    assert [(d.document, d.reference) for d in claim.late_documents] == [
+        ("insurer_written_opinion", "PA-9")
+    ]
+    entry = await audit_entry(desk.pool, case_no_of(case), "insurer_written_opinion_recorded_late")
+    assert entry["data"]["late"] is True
