@@ -426,3 +426,12 @@ class MediationOutcomeBody(StrictModel):
         ):
             raise ValueError("statement_ref is required for a signed statement")
         return ref
+
+
+class LateDocumentBody(StrictModel):
+    reference: str = Field(
+        min_length=1,
+        max_length=100,
+        description="The certificate's number, or the reference of the insurer's opinion",
+    )
+    note: str | None = Field(None, max_length=2000)

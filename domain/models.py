@@ -330,6 +330,16 @@ class OnSiteView(BaseModel):
     attended_at: datetime | None = None
 
 
+class Recommendation(BaseModel):
+    """What someone without the authority to decide a proposal recommends to those above."""
+
+    by: str
+    level: Level | None = None
+    approve: bool
+    comment: str
+    at: datetime
+
+
 class Proposal(BaseModel):
     number: int
     kind: RemedyKind
@@ -348,6 +358,10 @@ class Proposal(BaseModel):
     customer_response: str | None = None
     payment_request: str | None = Field(
         None, description="Idempotency key of the payment finance was asked for, once accepted"
+    )
+    recommendations: list[Recommendation] = Field(
+        default_factory=list,
+        description="From those it passed on the way up, beyond their authority",
     )
 
     def amount_to_approve(self) -> Decimal:
@@ -383,7 +397,9 @@ class CaseStatus(BaseModel):
     reopen_count: int = 0
     closed_reason: str | None = None
     closed_at: datetime | None = None
-    processes: list[ProcessSummary] = Field(default_factory=list)
+    processes: list[ProcessSummary] = Field(
+        default_factory=list, description="Every run of every sub-process, newest first"
+    )
     crisis_level: CrisisLevel | None = None
     delay: DelayRequest | None = Field(None, description="The latest delay request")
     escalation: EscalationView | None = Field(None, description="Awaiting acknowledgement")
@@ -410,6 +426,9 @@ class CarriedState(BaseModel):
     closed_at: datetime | None
     version: int
     processes: list[ProcessSummary]
+    earlier_processes: list[ProcessSummary] = Field(
+        default_factory=list, description="Runs a newer run of the same kind replaced"
+    )
     paused_for: PauseReason | None
     delay: DelayRequest | None
     escalation: EscalationView | None

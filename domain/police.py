@@ -40,6 +40,17 @@ def cctv_refusal(recipient: Recipient) -> Refusal | None:
     )
 
 
+def outcome_refusal(category: str, certificate_no: str | None) -> Refusal | None:
+    """A vehicle claim closes only with the case-filing certificate (DOMAIN section 6), so
+    its police report does not end without one: the case could never close."""
+    if category == "vehicle_parking" and not certificate_no:
+        return Refusal(
+            RefusalType.CONDITION_NOT_MET,
+            "record the case-filing certificate first: a vehicle claim closes only with it",
+        )
+    return None
+
+
 # The report's messages as histories hold them: tolerant (no length limits); the HTTP
 # bodies that decide what may be sent are in api/bodies.py.
 

@@ -102,11 +102,23 @@ def process_refusal(command: ProcessCommand, *, actor: Actor, open: bool) -> Ref
     return None
 
 
+class LateDocument(BaseModel):
+    """A document recorded by the case after its sub-process ended (domain/late_documents)."""
+
+    document: str
+    reference: str
+    recorded_by: str
+    recorded_at: datetime
+
+
 class ProcessSummary(BaseModel):
     """What the case knows of one sub-process; sent by the child at every change."""
 
     kind: ProcessKind
     workflow_id: str
+    run_id: str | None = Field(
+        None, description="This run of the workflow ID: a second run of a kind reuses the ID"
+    )
     version: int = 0
     stage: str
     waiting_on: str
@@ -130,6 +142,9 @@ class ProcessSummary(BaseModel):
     # Mediation.
     settlement_amount: Decimal | None = None
     agreement_ref: str | None = None
+    late_documents: list[LateDocument] = Field(
+        default_factory=list, description="Recorded by the case after the sub-process ended"
+    )
 
 
 class ProcessStart(BaseModel):
@@ -165,6 +180,10 @@ class ProcessStatus(BaseModel):
     summary: ProcessSummary
     record: dict[str, Any]
     history: list[dict[str, Any]] = Field(default_factory=list)
+    earlier_runs: list["ProcessStatus"] = Field(
+        default_factory=list,
+        description="Runs of this kind before this one, newest first (the API fills it in)",
+    )
 
 
 # --- starting and withdrawing, as the case receives them ----------------------------

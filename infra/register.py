@@ -240,7 +240,21 @@ async def case_snapshot(pool: asyncpg.Pool, case_no: str) -> CaseStatus | None:
     )
     if row is None or row["snapshot"] is None or row["snapshot_history"] is None:
         return None
-    return CaseStatus.model_validate({**row["snapshot"], "history": row["snapshot_history"]})
+    status = CaseStatus.model_validate({**row["snapshot"], "history": row["snapshot_history"]})
+    # A sub-process tells the case of its changes by a signal, which the case does not
+    # record: where a sub-process has moved on since, the snapshot is behind.
+    for process in await pool.fetch(
+        "SELECT workflow_id, started_at, state_version FROM case_processes WHERE case_no = $1",
+        case_no,
+    ):
+        known = [p for p in status.processes if p.workflow_id == process["workflow_id"]]
+        latest = max(known, key=lambda p: (p.started_at, p.version), default=None)
+        if latest is None or (process["started_at"], process["state_version"]) > (
+            latest.started_at,
+            latest.version,
+        ):
+            return None
+    return status
 
 
 async def stores_of(pool: asyncpg.Pool, case_nos: list[str]) -> dict[str, str]:

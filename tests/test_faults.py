@@ -183,11 +183,12 @@ async def test_a_worker_killed_while_asking_finance_to_pay_leaves_one_payment_re
         ]
         actions = await _actions(http, case_no)
         assert actions.count("payment_requested") == 1
-        assert actions[-4:] == [
+        assert actions[-5:] == [
             "customer_accepted",
             "payment_requested",
             "remedy_carried_out",
             "followed_up",
+            "closed",
         ]
         case = (await http.get(f"/complaints/{case_no}", headers=auth("handler"))).json()
         assert case["status"]["proposals"][-1]["payment_request"] == f"{case_no}:payment:1"

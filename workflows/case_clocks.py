@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.policy import DeadlineName
     from domain.rules import Refusal, RefusalType
 
+from workflows import patches
 from workflows.case_continuation import applied_once, unless_applied
 from workflows.common import refuse, settle_timer, sleep_until
 
@@ -63,8 +64,20 @@ class CaseClocks:
             self._arm(name)
 
     def _arm(self, name: DeadlineName) -> None:
+        due = self._deadlines[name].due_at
+        running = self._timers.get(name)
+        if (
+            running is not None
+            and not running.done()
+            and self._armed_due.get(name) == due
+            and workflow.patched(patches.CANCEL_SETTLED_TIMERS)
+        ):
+            # Recomputed to the same moment (a grade raised by a breach at the instant this
+            # deadline falls due): its timer stands; a cancel would race its own firing.
+            return
         self._disarm(name)
-        self._timers[name] = asyncio.create_task(self._watch(name, self._deadlines[name].due_at))
+        self._armed_due[name] = due
+        self._timers[name] = asyncio.create_task(self._watch(name, due))
 
     def _disarm(self, name: DeadlineName) -> None:
         settle_timer(self._timers.pop(name, None))

@@ -67,6 +67,7 @@ class CaseContinuation:
         self._closed_at = carried.closed_at
         self._version = carried.version
         self._processes = {p.kind: p for p in carried.processes}
+        self._earlier_processes = list(carried.earlier_processes)
         self._paused_for = carried.paused_for
         self._delay = carried.delay
         self._escalation = carried.escalation
@@ -114,6 +115,7 @@ class CaseContinuation:
             closed_at=self._closed_at,
             version=self._version,
             processes=list(self._processes.values()),
+            earlier_processes=list(self._earlier_processes),
             paused_for=self._paused_for,
             delay=self._delay,
             escalation=self._escalation,

@@ -35,12 +35,18 @@ async def sleep_until(due: datetime, summary: str) -> None:
 
 
 def settle_timer(timer: "asyncio.Task[None] | None") -> None:
-    """A timer whose deadline is settled: left to fire and be ignored (its watcher checks
-    the deadline is still due), since a cancel racing the timer's own firing wedged the
-    time-skipping test server; cancelled in histories from before that change."""
+    """A timer whose deadline is met, cancelled or superseded is cancelled, so the pending
+    timers an engineer reads are exactly the pending deadlines and reminders.
+
+    Runs recorded between KEEP_SETTLED_TIMERS and CANCEL_SETTLED_TIMERS left such timers
+    to fire and be ignored (each watcher checks its deadline is still due), to dodge a
+    time-skipping test server defect; they replay that way. The new patch is asked first:
+    in those histories it has no marker, so the old one decides."""
     if timer is None or timer.done():
         return
-    if workflow.patched(patches.KEEP_SETTLED_TIMERS):
+    if not workflow.patched(patches.CANCEL_SETTLED_TIMERS) and workflow.patched(
+        patches.KEEP_SETTLED_TIMERS
+    ):
         return
     timer.cancel()
 

@@ -16,6 +16,7 @@ from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecorder
+    from domain.approvals import ApprovalDecision, ApprovalOutcome, decide_approval
     from domain.authority import Actor, Level
     from domain.clocks import PauseReason
     from domain.crisis import CrisisLevel
@@ -25,6 +26,12 @@ with workflow.unsafe.imports_passed_through():
         advance_refusal,
         confirmation_refusal,
         insurer_share,
+    )
+    from domain.late_documents import (
+        PROCESS_OF,
+        RecordLateDocument,
+        late_document_refusal,
+        record_late,
     )
     from domain.lifecycle import WAITING_ON, CaseWait, Command, Stage, WaitingOn, case_waits
     from domain.mediation import MediationStart
@@ -126,6 +133,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         self._waiting_since = start.registered_at
         self._deadlines: dict[DeadlineName, DeadlineView] = {}
         self._timers: dict[DeadlineName, asyncio.Task[None]] = {}
+        self._armed_due: dict[DeadlineName, datetime] = {}
         self._proposals: list[Proposal] = []
         self._history: list[HistoryEntry] = []
         self._agreement_ref: str | None = None
@@ -136,6 +144,8 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         self._version = 0
         self._registered = False
         self._processes: dict[ProcessKind, ProcessSummary] = {}
+        # Runs of a sub-process that a newer run of the same kind replaced, oldest first.
+        self._earlier_processes: list[ProcessSummary] = []
         self._children: dict[ProcessKind, ChildWorkflowHandle] = {}
         self._lock = asyncio.Lock()
         self._paused_for: PauseReason | None = None
@@ -336,63 +346,116 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
     @applied_once
     async def decide_approval(self, cmd: DecideApproval) -> CommandResult:
         async with self._turn():
-            self._check_approval(cmd)
+            if not workflow.patched(patches.APPROVAL_DECISIONS):
+                return await self._decide_approval_before_decisions(cmd)
+            decision = self._approval_decision(cmd)
+            refuse(decision.refusal)
             proposal = self._proposals[-1]
-            if not cmd.approve:
-                proposal.decision = "rejected"
+            if decision.outcome in (ApprovalOutcome.APPROVED, ApprovalOutcome.REJECTED):
+                proposal.decision = decision.outcome.value
                 proposal.decided_by = cmd.actor.user_id
+            if decision.recommendation is not None:
+                proposal.recommendations.append(decision.recommendation)
+            if decision.outcome is ApprovalOutcome.APPROVED:
+                self._move_to(Stage.APPROVED)
+                self._set_deadline(DeadlineName.INFORM_CUSTOMER, workflow.now(), arm=True)
+            elif decision.outcome is ApprovalOutcome.REJECTED:
                 self._move_to(Stage.LIABILITY_DECIDED)
                 self._set_deadline(DeadlineName.PROPOSAL, workflow.now(), arm=True)
-                await self._record(
-                    "remedy_rejected",
-                    cmd.actor,
-                    reason=cmd.comment,
-                    data=self._proposal_data(proposal),
-                    notifications=[self._to_handler("Proposal rejected", cmd.comment)],
-                )
-                return self._result("rejected")
-            if not within_authority(cmd.actor, proposal.amount_to_approve()):
-                # Beyond one's authority a request climbs, never refused or granted quietly.
-                above = cmd.actor.level or Level.HANDLER
-                proposal.approver_level = max(
-                    proposal.approver_level,
-                    self._policy.authority.approver_for(proposal.amount_to_approve(), above=above),
-                    key=list(Level).index,
-                )
+            elif decision.outcome is ApprovalOutcome.CLIMBS:
+                assert decision.waits_for is not None
+                proposal.approver_level = decision.waits_for
                 self._waiting_since = workflow.now()
-                await self._record(
-                    "approval_escalated",
-                    cmd.actor,
-                    reason=(
-                        f"CNY {proposal.amount} exceeds the authority of {cmd.actor.user_id}; "
-                        f"sent to {proposal.approver_level.value}. {cmd.comment}"
-                    ),
-                    data=self._proposal_data(proposal),
-                    notifications=[self._approval_request(proposal)],
-                )
-                return self._result(f"escalated to {proposal.approver_level.value}")
-            proposal.decision = "approved"
-            proposal.decided_by = cmd.actor.user_id
-            self._move_to(Stage.APPROVED)
-            self._set_deadline(DeadlineName.INFORM_CUSTOMER, workflow.now(), arm=True)
+            data = self._proposal_data(proposal)
+            if decision.recommendation is not None:
+                data |= {
+                    "recommended_by": decision.recommendation.by,
+                    "recommends": "approve" if decision.recommendation.approve else "refuse",
+                }
             await self._record(
-                "remedy_approved",
+                decision.action,
+                cmd.actor,
+                reason=decision.reason,
+                data=data,
+                notifications=[
+                    self._notice(n.recipient, n.subject, n.body) for n in decision.notices
+                ],
+            )
+            return self._result(decision.result)
+
+    def _approval_decision(self, cmd: DecideApproval) -> ApprovalDecision:
+        return decide_approval(
+            case_no=self._case_no,
+            stage=self._stage,
+            proposal=self._proposals[-1] if self._proposals else None,
+            actor=cmd.actor,
+            approve=cmd.approve,
+            comment=cmd.comment,
+            authority=self._policy.authority,
+            handler=self._handler,
+            now=workflow.now(),
+        )
+
+    async def _decide_approval_before_decisions(self, cmd: DecideApproval) -> CommandResult:
+        """Replays decisions taken before APPROVAL_DECISIONS, as they were taken then
+        (a refusal beyond one's authority sent the case back): never for a new decision."""
+        self._check_approval(cmd)
+        proposal = self._proposals[-1]
+        if not cmd.approve:
+            proposal.decision = "rejected"
+            proposal.decided_by = cmd.actor.user_id
+            self._move_to(Stage.LIABILITY_DECIDED)
+            self._set_deadline(DeadlineName.PROPOSAL, workflow.now(), arm=True)
+            await self._record(
+                "remedy_rejected",
                 cmd.actor,
                 reason=cmd.comment,
                 data=self._proposal_data(proposal),
-                notifications=[
-                    self._to_handler(
-                        "Proposal approved",
-                        f"Tell the customer: {proposal.kind.value} CNY {proposal.amount}",
-                    )
-                ],
+                notifications=[self._to_handler("Proposal rejected", cmd.comment)],
             )
-            return self._result("approved")
+            return self._result("rejected")
+        if not within_authority(cmd.actor, proposal.amount_to_approve()):
+            # Beyond one's authority a request climbs, never refused or granted quietly.
+            above = cmd.actor.level or Level.HANDLER
+            proposal.approver_level = max(
+                proposal.approver_level,
+                self._policy.authority.approver_for(proposal.amount_to_approve(), above=above),
+                key=list(Level).index,
+            )
+            self._waiting_since = workflow.now()
+            await self._record(
+                "approval_escalated",
+                cmd.actor,
+                reason=(
+                    f"CNY {proposal.amount} exceeds the authority of {cmd.actor.user_id}; "
+                    f"sent to {proposal.approver_level.value}. {cmd.comment}"
+                ),
+                data=self._proposal_data(proposal),
+                notifications=[self._approval_request(proposal)],
+            )
+            return self._result(f"escalated to {proposal.approver_level.value}")
+        proposal.decision = "approved"
+        proposal.decided_by = cmd.actor.user_id
+        self._move_to(Stage.APPROVED)
+        self._set_deadline(DeadlineName.INFORM_CUSTOMER, workflow.now(), arm=True)
+        await self._record(
+            "remedy_approved",
+            cmd.actor,
+            reason=cmd.comment,
+            data=self._proposal_data(proposal),
+            notifications=[
+                self._to_handler(
+                    "Proposal approved",
+                    f"Tell the customer: {proposal.kind.value} CNY {proposal.amount}",
+                )
+            ],
+        )
+        return self._result("approved")
 
     @decide_approval.validator
     @unless_applied
     def _validate_approval(self, cmd: DecideApproval) -> None:
-        self._check_approval(cmd)
+        refuse(self._approval_decision(cmd).refusal)
 
     @workflow.update
     @applied_once
@@ -491,6 +554,14 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                 reason=cmd.comment or "",
                 data={"satisfaction": cmd.satisfaction},
             )
+            # The closing is on record as closing, like every other way a case closes.
+            if workflow.patched(patches.CLOSED_ON_FOLLOW_UP):
+                await self._record(
+                    "closed",
+                    None,
+                    reason=f"resolved: follow-up visit recorded by {cmd.actor.user_id}",
+                    data={"closed_reason": "resolved", "followed_up_by": cmd.actor.user_id},
+                )
             return self._result("closed")
 
     @record_follow_up.validator
@@ -653,6 +724,51 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
     def _validate_withdraw(self, cmd: WithdrawProcess) -> None:
         refuse(withdraw_refusal(cmd.actor, self._processes.get(cmd.kind)))
 
+    @workflow.update
+    @applied_once
+    async def record_late_document(self, cmd: RecordLateDocument) -> CommandResult:
+        """A document of a sub-process that ended before it came (its workflow has closed):
+        on the run's summary, audited as late."""
+        async with self._turn():
+            kind = PROCESS_OF[cmd.document]
+            latest = self._processes.get(kind)
+            refuse(late_document_refusal(cmd, latest))
+            assert latest is not None
+            reason = record_late(cmd, latest, workflow.now())
+            await self._record(
+                f"{cmd.document.value}_recorded_late",
+                cmd.actor,
+                reason=reason,
+                data={
+                    "process": kind.value,
+                    "document": cmd.document.value,
+                    "reference": cmd.reference,
+                    "late": True,
+                    "run_id": latest.run_id,
+                },
+            )
+            return self._result(f"{cmd.document.value.replace('_', ' ')} recorded late")
+
+    @record_late_document.validator
+    @unless_applied
+    def _validate_late_document(self, cmd: RecordLateDocument) -> None:
+        refuse(late_document_refusal(cmd, self._processes.get(PROCESS_OF[cmd.document])))
+
+    @staticmethod
+    def _keep_late(current: ProcessSummary | None, incoming: ProcessSummary) -> ProcessSummary:
+        """The child's last word (its final signal or result) may reach the case after a
+        late document: the document stays."""
+        if current is None or not current.late_documents:
+            return incoming
+        if current.started_at != incoming.started_at or incoming.late_documents:
+            return incoming
+        return incoming.model_copy(
+            update={
+                "late_documents": list(current.late_documents),
+                "certificate_no": incoming.certificate_no or current.certificate_no,
+            }
+        )
+
     @workflow.signal(name=PROCESS_CHANGED_SIGNAL)
     def process_changed(self, summary: ProcessSummary) -> None:
         current = self._processes.get(summary.kind)
@@ -669,7 +785,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             # Started by an earlier run: its end comes only by this signal.
             asyncio.create_task(self._ended_elsewhere(summary))
             return
-        self._processes[summary.kind] = summary
+        self._processes[summary.kind] = self._keep_late(current, summary)
         self._publish(self._register_row())
 
     @workflow.signal
@@ -822,9 +938,13 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                 non_retryable=True,
             ) from err
         self._children[kind] = handle
+        earlier = self._processes.get(kind)
+        if earlier is not None:
+            self._earlier_processes.append(earlier)
         self._processes[kind] = ProcessSummary(
             kind=kind,
             workflow_id=workflow_id,
+            run_id=handle.first_execution_run_id,
             stage="starting",
             waiting_on=CaseWait.PROCESS_STARTING.value,
             started_at=start.started_at,
@@ -859,8 +979,13 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         if self._processes.get(kind) is not None and (
             self._processes[kind].started_at != summary.started_at
         ):
+            # An earlier run, ended as a newer one started: its last state is kept.
+            self._earlier_processes = [
+                summary if (p.kind, p.started_at) == (kind, summary.started_at) else p
+                for p in self._earlier_processes
+            ]
             return
-        self._processes[kind] = summary
+        self._processes[kind] = summary = self._keep_late(self._processes.get(kind), summary)
         data = {"process": kind.value, "outcome": summary.outcome}
         if summary.agreement_ref:
             data |= {
@@ -1050,13 +1175,19 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             reopen_count=self._reopen_count,
             closed_reason=self._closed_reason,
             closed_at=self._closed_at,
-            processes=list(self._processes.values()),
+            processes=self._process_runs(),
             crisis_level=self._crisis,
             delay=self._delay,
             escalation=self._escalation,
             on_site=self._on_site,
             history=list(self._history) if query.include_history else [],
         )
+
+    def _process_runs(self) -> list[ProcessSummary]:
+        """Every run of every sub-process, newest first: a second mediation or police
+        report does not hide the first."""
+        runs = [*self._earlier_processes, *self._processes.values()]
+        return sorted(runs, key=lambda p: p.started_at, reverse=True)
 
     def _result(self, outcome: str) -> CommandResult:
         # Without the history: every result is stored in the case's own history, and a

@@ -4,9 +4,19 @@ and the recorded histories (tests/workflows/histories) must replay across."""
 # Cases and sub-processes set search attributes at every change.
 SEARCH_ATTRIBUTES = "search-attributes"
 # A settled deadline's timer is left to fire and be ignored instead of being cancelled.
+# Superseded by CANCEL_SETTLED_TIMERS; kept so the histories recorded with it replay.
 KEEP_SETTLED_TIMERS = "keep-settled-timers"
+# A met, cancelled or superseded deadline's timer is cancelled again: pending timers are
+# exactly the pending deadlines and reminders. Checked before KEEP_SETTLED_TIMERS.
+CANCEL_SETTLED_TIMERS = "cancel-settled-timers"
 # Sub-processes outlive the run that started them (continue-as-new), instead of being
 # cancelled when it closes.
 CHILDREN_OUTLIVE_RUN = "children-outlive-run"
 # An accepted money remedy asks finance to pay (activities/finance.py), once per proposal.
 PAYMENT_REQUESTS = "payment-requests"
+# An approval is decided by domain/approvals.py: beyond one's authority a refusal climbs
+# (with the decider's recommendation) instead of sending the case back, and approving a
+# proposal that already waits above the approver is refused instead of escalated again.
+APPROVAL_DECISIONS = "approval-decisions"
+# Closing by the follow-up visit writes a `closed` audit entry after `followed_up`.
+CLOSED_ON_FOLLOW_UP = "closed-on-follow-up"

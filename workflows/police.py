@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
         RecordPoliceCall,
         RecordPoliceOutcome,
         cctv_refusal,
+        outcome_refusal,
     )
     from domain.processes import (
         EndProcess,
@@ -165,6 +166,9 @@ class PoliceReportWorkflow:
     @record_outcome.validator
     def _validate_outcome(self, cmd: RecordPoliceOutcome) -> None:
         self._check_reported(ProcessCommand.POLICE_OUTCOME, cmd.actor)
+        # Only here, not in the handler: validators do not run on replay, so outcomes
+        # accepted before this rule replay as they were.
+        refuse(outcome_refusal(self._j.start.category, self._report.certificate_no))
 
     # --- rules ----------------------------------------------------------------------
 

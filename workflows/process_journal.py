@@ -54,6 +54,7 @@ class ProcessJournal:
         self.summary = ProcessSummary(
             kind=kind,
             workflow_id=workflow.info().workflow_id,
+            run_id=workflow.info().run_id,
             stage=stage,
             waiting_on=waiting_on,
             waiting_on_who=who,

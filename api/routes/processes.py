@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
+from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.bodies import (
@@ -20,6 +21,7 @@ from api.bodies import (
     ExtensionBody,
     ForensicAssessmentBody,
     InsurerReportBody,
+    LateDocumentBody,
     MediationOutcomeBody,
     OpinionBody,
     PoliceCallBody,
@@ -34,7 +36,7 @@ from api.bodies import (
     WrittenReplyApprovalBody,
 )
 from api.commands import add_command_route, case_row
-from api.deps import ActorDep, ResourcesDep
+from api.deps import ActorDep, Resources, ResourcesDep
 from api.errors import CaseArchived, ProcessNotFound, ProcessNotOpen
 from api.openapi_errors import CASE_ERRORS
 from domain.case_numbers import workflow_id_for
@@ -44,6 +46,7 @@ from domain.insurance import (
     RecordInsurerOpinion,
     ReportToInsurer,
 )
+from domain.late_documents import RecordLateDocument, document_of
 from domain.mediation import (
     AppointRepresentative,
     ApproveWrittenReply,
@@ -52,7 +55,7 @@ from domain.mediation import (
     RecordReply,
     ScheduleSession,
 )
-from domain.models import CommandResult
+from domain.models import CommandResult, StatusQuery
 from domain.police import (
     HandOverCctv,
     RecordCertificate,
@@ -64,6 +67,7 @@ from domain.processes import (
     LABELS,
     ProcessKind,
     ProcessStatus,
+    ProcessSummary,
     StartInsuranceClaim,
     StartMediation,
     StartPoliceReport,
@@ -150,16 +154,48 @@ _QUERIES = {
 }
 
 
+async def _earlier_runs(
+    resources: Resources, row: Any, kind: ProcessKind, latest: ProcessStatus
+) -> list[ProcessStatus]:
+    """The runs before the latest, newest first, as the case lists them; each read from
+    its own (closed) run where Temporal still has it, else the case's summary of it."""
+    case = resources.temporal.get_workflow_handle(row["workflow_id"])
+    try:
+        status = await case.query(ComplaintWorkflow.get_status, StatusQuery(include_history=False))
+    except RPCError:
+        return []  # an archived case: only the latest run is left to read
+    return [
+        await _run_status(resources, kind, summary)
+        for summary in status.processes
+        if summary.kind is kind and summary.started_at < latest.summary.started_at
+    ]
+
+
+async def _run_status(
+    resources: Resources, kind: ProcessKind, summary: ProcessSummary
+) -> ProcessStatus:
+    if summary.run_id is not None:
+        run = resources.temporal.get_workflow_handle(summary.workflow_id, run_id=summary.run_id)
+        try:
+            return await run.query(_QUERIES[kind])
+        except (RPCError, WorkflowQueryFailedError):
+            pass  # past the namespace's retention: the case's summary is what is left
+    return ProcessStatus(summary=summary, record={})
+
+
 def _add_status_route(kind: ProcessKind) -> None:
     async def get_process(case_no: str, actor: ActorDep, resources: ResourcesDep) -> ProcessStatus:
-        await case_row(resources, case_no, actor)
+        row = await case_row(resources, case_no, actor)
         handle = resources.temporal.get_workflow_handle(process_workflow_id(case_no, kind))
         try:
-            return await handle.query(_QUERIES[kind])
+            latest = await handle.query(_QUERIES[kind])
         except RPCError as err:
             if err.status is RPCStatusCode.NOT_FOUND:
                 raise ProcessNotFound(case_no, LABELS[kind]) from err
             raise
+        return latest.model_copy(
+            update={"earlier_runs": await _earlier_runs(resources, row, kind, latest)}
+        )
 
     get_process.__name__ = f"get_{kind.value}"
     router.add_api_route(
@@ -167,7 +203,10 @@ def _add_status_route(kind: ProcessKind) -> None:
         get_process,
         methods=["GET"],
         response_model=ProcessStatus,
-        summary=f"The {LABELS[kind]}: stage, what it waits for, its record and history",
+        summary=(
+            f"The {LABELS[kind]}: stage, what it waits for, its record and history;"
+            " earlier runs of it, newest first"
+        ),
     )
 
 
@@ -196,6 +235,21 @@ for _kind, _slug in SLUGS.items():
         name=f"withdraw_{_kind.value}",
     )
     _add_status_route(_kind)
+    _document = document_of(_kind)
+    if _document is not None:
+        # After the sub-process ended (its workflow closed), through the case.
+        add_command_route(
+            router,
+            f"{_slug}/late-document",
+            ComplaintWorkflow.record_late_document,
+            LateDocumentBody,
+            RecordLateDocument,
+            response_model=CommandResult,
+            workflow_id_of=workflow_id_for,
+            gone=CaseArchived,
+            fixed={"document": _document},
+            name=f"record_late_{_document.value}",
+        )
     for _path, _message, _message_body, _message_input in _MESSAGES[_kind]:
         add_command_route(
             router,

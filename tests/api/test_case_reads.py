@@ -13,6 +13,7 @@ from domain.authority import Actor
 from domain.grades import Grade
 from domain.models import ComplaintStart, StatusQuery
 from domain.policy import Policy
+from infra.register import case_snapshot
 from tests.api.conftest import auth
 from tests.support import intake, register_only
 from worker import build_worker
@@ -95,3 +96,22 @@ async def test_a_case_whose_history_the_register_missed_is_read_from_its_workflo
     assert read.status_code == 200, read.text
     assert read.json()["status"] == live.model_dump(mode="json")
     assert read.json()["status"]["history"][-1]["detail"] == "one more"
+
+
+async def test_a_snapshot_behind_a_sub_process_that_moved_on_is_not_read(
+    api: httpx.AsyncClient, dev_client: Client, pool: asyncpg.Pool, policy: Policy, staff: Actor
+) -> None:
+    """A sub-process tells its case of a change by a signal the case does not record, so
+    the register's state of the case is behind until the case's next change: read live."""
+    case_no, _ = await _case_on_its_own_worker(api, dev_client, pool, policy, staff)
+    assert await case_snapshot(pool, case_no) is not None
+    await pool.execute(
+        """
+        INSERT INTO case_processes (workflow_id, case_no, kind, stage, waiting_on, is_open,
+                                    record, started_at, state_version)
+        VALUES ($1, $2, 'police', 'reported', 'police', true, '{}', now(), 2)
+        """,
+        f"complaint-{case_no}-police",
+        case_no,
+    )
+    assert await case_snapshot(pool, case_no) is None

@@ -82,6 +82,7 @@ async def test_a_case_runs_from_intake_to_closed_over_http(api: httpx.AsyncClien
         ("remedy_carried_out", "handler.wang"),
         ("note_added", "engineer.zhao"),
         ("followed_up", "staff.li"),
+        ("closed", "system"),  # the follow-up closed it: on record as a closing
     ]
 
     listed = (

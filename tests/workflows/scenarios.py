@@ -142,11 +142,14 @@ async def negotiated_and_closed_after_findings(handle: WorkflowHandle) -> None:
                 actor=HANDLER, kind=RemedyKind.REFUND, amount=Decimal(amount), details="x"
             ),
         )
+        # Above the manager's limit, the manager's refusal is a recommendation to senior
+        # management, who decides (an approval there would change nothing: 409).
+        above = Decimal(amount) > MANAGER.authority_limit
         await handle.execute_update(
             ComplaintWorkflow.decide_approval,
-            DecideApproval(actor=MANAGER, approve=True, comment="ok"),
+            DecideApproval(actor=MANAGER, approve=not above, comment="ok" if not above else "no"),
         )
-        if Decimal(amount) > MANAGER.authority_limit:
+        if above:
             await handle.execute_update(
                 ComplaintWorkflow.decide_approval,
                 DecideApproval(actor=SENIOR, approve=True, comment="ok"),

@@ -97,6 +97,7 @@ async def test_c_grade_product_complaint_goes_from_intake_to_closed(
         ("payment_requested", "system"),
         ("remedy_carried_out", handler.user_id),
         ("followed_up", staff.user_id),
+        ("closed", "system"),  # closing by the follow-up is on record as a closing
     ]
     row = await register_row(desk.pool, case_no)
     assert (row["stage"], row["grade"], row["handler"]) == ("closed", "C", handler.user_id)
@@ -180,22 +181,45 @@ async def _case_with_proposal(desk: Desk, *, staff: Actor, handler: Actor, amoun
     return case
 
 
-async def test_proposal_above_manager_limit_escalates_to_senior_management(
+async def test_a_manager_refusing_above_their_limit_passes_it_to_senior_management(
     desk: Desk,
     staff: Actor,
     handler: Actor,
     manager: Actor,
     senior: Actor,
 ) -> None:
+    # CNY 8000 waits for senior management from the start (the manager's limit is 5000).
+    # Before approvals were one decision of the domain, the manager's refusal answered
+    # "rejected" and sent the case back: senior management never saw it.
     case = await _case_with_proposal(desk, staff=staff, handler=handler, amount="8000")
-    # The department manager's limit is CNY 5000: the request climbs instead of passing.
-    escalated = await case.execute_update(
+    passed = await case.execute_update(
         ComplaintWorkflow.decide_approval,
-        DecideApproval(actor=manager, approve=True, comment="Fair, but above my limit"),
+        DecideApproval(actor=manager, approve=False, comment="Too generous for a scratch"),
     )
-    assert escalated.outcome == "escalated to senior_management"
-    assert escalated.status.stage is Stage.REMEDY_PROPOSED
-    assert escalated.status.waiting.who == "senior_management"
+    assert passed.outcome == "recommendation passed to senior_management, who decides"
+    assert passed.status.stage is Stage.REMEDY_PROPOSED
+    assert passed.status.waiting.who == "senior_management"
+    proposal = passed.status.proposals[-1]
+    assert proposal.decision is None
+    assert [(r.by, r.approve, r.comment) for r in proposal.recommendations] == [
+        (manager.user_id, False, "Too generous for a scratch")
+    ]
+    told = [
+        n["body"]
+        for n in await outbox_for(desk.pool, case_no_of(case))
+        if n["recipient"] == "senior_management"
+    ]
+    assert any("recommends refusal: Too generous for a scratch" in body for body in told)
+
+    # It already waits above the manager: another click adds nothing, and says for whom.
+    for approve in (True, False):
+        with pytest.raises(WorkflowUpdateFailedError) as again:
+            await case.execute_update(
+                ComplaintWorkflow.decide_approval,
+                DecideApproval(actor=manager, approve=approve, comment="again"),
+            )
+        assert again.value.cause.type == "ConditionNotMet"
+        assert "waits for senior_management" in str(again.value.cause)
 
     with pytest.raises(WorkflowUpdateFailedError) as by_staff:
         await case.execute_update(
@@ -211,10 +235,37 @@ async def test_proposal_above_manager_limit_escalates_to_senior_management(
     assert approved.status.stage is Stage.APPROVED
     assert approved.status.proposals[-1].decided_by == senior.user_id
     actions = [action for action, _ in await audit_actions(desk.pool, case_no_of(case))]
-    assert actions[-2:] == ["approval_escalated", "remedy_approved"]
-    assert any(
-        n["recipient"] == "senior_management" for n in await outbox_for(desk.pool, case_no_of(case))
+    assert actions[-3:] == ["remedy_proposed", "approval_recommended", "remedy_approved"]
+
+
+async def test_a_decision_beyond_a_personal_limit_climbs_once_with_the_recommendation(
+    desk: Desk, staff: Actor, handler: Actor, manager: Actor, senior: Actor
+) -> None:
+    # CNY 4000 waits for a department manager; this one may approve only CNY 3000.
+    limited = manager.model_copy(update={"authority_limit": Decimal("3000")})
+    case = await _case_with_proposal(desk, staff=staff, handler=handler, amount="4000")
+    climbed = await case.execute_update(
+        ComplaintWorkflow.decide_approval,
+        DecideApproval(actor=limited, approve=True, comment="Fair"),
     )
+    assert climbed.outcome == "escalated to senior_management"
+    assert climbed.status.waiting.who == "senior_management"
+    assert climbed.status.proposals[-1].recommendations[0].approve is True
+    with pytest.raises(WorkflowUpdateFailedError) as again:
+        await case.execute_update(
+            ComplaintWorkflow.decide_approval,
+            DecideApproval(actor=limited, approve=True, comment="Fair"),
+        )
+    assert "waits for senior_management" in str(again.value.cause)
+    rejected = await case.execute_update(
+        ComplaintWorkflow.decide_approval,
+        DecideApproval(actor=senior, approve=False, comment="Offer a repair instead"),
+    )
+    assert rejected.outcome == "rejected"
+    assert rejected.status.stage is Stage.LIABILITY_DECIDED
+    actions = [action for action, _ in await audit_actions(desk.pool, case_no_of(case))]
+    assert actions.count("approval_escalated") == 1
+    assert actions[-2:] == ["approval_escalated", "remedy_rejected"]
 
 
 async def test_proposer_cannot_approve_their_own_proposal(

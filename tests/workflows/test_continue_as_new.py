@@ -2,14 +2,15 @@
 deadlines and its open sub-process carried over, and an update retried across the
 hand-over applied once. Time-skipping server, real activities and Postgres."""
 
+import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import asyncpg
 import pytest
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.authority import Actor
@@ -19,6 +20,7 @@ from domain.insurance import (
     RecordInsurerOpinion,
     ReportToInsurer,
 )
+from domain.mediation import Failure, MediationResult, RecordMediationOutcome
 from domain.models import (
     Acknowledge,
     AddNote,
@@ -29,11 +31,12 @@ from domain.models import (
     StatusQuery,
 )
 from domain.policy import DeadlineName, Policy
-from domain.processes import ProcessKind, process_workflow_id
+from domain.processes import ProcessKind, StartMediation, process_workflow_id
 from tests.support import Desk, audit_actions, case_no_of, intake
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.insurance import InsuranceClaimWorkflow
+from workflows.mediation import MediationWorkflow
 
 LIMIT = 120
 
@@ -134,3 +137,43 @@ async def test_a_long_case_continues_as_new_and_keeps_its_state_timers_and_sub_p
         await time_skipping.sleep(timedelta(seconds=1))
     assert actions.count("insurance_ended") == 1
     assert actions.count("deadline_missed") >= 1
+
+
+async def test_earlier_runs_of_a_sub_process_are_carried_over(
+    desk: Desk, staff: Actor, handler: Actor
+) -> None:
+    case = await desk.open(staff)
+    mediation = desk.client.get_workflow_handle(
+        process_workflow_id(case_no_of(case), ProcessKind.MEDIATION)
+    )
+    await case.execute_update(
+        ComplaintWorkflow.start_mediation,
+        StartMediation(actor=staff, association="PCA", notice_ref="N-1", accepted_on=date.today()),
+    )
+    await mediation.execute_update(
+        MediationWorkflow.record_outcome,
+        RecordMediationOutcome(
+            actor=handler, result=MediationResult.FAILED, failure=Failure.NOT_SIGNED
+        ),
+    )
+    for _ in range(100):  # the first run's end reaches the case, then a second one opens
+        try:
+            await case.execute_update(
+                ComplaintWorkflow.start_mediation,
+                StartMediation(
+                    actor=staff, association="PCA", notice_ref="N-2", accepted_on=date.today()
+                ),
+            )
+            break
+        except WorkflowUpdateFailedError:
+            await asyncio.sleep(0.1)
+    for number in range(60):
+        await _note(case, handler, f"note {number}")
+        if len(await _runs(desk.client, case.id)) > 1:
+            break
+    assert len(await _runs(desk.client, case.id)) >= 2
+    status = await case.query(ComplaintWorkflow.get_status, StatusQuery())
+    assert [(p.kind, p.open) for p in status.processes] == [
+        (ProcessKind.MEDIATION, True),
+        (ProcessKind.MEDIATION, False),
+    ]
