@@ -50,6 +50,22 @@ ACTIONS: tuple[AuditAction, ...] = (
         CASE,
         "The amount exceeds the approver's authority: the approval went one level up",
     ),
+    AuditAction(
+        "approval_recommended",
+        CASE,
+        "An approver beyond their authority recommended approving or refusing; the"
+        " proposal still waits above them",
+    ),
+    AuditAction(
+        "police_certificate_recorded_late",
+        CASE,
+        "The police case-filing certificate arrived after the police report ended",
+    ),
+    AuditAction(
+        "insurer_written_opinion_recorded_late",
+        CASE,
+        "The insurer's final written opinion arrived after the insurance claim ended",
+    ),
     AuditAction("customer_accepted", CASE, "The customer accepted the approved remedy"),
     AuditAction("customer_rejected", CASE, "The customer refused the approved remedy"),
     AuditAction("payment_requested", CASE, "Finance was asked to pay the accepted money remedy"),
