@@ -204,22 +204,41 @@ async def test_the_duty_manager_approves_within_their_limit(api: httpx.AsyncClie
 async def test_beyond_the_duty_managers_limit_a_request_climbs_to_the_department_manager(
     api: httpx.AsyncClient,
 ) -> None:
+    """CNY 800 is beyond the duty manager's CNY 200: it waits for the department manager.
+    The duty manager cannot approve it (409, naming whom it waits for) and a refusal is
+    passed up as a recommendation, never a veto (DOMAIN 7)."""
     case_no = await _proposed(api, "800")
-    climbed = await _send(
-        api, case_no, "approval", DUTY_MANAGER, {"approve": True, "comment": "too much for me"}
+    approving = await api.post(
+        f"/complaints/{case_no}/approval",
+        json={"approve": True, "comment": "fine by me"},
+        headers=DUTY_MANAGER,
     )
-    assert climbed["outcome"] == "escalated to department_manager"
-    assert climbed["status"]["stage"] == "remedy_proposed"
-    assert climbed["status"]["proposals"][-1]["decision"] is None
+    assert approving.status_code == 409, approving.text
+    assert "department_manager" in approving.json()["detail"]
+    recommended = await _send(
+        api, case_no, "approval", DUTY_MANAGER, {"approve": False, "comment": "too much"}
+    )
+    assert recommended["status"]["stage"] == "remedy_proposed"
+    assert recommended["status"]["proposals"][-1]["decision"] is None
     approved = await _send(
         api, case_no, "approval", auth("manager"), {"approve": True, "comment": "fine"}
     )
     assert approved["outcome"] == "approved"
     events = (await api.get(f"/complaints/{case_no}/events", headers=auth("manager"))).json()
     assert [(e["action"], e["actor_id"]) for e in events][-2:] == [
-        ("approval_escalated", "duty.sun"),
+        ("approval_recommended", "duty.sun"),
         ("remedy_approved", "manager.zhang"),
     ]
+
+
+async def test_within_the_duty_managers_limit_the_duty_manager_approves(
+    api: httpx.AsyncClient,
+) -> None:
+    case_no = await _proposed(api, "150")
+    approved = await _send(
+        api, case_no, "approval", DUTY_MANAGER, {"approve": True, "comment": "small goodwill"}
+    )
+    assert approved["outcome"] == "approved"
 
 
 # --- 12: the month of a case number; who may send each sub-process message ---------------
