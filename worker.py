@@ -1,18 +1,25 @@
 """The Temporal worker: runs complaint workflows and the activities that write Postgres."""
 
 import asyncio
+import importlib
+import pkgutil
 import signal
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import asyncpg
 import structlog
+from pydantic import BaseModel
+from temporalio import workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+import domain
 from activities.case_records import CaseRecorder
 from activities.finance import FinanceDesk
 from activities.reports import ReportActivities
 from activities.retention import RetentionActivities
+from domain.personal_data import Catalogue, models_of_modules, models_of_signatures
 from infra.db import create_pool
 from infra.logging import ActivityLogContext, configure_logging
 from infra.metrics import temporal_runtime
@@ -37,11 +44,38 @@ WORKFLOWS = [
     ReportWorkflow,
     RetentionWorkflow,
 ]
+ACTIVITY_CLASSES = [CaseRecorder, FinanceDesk, ReportActivities, RetentionActivities]
 
 
-def build_worker(
-    client: Client, pool: asyncpg.Pool, task_queue: str, **options: Any
-) -> Worker:
+def _handlers() -> Iterator[Callable[..., Any]]:
+    """Every workflow run, signal, query and update, and every activity, of this worker."""
+    for cls in WORKFLOWS:
+        definition = workflow._Definition.must_from_class(cls)
+        yield definition.run_fn
+        for handlers in (definition.signals, definition.queries, definition.updates):
+            yield from (handler.fn for handler in handlers.values())
+    for cls in ACTIVITY_CLASSES:
+        for value in vars(cls).values():
+            if hasattr(value, "__temporal_activity_definition"):
+                yield value
+
+
+def payload_models() -> set[type[BaseModel]]:
+    """What this worker's payloads can hold: the models its workflows and activities take
+    and return, and every model of domain/ (records kept as plain dicts)."""
+    modules = [
+        importlib.import_module(f"domain.{info.name}")
+        for info in pkgutil.iter_modules(domain.__path__)
+    ]
+    return models_of_signatures(_handlers()) | models_of_modules(modules)
+
+
+def personal_data_catalogue() -> Catalogue:
+    """Which fields of the payloads are customer personal data (domain/personal_data.py)."""
+    return Catalogue(payload_models())
+
+
+def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str, **options: Any) -> Worker:
     """`options` go to the Worker as they are (tests run a buggy one unsandboxed)."""
     recorder = CaseRecorder(pool)
     finance = FinanceDesk(pool)
@@ -51,6 +85,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
+        # ACTIVITY_CLASSES lists these classes: personal_data_catalogue() reads them.
         activities=[
             recorder.record_case_event,
             recorder.record_process_event,

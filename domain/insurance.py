@@ -4,11 +4,13 @@ opinion, and the rules the case must respect until the insurer has answered."""
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
 from domain.authority import Actor
 from domain.money import Money
+from domain.personal_data import PERSONAL
 from domain.processes import ProcessStart, ProcessSummary
 from domain.rules import Refusal, RefusalType
 from domain.strict import Moment, StrictModel
@@ -74,7 +76,7 @@ class InsurerReportBody(StrictModel):
 class DocumentsBody(StrictModel):
     documents: list[DocumentKind] = Field(min_length=1)
     originals: bool = Field(True, description="False for copies; only originals count")
-    note: str | None = Field(None, max_length=2000)
+    note: Annotated[str | None, PERSONAL] = Field(None, max_length=2000)
 
 
 class OpinionBody(StrictModel):
@@ -85,7 +87,7 @@ class OpinionBody(StrictModel):
     amounts: dict[DamageHead, Money] = Field(
         default_factory=dict, description="What the insurer pays, per head of damage"
     )
-    reason: str | None = Field(None, max_length=2000)
+    reason: Annotated[str | None, PERSONAL] = Field(None, max_length=2000)
     documents_needed: list[DocumentKind] = Field(default_factory=list)
     advance_without_originals: bool = Field(
         False, description="The insurer agrees in writing that originals are not needed"
@@ -103,7 +105,7 @@ class OpinionBody(StrictModel):
 
 
 class AdvanceExceptionBody(StrictModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[str, PERSONAL] = Field(min_length=1, max_length=2000)
 
 
 class ReportToInsurer(InsurerReportBody):
@@ -144,7 +146,7 @@ class InsuranceClaimRecord(BaseModel):
     opinion_at: datetime | None = None
     chases: int = 0
     advance_exception_by: str | None = None
-    advance_exception_reason: str | None = None
+    advance_exception_reason: Annotated[str | None, PERSONAL] = None
 
     def originals(self) -> set[DocumentKind]:
         return {doc.kind for doc in self.documents if doc.original}

@@ -4,11 +4,13 @@ outcome that is a settlement under the non-admission clause or a failure."""
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
 from domain.authority import Actor
 from domain.money import PositiveMoney
+from domain.personal_data import PERSONAL
 from domain.processes import ProcessStart
 from domain.strict import Day, Moment, StrictModel
 
@@ -52,11 +54,11 @@ class SessionBody(StrictModel):
 
 class ReplyBody(StrictModel):
     form: ReplyForm
-    content: str = Field(min_length=1, max_length=5000)
+    content: Annotated[str, PERSONAL] = Field(min_length=1, max_length=5000)
 
 
 class WrittenReplyApprovalBody(StrictModel):
-    comment: str = Field(min_length=1, max_length=2000)
+    comment: Annotated[str, PERSONAL] = Field(min_length=1, max_length=2000)
 
 
 class ExtensionBody(StrictModel):
@@ -132,4 +134,4 @@ class MediationRecord(BaseModel):
     written_reply_approved_by: str | None = None
     extensions: list[ExtensionBody] = Field(default_factory=list)
     outcome: MediationOutcomeBody | None = None
-    terms: str | None = None
+    terms: Annotated[str | None, PERSONAL] = None

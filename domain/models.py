@@ -28,6 +28,7 @@ from domain.incidents import Incident
 from domain.insurance import DamageHead
 from domain.lifecycle import Stage, WaitingOn
 from domain.money import Money
+from domain.personal_data import PERSONAL
 from domain.policy import DeadlineName, Policy
 from domain.processes import ProcessKind, ProcessSummary
 from domain.strict import MOMENT_SCHEMA, Day, StrictModel, this_century
@@ -91,8 +92,8 @@ class Liability(StrEnum):
 
 
 class Customer(StrictModel):
-    name: ShortText
-    contact: ShortText
+    name: Annotated[ShortText, PERSONAL]
+    contact: Annotated[ShortText, PERSONAL]
 
 
 class PurchaseProof(StrictModel):
@@ -106,7 +107,7 @@ class ComplaintCreate(StrictModel):
     channel: Channel
     store: ShortText
     category: Category
-    description: LongText
+    description: Annotated[LongText, PERSONAL]
     occurred_at: datetime | None = None
     requested_remedy: ShortText
     claimed_amount: Money = Decimal("0")
@@ -135,14 +136,16 @@ class ComplaintCreate(StrictModel):
 
 
 class AcknowledgeBody(StrictModel):
-    note: str | None = Field(None, max_length=2000)
+    note: Annotated[str | None, PERSONAL] = Field(None, max_length=2000)
 
 
 class FindingsBody(StrictModel):
     valid: bool
     liability: Liability
-    summary: LongText
-    reason: str | None = Field(None, max_length=2000, description="Why, when not valid")
+    summary: Annotated[LongText, PERSONAL]
+    reason: Annotated[str | None, PERSONAL] = Field(
+        None, max_length=2000, description="Why, when not valid"
+    )
 
     @model_validator(mode="after")
     def _invalid_needs_reason(self) -> "FindingsBody":
@@ -154,7 +157,7 @@ class FindingsBody(StrictModel):
 class ProposalBody(StrictModel):
     kind: RemedyKind
     amount: Money
-    details: LongText
+    details: Annotated[LongText, PERSONAL]
     heads: dict[DamageHead, Money] = Field(
         default_factory=dict,
         description="Injury cases: the amount per head of damage; they add up to amount",
@@ -169,13 +172,13 @@ class ProposalBody(StrictModel):
 
 class ApprovalBody(StrictModel):
     approve: bool
-    comment: str = Field(min_length=1, max_length=2000)
+    comment: Annotated[str, PERSONAL] = Field(min_length=1, max_length=2000)
 
 
 class CustomerResponseBody(StrictModel):
     accepted: bool
     agreement_ref: str | None = Field(None, min_length=1, max_length=100)
-    reason: str | None = Field(None, max_length=2000)
+    reason: Annotated[str | None, PERSONAL] = Field(None, max_length=2000)
 
     @model_validator(mode="after")
     def _agreement_or_reason(self) -> "CustomerResponseBody":
@@ -187,50 +190,50 @@ class CustomerResponseBody(StrictModel):
 
 
 class ResolutionBody(StrictModel):
-    summary: LongText
+    summary: Annotated[LongText, PERSONAL]
 
 
 class FollowUpBody(StrictModel):
     satisfaction: int = Field(ge=1, le=5)
-    comment: str | None = Field(None, max_length=2000)
+    comment: Annotated[str | None, PERSONAL] = Field(None, max_length=2000)
 
 
 class ReasonBody(StrictModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[str, PERSONAL] = Field(min_length=1, max_length=2000)
 
 
 class NoteBody(StrictModel):
-    text: LongText
+    text: Annotated[LongText, PERSONAL]
 
 
 class ReassignBody(StrictModel):
     handler: str = Field(min_length=1, max_length=100, description="User id of the new handler")
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[str, PERSONAL] = Field(min_length=1, max_length=2000)
 
 
 class PauseBody(StrictModel):
     reason: PauseReason = Field(description="Whom or what the case waits on meanwhile")
-    note: str = Field(min_length=1, max_length=2000)
+    note: Annotated[str, PERSONAL] = Field(min_length=1, max_length=2000)
 
 
 class ResumeBody(StrictModel):
-    note: str | None = Field(None, max_length=2000)
+    note: Annotated[str | None, PERSONAL] = Field(None, max_length=2000)
 
 
 class DelayRequestBody(StrictModel):
     deadline: DeadlineName
     new_due_on: ClockDate = Field(description="The new last day, in the store's time zone")
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[str, PERSONAL] = Field(min_length=1, max_length=2000)
 
 
 class DelayDecisionBody(StrictModel):
     accept: bool
-    comment: str = Field(min_length=1, max_length=2000)
+    comment: Annotated[str, PERSONAL] = Field(min_length=1, max_length=2000)
 
 
 class GradeChangeBody(StrictModel):
     grade: Grade
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[str, PERSONAL] = Field(min_length=1, max_length=2000)
 
 
 class ExposureKind(StrEnum):
@@ -240,12 +243,12 @@ class ExposureKind(StrEnum):
 
 class ExposureBody(StrictModel):
     kind: ExposureKind
-    detail: str = Field(min_length=1, max_length=2000)
+    detail: Annotated[str, PERSONAL] = Field(min_length=1, max_length=2000)
 
 
 class CrisisBody(StrictModel):
     level: CrisisLevel
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[str, PERSONAL] = Field(min_length=1, max_length=2000)
 
 
 class StartClockBody(StrictModel):
@@ -259,11 +262,11 @@ class StartClockBody(StrictModel):
 
 class SettleClockBody(StrictModel):
     clock: DeadlineName
-    note: str = Field(min_length=1, max_length=2000)
+    note: Annotated[str, PERSONAL] = Field(min_length=1, max_length=2000)
 
 
 class AttendanceBody(StrictModel):
-    note: str = Field(min_length=1, max_length=2000)
+    note: Annotated[str, PERSONAL] = Field(min_length=1, max_length=2000)
 
 
 # --- workflow inputs --------------------------------------------------------------
@@ -435,7 +438,7 @@ class Proposal(BaseModel):
     number: int
     kind: RemedyKind
     amount: Decimal
-    details: str
+    details: Annotated[str, PERSONAL]
     proposed_by: str
     proposed_at: datetime
     approver_level: Level
@@ -465,7 +468,7 @@ class HistoryEntry(BaseModel):
     at: datetime
     actor: str
     action: str
-    detail: str = ""
+    detail: Annotated[str, PERSONAL] = ""
 
 
 class CaseStatus(BaseModel):
@@ -482,7 +485,7 @@ class CaseStatus(BaseModel):
     agreement_ref: str | None = None
     satisfaction: int | None = None
     reopen_count: int = 0
-    closed_reason: str | None = None
+    closed_reason: Annotated[str | None, PERSONAL] = None
     closed_at: datetime | None = None
     processes: list[ProcessSummary] = Field(default_factory=list)
     crisis_level: CrisisLevel | None = None
@@ -507,7 +510,7 @@ class CarriedState(BaseModel):
     agreement_ref: str | None
     satisfaction: int | None
     reopen_count: int
-    closed_reason: str | None
+    closed_reason: Annotated[str | None, PERSONAL]
     closed_at: datetime | None
     version: int
     processes: list[ProcessSummary]
@@ -539,7 +542,7 @@ class AuditEntry(BaseModel):
     actor_id: str
     actor_role: str
     action: str
-    reason: str = ""
+    reason: Annotated[str, PERSONAL] = ""
     data: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -547,7 +550,7 @@ class Notification(BaseModel):
     notification_id: str
     recipient: str
     subject: str
-    body: str
+    body: Annotated[str, PERSONAL]
 
 
 class RegisterSnapshot(BaseModel):
@@ -573,7 +576,7 @@ class SignedAgreement(BaseModel):
     amount: Decimal
     recorded_by: str
     recorded_at: datetime
-    terms: str | None = None
+    terms: Annotated[str | None, PERSONAL] = None
 
 
 class CaseEvent(BaseModel):

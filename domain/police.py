@@ -3,11 +3,13 @@ certificate, forensic assessment, and CCTV hand-overs to the police only."""
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from domain.authority import Actor
 from domain.incidents import Incident
+from domain.personal_data import PERSONAL
 from domain.processes import ProcessStart
 from domain.rules import Refusal, RefusalType
 from domain.strict import Moment, StrictModel
@@ -42,7 +44,9 @@ def cctv_refusal(recipient: Recipient) -> Refusal | None:
 
 
 class PoliceCallBody(StrictModel):
-    reported_by: str = Field(min_length=1, max_length=200, description="Who called the police")
+    reported_by: Annotated[str, PERSONAL] = Field(
+        min_length=1, max_length=200, description="Who called the police"
+    )
     reported_at: Moment
     station: str = Field(min_length=1, max_length=200)
 
@@ -53,17 +57,19 @@ class CertificateBody(StrictModel):
 
 class ForensicAssessmentBody(StrictModel):
     requested_at: Moment
-    result: str | None = Field(None, max_length=2000, description="Once the police have it")
+    result: Annotated[str | None, PERSONAL] = Field(
+        None, max_length=2000, description="Once the police have it"
+    )
 
 
 class CctvHandoverBody(StrictModel):
     recipient: Recipient
-    recipient_name: str = Field(min_length=1, max_length=200)
+    recipient_name: Annotated[str, PERSONAL] = Field(min_length=1, max_length=200)
     footage_ref: str = Field(min_length=1, max_length=200)
 
 
 class PoliceOutcomeBody(StrictModel):
-    outcome: str = Field(min_length=1, max_length=2000)
+    outcome: Annotated[str, PERSONAL] = Field(min_length=1, max_length=2000)
 
 
 class RecordPoliceCall(PoliceCallBody):
@@ -97,11 +103,11 @@ class CctvHandover(CctvHandoverBody):
 
 class PoliceReportRecord(BaseModel):
     incident: Incident | None = None
-    reported_by: str | None = None
+    reported_by: Annotated[str | None, PERSONAL] = None
     reported_at: datetime | None = None
     station: str | None = None
     certificate_no: str | None = None
     forensic_assessments: list[ForensicAssessmentBody] = Field(default_factory=list)
     cctv_handovers: list[CctvHandover] = Field(default_factory=list)
-    outcome: str | None = None
+    outcome: Annotated[str | None, PERSONAL] = None
     reminders: int = 0
