@@ -18,7 +18,9 @@ Browsers may call these endpoints from the Web UI's origin (`TEMPORAL_UI_URL`, u
 both names of the loopback address when it is local) only.
 """
 
+import base64
 import html
+import json
 from functools import lru_cache
 from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
@@ -130,13 +132,39 @@ async def encode(
     return _to_json(encoded)
 
 
+# The `temporal` CLI (Go's HTTP client) retries a failed decode until its 10 s deadline
+# and then reports only "context deadline exceeded": to it, a refused decode answers each
+# payload with the refusal itself, which it prints. Browsers (the Web UI) get the status.
+_RETRYING_CLIENTS = ("Go-http-client/",)
+
+
+def _refusal_for_cli(request: Request, body: CodecPayloads, refusal: HTTPException):
+    if not request.headers.get("user-agent", "").startswith(_RETRYING_CLIENTS):
+        return None
+    text = f"codec server refused: {refusal.status_code} {refusal.detail}"
+    payload = CodecPayload(
+        metadata={"encoding": base64.b64encode(b"json/plain").decode()},
+        data=base64.b64encode(json.dumps(text).encode()).decode(),
+    )
+    return CodecPayloads(payloads=[payload] * len(body.payloads))
+
+
 @router.post("/decode", response_model=CodecPayloads)
 async def decode(
     body: CodecPayloads,
-    actor: CodecUserDep,
     resources: ResourcesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request,
     namespace: NamespaceHeader = None,
 ) -> CodecPayloads:
+    try:
+        actor = get_codec_user(resources, credentials, request)
+    except HTTPException as refusal:
+        answer = _refusal_for_cli(request, body, refusal)
+        if answer is None:
+            raise
+        log.info("codec_refused", status=refusal.status_code, client="cli")
+        return answer
     payloads = _to_proto(body).payloads
     try:
         decoded = await _codec(resources).decode(payloads)
