@@ -86,7 +86,9 @@ def _readable(output: str) -> str:
     return json.dumps(open_up(json.loads(output)), ensure_ascii=False)
 
 
-def _base64_text(text: str) -> str:
+def _base64_text(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
     try:
         return base64.b64decode(text, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
