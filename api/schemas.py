@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from domain.grades import Grade
 from domain.models import CaseStatus, Customer
@@ -71,3 +71,6 @@ class ReportPendingPublic(BaseModel):
 class HealthPublic(BaseModel):
     database: str
     temporal: str
+    worker: str = Field(
+        description="ok when a worker polls the case task queue, as Temporal lists its pollers"
+    )
