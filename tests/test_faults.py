@@ -384,8 +384,14 @@ async def test_a_database_outage_answers_503_loses_nothing_and_does_nothing_twic
                 pending = await _pending_activity(handle, "record_case_event")
                 return pending if pending is not None and pending.attempt >= 4 else None
 
-            await _until(retried, "the recording activity retried")
+            pending = await _until(retried, "the recording activity retried")
             assert not findings.done()
+            # A stuck case shows why: the connection error, within Temporal's size limit
+            # (an untrimmed encrypted traceback read "Failure exceeds size limit.").
+            failure = await TEST_CONVERTER.decode_failure(pending.last_failure)
+            assert pending.last_failure.ByteSize() < 2048, pending.last_failure.ByteSize()
+            assert failure.message and "size limit" not in failure.message, failure.message
+            assert "Encoded failure" not in failure.message
 
             own_postgres.start()
             up_at = time.monotonic()
