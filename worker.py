@@ -5,6 +5,7 @@ import importlib
 import pkgutil
 import signal
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -75,8 +76,23 @@ def personal_data_catalogue() -> Catalogue:
     return Catalogue(payload_models())
 
 
-def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str, **options: Any) -> Worker:
-    """`options` go to the Worker as they are (tests run a buggy one unsandboxed)."""
+STICKY_SCHEDULE_TO_START_SECONDS: float = Settings.model_fields[
+    "worker_sticky_schedule_to_start_seconds"
+].default
+
+
+def build_worker(
+    client: Client,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    *,
+    sticky_schedule_to_start_seconds: float = STICKY_SCHEDULE_TO_START_SECONDS,
+    **options: Any,
+) -> Worker:
+    """`options` go to the Worker as they are (tests run a buggy one unsandboxed).
+
+    `sticky_schedule_to_start_seconds` (WORKER_STICKY_SCHEDULE_TO_START_SECONDS): what a
+    dead worker costs each case it had cached, once (docs/engineers.md)."""
     recorder = CaseRecorder(pool)
     finance = FinanceDesk(pool)
     reports = ReportActivities(pool)
@@ -97,6 +113,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str, **options:
         ],
         # Each activity's log lines carry its case number and workflow ID.
         interceptors=[ActivityLogContext()],
+        sticky_queue_schedule_to_start_timeout=timedelta(seconds=sticky_schedule_to_start_seconds),
         **options,
     )
 
@@ -110,7 +127,12 @@ async def main(settings: Settings) -> None:
         await ensure_schedules(
             client, settings.temporal_task_queue, load_policy(settings.policy_file)
         )
-        worker = build_worker(client, pool, settings.temporal_task_queue)
+        worker = build_worker(
+            client,
+            pool,
+            settings.temporal_task_queue,
+            sticky_schedule_to_start_seconds=settings.worker_sticky_schedule_to_start_seconds,
+        )
         # SIGTERM (docker stop, Ctrl-C via the launcher) lets running tasks finish first.
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
