@@ -8,11 +8,16 @@ import asyncio
 import base64
 import binascii
 import json
+import os
+import re
+import shlex
 import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
 from temporalio.api.history.v1 import History
@@ -20,6 +25,9 @@ from temporalio.client import Client
 
 from devstack.temporal import TemporalDevServer, temporal_binary
 from domain.personal_data import REDACTED
+from domain.policy import Policy
+from infra.schedules import ensure_schedules
+from infra.settings import ROOT
 from tests.api.conftest import auth
 from tests.api.test_personal_data_in_temporal import (
     SECRETS,
@@ -163,3 +171,71 @@ async def test_a_refused_token_is_a_clear_401_on_the_command_line_not_a_time_out
     assert "codec server refused: 401" in _readable(shown.stdout), shown.stderr
     assert "deadline" not in shown.stderr
     assert time.monotonic() - started < 8
+
+
+# --- every command of the README's "Find a stuck case", as printed -----------------------
+
+PRINTED_CASE = "202611-0001"
+
+
+def _printed_commands(path: Path, heading: str | None) -> list[str]:
+    """The shell lines of the code blocks in a section (or the whole page)."""
+    text = path.read_text(encoding="utf-8")
+    if heading is not None:
+        text = text[text.index(heading) :]
+        text = text[: text.find("\n## ", len(heading))]
+    blocks = re.findall(r"```\n(.*?)```", text, flags=re.DOTALL)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(
+    ("page", "heading"),
+    [("README.md", "## Find a stuck case"), ("docs/engineers.md", "## Finding a stuck case")],
+)
+async def test_every_command_of_find_a_stuck_case_works_for_an_engineer(
+    api: httpx.AsyncClient,
+    dev_server: TemporalDevServer,
+    dev_client: Client,
+    task_queue: str,
+    policy: Policy,
+    page: str,
+    heading: str,
+) -> None:
+    case_id, _ = await _open_injury_case(api)
+    case_no = case_id.removeprefix("complaint-")
+    schedules = await ensure_schedules(dev_client, task_queue, policy)
+    setup = _printed_commands(ROOT / "docs/engineers.md", "### The CLI")
+    env = dict(os.environ, TEMPORAL_ADDRESS=dev_server.address)
+    for line in setup + _printed_commands(ROOT / page, heading):
+        if line.startswith(". .venv/bin/activate"):
+            continue  # the test runs the venv's CLI by its path
+        words = shlex.split(line.split("  #")[0])
+        if words[0] == "export":
+            for assignment in words[1:]:
+                name, _, value = assignment.partition("=")
+                env[name] = value
+            # The printed endpoint is make run's; this test's API listens elsewhere.
+            assert env["TEMPORAL_CODEC_ENDPOINT"] == "http://127.0.0.1:8000/codec"
+            env["TEMPORAL_CODEC_ENDPOINT"] = str(api.base_url).rstrip("/") + "/codec"
+            continue
+        assert words[0] == "temporal", line
+        words = [
+            word.replace(PRINTED_CASE, case_no).replace("complaints-report", f"{task_queue}-report")
+            for word in words
+        ]
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [temporal_binary(), *words[1:], "--command-timeout", "20s"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=40,
+            check=False,
+        )
+        assert done.returncode == 0, (line, done.stderr)
+        assert not _leaks(done.stdout.encode()), line
+        if words[1:3] == ["workflow", "metadata"]:
+            assert "Waiting for" in done.stdout
+    assert env["TEMPORAL_CODEC_AUTH"] == "Bearer demo-engineer"
+    for schedule_id in schedules:
+        await dev_client.get_schedule_handle(schedule_id).delete()
