@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import PayloadCodec
 
-from api.deps import ResourcesDep
+from api.deps import Resources, ResourcesDep
 from api.openapi_errors import CODEC_ERRORS
 from domain.authority import Actor
 from domain.lifecycle import PERSONAL_DATA_ROLES
@@ -138,7 +138,9 @@ async def encode(
 _RETRYING_CLIENTS = ("Go-http-client/",)
 
 
-def _refusal_for_cli(request: Request, body: CodecPayloads, refusal: HTTPException):
+def _refusal_for_cli(
+    request: Request, body: CodecPayloads, refusal: HTTPException
+) -> CodecPayloads | None:
     if not request.headers.get("user-agent", "").startswith(_RETRYING_CLIENTS):
         return None
     text = f"codec server refused: {refusal.status_code} {refusal.detail}"
@@ -159,12 +161,18 @@ async def decode(
 ) -> CodecPayloads:
     try:
         actor = get_codec_user(resources, credentials, request)
-    except HTTPException as refusal:
+        return await _decode(body, resources, actor, namespace)
+    except HTTPException as refusal:  # 401 no or unknown token, 422 a key we lack
         answer = _refusal_for_cli(request, body, refusal)
         if answer is None:
             raise
-        log.info("codec_refused", status=refusal.status_code, client="cli")
+        log.info("codec_refused", status=refusal.status_code, client="cli", namespace=namespace)
         return answer
+
+
+async def _decode(
+    body: CodecPayloads, resources: Resources, actor: Actor, namespace: str | None
+) -> CodecPayloads:
     payloads = _to_proto(body).payloads
     try:
         decoded = await _codec(resources).decode(payloads)

@@ -76,6 +76,26 @@ async def test_a_payload_under_a_key_the_api_lacks_is_a_clear_422(api: httpx.Asy
     assert "'elsewhere'" in response.json()["detail"]
 
 
+async def test_the_cli_reads_a_refusal_in_place_of_each_payload(api: httpx.AsyncClient) -> None:
+    """The temporal CLI (Go's HTTP client) retries a failed decode until its deadline and
+    then shows only "context deadline exceeded"; others get the status."""
+    cli = {"User-Agent": "Go-http-client/1.1"}
+    foreign = EncryptionCodec(KeyRing.parse(f"elsewhere:{new_key()}"))
+    sealed = await foreign.encode([Payload(metadata={"encoding": b"json/plain"}, data=b"1")])
+    body = json_format.MessageToDict(Payloads(payloads=sealed * 2))
+    for headers, status in [
+        ({}, "401"),
+        ({"Authorization": "Bearer not-a-token"}, "401"),
+        (auth("engineer"), "422"),
+    ]:
+        refused = await api.post("/codec/decode", json=body, headers=headers | cli)
+        assert refused.status_code == 200, refused.text
+        [first, second] = _values(refused.json())
+        assert first == second and first.startswith(f"codec server refused: {status} "), first
+        plain = await api.post("/codec/decode", json=body, headers=headers)
+        assert str(plain.status_code) == status
+
+
 async def test_no_payloads_give_no_payloads(api: httpx.AsyncClient) -> None:
     # `{}` is how protobuf JSON writes an empty list: the CLI sends it for a query without
     # arguments and for `temporal workflow metadata`.
