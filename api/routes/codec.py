@@ -138,11 +138,25 @@ async def encode(
 _RETRYING_CLIENTS = ("Go-http-client/",)
 
 
-def _refusal_for_cli(
-    request: Request, body: CodecPayloads, refusal: HTTPException
-) -> CodecPayloads | None:
-    if not request.headers.get("user-agent", "").startswith(_RETRYING_CLIENTS):
-        return None
+def _retries_refusals(request: Request) -> bool:
+    return request.headers.get("user-agent", "").startswith(_RETRYING_CLIENTS)
+
+
+def get_decoding_user(
+    resources: ResourcesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request,
+) -> Actor | HTTPException:
+    """The user, or (for the CLI only) the refusal to answer with; others get it raised."""
+    try:
+        return get_codec_user(resources, credentials, request)
+    except HTTPException as refusal:
+        if _retries_refusals(request):
+            return refusal
+        raise
+
+
+def _refusal_for_cli(body: CodecPayloads, refusal: HTTPException) -> CodecPayloads:
     text = f"codec server refused: {refusal.status_code} {refusal.detail}"
     payload = CodecPayload(
         metadata={"encoding": base64.b64encode(b"json/plain").decode()},
@@ -155,19 +169,19 @@ def _refusal_for_cli(
 async def decode(
     body: CodecPayloads,
     resources: ResourcesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    user: Annotated[Actor | HTTPException, Depends(get_decoding_user)],
     request: Request,
     namespace: NamespaceHeader = None,
 ) -> CodecPayloads:
     try:
-        actor = get_codec_user(resources, credentials, request)
-        return await _decode(body, resources, actor, namespace)
+        if isinstance(user, HTTPException):
+            raise user
+        return await _decode(body, resources, user, namespace)
     except HTTPException as refusal:  # 401 no or unknown token, 422 a key we lack
-        answer = _refusal_for_cli(request, body, refusal)
-        if answer is None:
+        if not _retries_refusals(request):
             raise
         log.info("codec_refused", status=refusal.status_code, client="cli", namespace=namespace)
-        return answer
+        return _refusal_for_cli(body, refusal)
 
 
 async def _decode(
