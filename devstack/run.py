@@ -153,7 +153,7 @@ def _banner(
         ("API metrics", f"{api_url}/metrics"),
         ("Worker metrics", worker_metrics_url or "off (WORKER_METRICS_PORT)"),
         ("Temporal Web UI", ui_url),
-        ("UI decryption", f"{api_url}/codec/session (sign in, see README)"),
+        ("UI decryption", f"{api_url}/codec/session (sign in, see docs/engineers.md)"),
         ("Temporal", temporal),
         ("Postgres", _display_url(database_url)),
     ]

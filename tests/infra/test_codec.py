@@ -163,9 +163,7 @@ def _deep_failure(depth: int, message: str) -> Exception:
     return error
 
 
-async def test_a_long_failure_is_trimmed_to_what_temporal_keeps_and_says_what_failed() -> (
-    None
-):
+async def test_a_long_failure_is_trimmed_to_what_temporal_keeps_and_says_what_failed() -> None:
     converter = converter_for(KeyRing.parse(NEW))
     error = _deep_failure(6, "connection to the database was lost " + "x" * 3000)
     failure = Failure()
