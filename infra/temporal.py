@@ -45,8 +45,10 @@ def _trim(text: str, limit: int) -> str:
 class BoundedFailureConverter(DefaultFailureConverter):
     """The SDK's failure converter with the message and stack trace of each failure in
     its encrypted attributes (as DefaultFailureConverterWithEncodedAttributes does), with
-    the chain's text trimmed to FAILURE_TEXT_BUDGET: messages first (a cause's
-    to a third of it), stack traces share what is left, head and tail kept."""
+    the chain's text trimmed to FAILURE_TEXT_BUDGET: messages first (the failure's to
+    half of it, each cause's to a sixth), the stack traces share what is left, head and
+    tail kept. Failures that arrive already encoded (a child's, an activity's) pass as
+    they are."""
 
     def __init__(self) -> None:
         super().__init__(encode_common_attributes=False)
