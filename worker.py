@@ -1,19 +1,27 @@
 """The Temporal worker: runs complaint workflows and the activities that write Postgres."""
 
 import asyncio
+import importlib
+import pkgutil
 import signal
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
 import structlog
+from pydantic import BaseModel
+from temporalio import workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+import domain
 from activities.case_records import CaseRecorder
 from activities.finance import FinanceDesk
 from activities.reports import ReportActivities
 from activities.retention import RetentionActivities
+from domain.personal_data import Catalogue, models_of_modules, models_of_signatures
 from infra.db import create_pool
 from infra.logging import ActivityLogContext, configure_logging
 from infra.metrics import temporal_runtime
@@ -50,10 +58,54 @@ WORKFLOWS = [
     ReportWorkflow,
     RetentionWorkflow,
 ]
+ACTIVITY_CLASSES = [CaseRecorder, FinanceDesk, ReportActivities, RetentionActivities]
 
 
-def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str, **options: Any) -> Worker:
-    """`options` go to the Worker as they are (tests run a buggy one unsandboxed)."""
+def _handlers() -> Iterator[Callable[..., Any]]:
+    """Every workflow run, signal, query and update, and every activity, of this worker."""
+    for cls in WORKFLOWS:
+        definition = workflow._Definition.must_from_class(cls)
+        yield definition.run_fn
+        for handlers in (definition.signals, definition.queries, definition.updates):
+            yield from (handler.fn for handler in handlers.values())
+    for cls in ACTIVITY_CLASSES:
+        for value in vars(cls).values():
+            if hasattr(value, "__temporal_activity_definition"):
+                yield value
+
+
+def payload_models() -> set[type[BaseModel]]:
+    """What this worker's payloads can hold: the models its workflows and activities take
+    and return, and every model of domain/ (records kept as plain dicts)."""
+    modules = [
+        importlib.import_module(f"domain.{info.name}")
+        for info in pkgutil.iter_modules(domain.__path__)
+    ]
+    return models_of_signatures(_handlers()) | models_of_modules(modules)
+
+
+def personal_data_catalogue() -> Catalogue:
+    """Which fields of the payloads are customer personal data (domain/personal_data.py)."""
+    return Catalogue(payload_models())
+
+
+STICKY_SCHEDULE_TO_START_SECONDS: float = Settings.model_fields[
+    "worker_sticky_schedule_to_start_seconds"
+].default
+
+
+def build_worker(
+    client: Client,
+    pool: asyncpg.Pool,
+    task_queue: str,
+    *,
+    sticky_schedule_to_start_seconds: float = STICKY_SCHEDULE_TO_START_SECONDS,
+    **options: Any,
+) -> Worker:
+    """`options` go to the Worker as they are (tests run a buggy one unsandboxed).
+
+    `sticky_schedule_to_start_seconds` (WORKER_STICKY_SCHEDULE_TO_START_SECONDS): what a
+    dead worker costs each case it had cached, once (docs/engineers.md)."""
     recorder = CaseRecorder(pool)
     finance = FinanceDesk(pool)
     reports = ReportActivities(pool)
@@ -62,6 +114,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str, **options:
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
+        # ACTIVITY_CLASSES lists these classes: personal_data_catalogue() reads them.
         activities=[
             recorder.record_case_event,
             recorder.record_process_event,
@@ -73,6 +126,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, task_queue: str, **options:
         ],
         # Each activity's log lines carry its case number and workflow ID.
         interceptors=[ActivityLogContext()],
+        sticky_queue_schedule_to_start_timeout=timedelta(seconds=sticky_schedule_to_start_seconds),
         **{"workflow_runner": WORKFLOW_RUNNER, **options},
     )
 
@@ -87,7 +141,12 @@ async def main(settings: Settings) -> None:
         await ensure_schedules(client, settings.temporal_task_queue, policy)
         # Store names typed before intake used the policy's (infra/store_repair.py).
         await repair_store_names(pool, client, list(policy.stores))
-        worker = build_worker(client, pool, settings.temporal_task_queue)
+        worker = build_worker(
+            client,
+            pool,
+            settings.temporal_task_queue,
+            sticky_schedule_to_start_seconds=settings.worker_sticky_schedule_to_start_seconds,
+        )
         # SIGTERM (docker stop, Ctrl-C via the launcher) lets running tasks finish first.
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from api.deps import Resources
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.identity import Identity, identity_from_settings
 from api.middleware import install_observability
@@ -64,7 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         dependencies=[Depends(refuse_unknown_query_parameters)],
+        docs_url=None,  # install_docs: served with their assets from the API itself
+        redoc_url=None,
     )
+    install_docs(app)
     install_error_handlers(app)
     install_nul_guard(app)
     install_observability(app)

@@ -75,3 +75,6 @@ class ReportPendingPublic(BaseModel):
 class HealthPublic(BaseModel):
     database: str
     temporal: str
+    worker: str = Field(
+        description="ok when a worker polls the case task queue, as Temporal lists its pollers"
+    )

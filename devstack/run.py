@@ -2,7 +2,8 @@
 
 Starts an embedded PostgreSQL (unless DATABASE_URL is set) and a Temporal dev server with
 its Web UI (unless TEMPORAL_ADDRESS is set), creates and migrates the database, then runs
-the worker and the API as child processes and watches them. Ctrl-C or SIGTERM stops API,
+the worker and the API as child processes and watches them; it prints the banner once the
+API's /health says ready (a worker polls the case task queue). Ctrl-C or SIGTERM stops API,
 worker, Temporal and Postgres in that order and exits 0; if anything dies on its own,
 everything is stopped and the exit code is 1.
 
@@ -22,6 +23,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -150,7 +153,7 @@ def _banner(
         ("API metrics", f"{api_url}/metrics"),
         ("Worker metrics", worker_metrics_url or "off (WORKER_METRICS_PORT)"),
         ("Temporal Web UI", ui_url),
-        ("UI decryption", f"{api_url}/codec/session (sign in, see README)"),
+        ("UI decryption", f"{api_url}/codec/session (sign in, see docs/engineers.md)"),
         ("Temporal", temporal),
         ("Postgres", _display_url(database_url)),
     ]
@@ -265,17 +268,42 @@ def _start_everything(stack: contextlib.ExitStack) -> Started:
     return Started(watched, banner, local_host, port)
 
 
+def api_ready(host: str, port: int) -> tuple[bool, str]:
+    """Whether the API's /health says ready (database, Temporal, and a worker polling the
+    case task queue), and what it said."""
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/health", timeout=2) as answer:
+            return True, answer.read().decode(errors="replace")
+    except urllib.error.HTTPError as err:  # 503: what is not ready yet
+        return False, err.read().decode(errors="replace")
+    except OSError as err:
+        return False, str(err)
+
+
+# How long the banner may wait before the launcher says what it waits for.
+_SAY_WAITING_AFTER_SECONDS = 10.0
+
+
 def _supervise(started: Started) -> None:
-    """Print the banner once the API listens; runs until a signal or ChildDied."""
+    """Print the banner once /health says ready: the API answers and a worker polls the
+    case task queue, so the first case registered after it runs at once. Runs until a
+    signal or ChildDied."""
     shown = False
+    waiting_since = time.monotonic()
+    said_waiting = False
     while True:
         for name, alive, describe in started.watched:
             if not alive():
                 raise ChildDied(f"{name} exited unexpectedly ({describe()})")
         if not shown and wait_for_port(started.api_port, started.api_host, timeout=0.5):
-            sys.stdout.write(started.banner)
-            sys.stdout.flush()
-            shown = True
+            ready, said = api_ready(started.api_host, started.api_port)
+            if ready:
+                sys.stdout.write(started.banner)
+                sys.stdout.flush()
+                shown = True
+            elif not said_waiting and time.monotonic() - waiting_since > _SAY_WAITING_AFTER_SECONDS:
+                log.info("devstack.waiting_until_ready", health=said)
+                said_waiting = True
         time.sleep(0.5)
 
 

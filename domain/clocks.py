@@ -8,10 +8,12 @@ days count only the parts of the store's working days. Pure and deterministic.
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from domain.calendar import BusinessCalendar
+from domain.personal_data import PERSONAL
 from domain.policy import Duration, DurationUnit
 
 _DAY = timedelta(days=1)
@@ -27,7 +29,7 @@ class Pause(BaseModel):
     reason: PauseReason
     since: datetime
     until: datetime | None = None
-    note: str = ""
+    note: Annotated[str, PERSONAL] = ""
 
 
 def measure(

@@ -4,10 +4,12 @@ refusal, the general manager decides. An accepted delay moves the deadline."""
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel
 
 from domain.authority import Actor, Role
+from domain.personal_data import PERSONAL
 from domain.rules import Refusal, RefusalType
 
 # The customer-service department's managers decide first; the general manager
@@ -33,14 +35,14 @@ class DelayRequest(BaseModel):
     deadline: str
     due_before: datetime
     new_due: datetime
-    reason: str
+    reason: Annotated[str, PERSONAL]
     requested_by: str
     requested_at: datetime
     state: DelayState = DelayState.REQUESTED
     decided_by: str | None = None
-    comment: str | None = None
+    comment: Annotated[str | None, PERSONAL] = None
     disputed_by: str | None = None
-    dispute_reason: str | None = None
+    dispute_reason: Annotated[str | None, PERSONAL] = None
 
     @property
     def waiting_on(self) -> str | None:

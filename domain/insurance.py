@@ -4,10 +4,12 @@ opinion, and the rules the case must respect until the insurer has answered."""
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from domain.authority import Actor
+from domain.personal_data import PERSONAL
 from domain.processes import ProcessStart, ProcessSummary
 from domain.rules import Refusal, RefusalType
 
@@ -77,7 +79,7 @@ class ReportToInsurer(BaseModel):
 class RecordDocuments(BaseModel):
     documents: list[DocumentKind]
     originals: bool = True
-    note: str | None = None
+    note: Annotated[str | None, PERSONAL] = None
     actor: Actor
 
 
@@ -87,7 +89,7 @@ class InsurerOpinion(BaseModel):
     decision: OpinionDecision
     written_ref: str
     amounts: dict[DamageHead, Decimal] = Field(default_factory=dict)
-    reason: str | None = None
+    reason: Annotated[str | None, PERSONAL] = None
     documents_needed: list[DocumentKind] = Field(default_factory=list)
     advance_without_originals: bool = False
 
@@ -97,7 +99,7 @@ class RecordInsurerOpinion(InsurerOpinion):
 
 
 class GrantAdvanceException(BaseModel):
-    reason: str
+    reason: Annotated[str, PERSONAL]
     actor: Actor
 
 
@@ -123,7 +125,7 @@ class InsuranceClaimRecord(BaseModel):
     opinion_at: datetime | None = None
     chases: int = 0
     advance_exception_by: str | None = None
-    advance_exception_reason: str | None = None
+    advance_exception_reason: Annotated[str | None, PERSONAL] = None
 
     def originals(self) -> set[DocumentKind]:
         return {doc.kind for doc in self.documents if doc.original}

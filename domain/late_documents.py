@@ -5,10 +5,12 @@ the case records them on the run's summary, audited as late."""
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel
 
 from domain.authority import Actor
+from domain.personal_data import PERSONAL
 from domain.processes import (
     LABELS,
     PROCESS_ROLES,
@@ -47,7 +49,7 @@ class RecordLateDocument(BaseModel):
 
     document: LateDocumentKind
     reference: str
-    note: str | None = None
+    note: Annotated[str | None, PERSONAL] = None
     actor: Actor
 
 

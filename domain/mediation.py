@@ -4,10 +4,12 @@ outcome that is a settlement under the non-admission clause or a failure."""
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from domain.authority import Actor
+from domain.personal_data import PERSONAL
 from domain.processes import ProcessStart
 
 
@@ -59,7 +61,7 @@ class ScheduleSession(Session):
 
 class ReplyContent(BaseModel):
     form: ReplyForm
-    content: str
+    content: Annotated[str, PERSONAL]
 
 
 class RecordReply(ReplyContent):
@@ -67,7 +69,7 @@ class RecordReply(ReplyContent):
 
 
 class ApproveWrittenReply(BaseModel):
-    comment: str
+    comment: Annotated[str, PERSONAL]
     actor: Actor
 
 
@@ -115,4 +117,4 @@ class MediationRecord(BaseModel):
     written_reply_approved_by: str | None = None
     extensions: list[Extension] = Field(default_factory=list)
     outcome: MediationOutcome | None = None
-    terms: str | None = None
+    terms: Annotated[str | None, PERSONAL] = None

@@ -7,7 +7,7 @@ strict, and free to tighten without breaking the replay of a running case.
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_serializer
 
@@ -20,6 +20,7 @@ from domain.grades import Grade
 from domain.incidents import Incident
 from domain.insurance import DamageHead
 from domain.lifecycle import Stage, WaitingOn
+from domain.personal_data import PERSONAL
 from domain.policy import DeadlineName, Policy
 from domain.processes import ProcessKind, ProcessSummary
 
@@ -83,8 +84,8 @@ class ExposureKind(StrEnum):
 
 
 class Customer(BaseModel):
-    name: str
-    contact: str
+    name: Annotated[str, PERSONAL]
+    contact: Annotated[str, PERSONAL]
 
 
 class PurchaseProof(BaseModel):
@@ -100,7 +101,7 @@ class Intake(BaseModel):
     channel: Channel
     store: str
     category: Category
-    description: str
+    description: Annotated[str, PERSONAL]
     occurred_at: datetime | None = None
     requested_remedy: str
     claimed_amount: Decimal = Decimal("0")
@@ -138,115 +139,115 @@ class ComplaintStart(BaseModel):
 
 
 class Acknowledge(BaseModel):
-    note: str | None = None
+    note: Annotated[str | None, PERSONAL] = None
     actor: Actor
 
 
 class RecordFindings(BaseModel):
     valid: bool
     liability: Liability
-    summary: str
-    reason: str | None = None
+    summary: Annotated[str, PERSONAL]
+    reason: Annotated[str | None, PERSONAL] = None
     actor: Actor
 
 
 class ProposeRemedy(BaseModel):
     kind: RemedyKind
     amount: Decimal
-    details: str
+    details: Annotated[str, PERSONAL]
     heads: dict[DamageHead, Decimal] = Field(default_factory=dict)
     actor: Actor
 
 
 class DecideApproval(BaseModel):
     approve: bool
-    comment: str
+    comment: Annotated[str, PERSONAL]
     actor: Actor
 
 
 class RecordCustomerResponse(BaseModel):
     accepted: bool
     agreement_ref: str | None = None
-    reason: str | None = None
+    reason: Annotated[str | None, PERSONAL] = None
     actor: Actor
 
 
 class RecordResolution(BaseModel):
-    summary: str
+    summary: Annotated[str, PERSONAL]
     actor: Actor
 
 
 class RecordFollowUp(BaseModel):
     satisfaction: int
-    comment: str | None = None
+    comment: Annotated[str | None, PERSONAL] = None
     actor: Actor
 
 
 class Reopen(BaseModel):
-    reason: str
+    reason: Annotated[str, PERSONAL]
     actor: Actor
 
 
 class Escalate(BaseModel):
-    reason: str
+    reason: Annotated[str, PERSONAL]
     actor: Actor
 
 
 class AddNote(BaseModel):
-    text: str
+    text: Annotated[str, PERSONAL]
     actor: Actor
 
 
 class ReassignHandler(BaseModel):
     handler: str
-    reason: str
+    reason: Annotated[str, PERSONAL]
     actor: Actor
 
 
 class PauseClocks(BaseModel):
     reason: PauseReason
-    note: str
+    note: Annotated[str, PERSONAL]
     actor: Actor
 
 
 class ResumeClocks(BaseModel):
-    note: str | None = None
+    note: Annotated[str | None, PERSONAL] = None
     actor: Actor
 
 
 class RequestDelay(BaseModel):
     deadline: DeadlineName
     new_due_on: date
-    reason: str
+    reason: Annotated[str, PERSONAL]
     actor: Actor
 
 
 class DecideDelay(BaseModel):
     accept: bool
-    comment: str
+    comment: Annotated[str, PERSONAL]
     actor: Actor
 
 
 class DisputeDelay(BaseModel):
-    reason: str
+    reason: Annotated[str, PERSONAL]
     actor: Actor
 
 
 class ChangeGrade(BaseModel):
     grade: Grade
-    reason: str
+    reason: Annotated[str, PERSONAL]
     actor: Actor
 
 
 class ReportExposure(BaseModel):
     kind: ExposureKind
-    detail: str
+    detail: Annotated[str, PERSONAL]
     actor: Actor
 
 
 class DeclareCrisis(BaseModel):
     level: CrisisLevel
-    reason: str
+    reason: Annotated[str, PERSONAL]
     actor: Actor
 
 
@@ -260,17 +261,17 @@ class StartStatutoryClock(BaseModel):
 
 class SettleStatutoryClock(BaseModel):
     clock: DeadlineName
-    note: str
+    note: Annotated[str, PERSONAL]
     actor: Actor
 
 
 class AcknowledgeEscalation(BaseModel):
-    note: str | None = None
+    note: Annotated[str | None, PERSONAL] = None
     actor: Actor
 
 
 class RecordAttendance(BaseModel):
-    note: str
+    note: Annotated[str, PERSONAL]
     actor: Actor
 
 
@@ -336,7 +337,7 @@ class Recommendation(BaseModel):
     by: str
     level: Level | None = None
     approve: bool
-    comment: str
+    comment: Annotated[str, PERSONAL]
     at: datetime
 
 
@@ -344,7 +345,7 @@ class Proposal(BaseModel):
     number: int
     kind: RemedyKind
     amount: Decimal
-    details: str
+    details: Annotated[str, PERSONAL]
     proposed_by: str
     proposed_at: datetime
     approver_level: Level
@@ -378,7 +379,7 @@ class HistoryEntry(BaseModel):
     at: datetime
     actor: str
     action: str
-    detail: str = ""
+    detail: Annotated[str, PERSONAL] = ""
 
 
 class CaseStatus(BaseModel):
@@ -395,7 +396,7 @@ class CaseStatus(BaseModel):
     agreement_ref: str | None = None
     satisfaction: int | None = None
     reopen_count: int = 0
-    closed_reason: str | None = None
+    closed_reason: Annotated[str | None, PERSONAL] = None
     closed_at: datetime | None = None
     processes: list[ProcessSummary] = Field(
         default_factory=list, description="Every run of every sub-process, newest first"
@@ -422,7 +423,7 @@ class CarriedState(BaseModel):
     agreement_ref: str | None
     satisfaction: int | None
     reopen_count: int
-    closed_reason: str | None
+    closed_reason: Annotated[str | None, PERSONAL]
     closed_at: datetime | None
     version: int
     processes: list[ProcessSummary]
@@ -457,7 +458,7 @@ class AuditEntry(BaseModel):
     actor_id: str
     actor_role: str
     action: str
-    reason: str = ""
+    reason: Annotated[str, PERSONAL] = ""
     data: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -465,7 +466,7 @@ class Notification(BaseModel):
     notification_id: str
     recipient: str
     subject: str
-    body: str
+    body: Annotated[str, PERSONAL]
 
 
 class RegisterSnapshot(BaseModel):
@@ -495,7 +496,7 @@ class SignedAgreement(BaseModel):
     amount: Decimal
     recorded_by: str
     recorded_at: datetime
-    terms: str | None = None
+    terms: Annotated[str | None, PERSONAL] = None
 
 
 class CaseEvent(BaseModel):

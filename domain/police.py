@@ -3,11 +3,13 @@ certificate, forensic assessment, and CCTV hand-overs to the police only."""
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from domain.authority import Actor
 from domain.incidents import Incident
+from domain.personal_data import PERSONAL
 from domain.processes import ProcessStart
 from domain.rules import Refusal, RefusalType
 
@@ -56,7 +58,7 @@ def outcome_refusal(category: str, certificate_no: str | None) -> Refusal | None
 
 
 class RecordPoliceCall(BaseModel):
-    reported_by: str
+    reported_by: Annotated[str, PERSONAL]
     reported_at: datetime
     station: str
     actor: Actor
@@ -69,7 +71,7 @@ class RecordCertificate(BaseModel):
 
 class ForensicAssessment(BaseModel):
     requested_at: datetime
-    result: str | None = None
+    result: Annotated[str | None, PERSONAL] = None
 
 
 class RecordForensicAssessment(ForensicAssessment):
@@ -78,7 +80,7 @@ class RecordForensicAssessment(ForensicAssessment):
 
 class CctvFootage(BaseModel):
     recipient: Recipient
-    recipient_name: str
+    recipient_name: Annotated[str, PERSONAL]
     footage_ref: str
 
 
@@ -87,7 +89,7 @@ class HandOverCctv(CctvFootage):
 
 
 class RecordPoliceOutcome(BaseModel):
-    outcome: str
+    outcome: Annotated[str, PERSONAL]
     actor: Actor
 
 
@@ -102,11 +104,11 @@ class CctvHandover(CctvFootage):
 
 class PoliceReportRecord(BaseModel):
     incident: Incident | None = None
-    reported_by: str | None = None
+    reported_by: Annotated[str | None, PERSONAL] = None
     reported_at: datetime | None = None
     station: str | None = None
     certificate_no: str | None = None
     forensic_assessments: list[ForensicAssessment] = Field(default_factory=list)
     cctv_handovers: list[CctvHandover] = Field(default_factory=list)
-    outcome: str | None = None
+    outcome: Annotated[str | None, PERSONAL] = None
     reminders: int = 0

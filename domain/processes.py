@@ -9,13 +9,14 @@ police certificate, a settlement).
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
 from domain.authority import Actor, Role
 from domain.calendar import BusinessCalendar
 from domain.incidents import Incident
+from domain.personal_data import PERSONAL
 from domain.policy import ProcessesPolicy
 from domain.rules import Refusal, RefusalType
 
@@ -126,7 +127,7 @@ class ProcessSummary(BaseModel):
     waiting_since: datetime | None = None
     open: bool = True
     withdrawn: bool = False
-    outcome: str | None = None
+    outcome: Annotated[str | None, PERSONAL] = None
     started_at: datetime
     ended_at: datetime | None = None
     # Insurance: the gates of DOMAIN section 6.
@@ -154,7 +155,7 @@ class ProcessStart(BaseModel):
     parent_workflow_id: str
     category: str
     started_by: Actor | None = Field(None, description="None when intake started it")
-    reason: str
+    reason: Annotated[str, PERSONAL]
     started_at: datetime
     calendar: BusinessCalendar
     policy: ProcessesPolicy
@@ -163,14 +164,14 @@ class ProcessStart(BaseModel):
 class EndProcess(BaseModel):
     """Sent by the case to a child: withdrawn with a reason, or the case itself ended."""
 
-    reason: str
+    reason: Annotated[str, PERSONAL]
     actor: Actor | None = None
     withdrawn: bool = False
 
 
 class ProcessEscalation(BaseModel):
     kind: ProcessKind
-    reason: str
+    reason: Annotated[str, PERSONAL]
     event_id: str | None = Field(
         None, description="Unique per escalation of a sub-process: the case acts on it once"
     )
@@ -191,13 +192,13 @@ class ProcessStatus(BaseModel):
 
 
 class StartInsuranceClaim(BaseModel):
-    reason: str
+    reason: Annotated[str, PERSONAL]
     insurer: str | None = None
     actor: Actor
 
 
 class StartPoliceReport(BaseModel):
-    reason: str
+    reason: Annotated[str, PERSONAL]
     incident: Incident | None = None
     actor: Actor
 
@@ -212,7 +213,7 @@ class StartMediation(BaseModel):
 
 
 class WithdrawProcess(BaseModel):
-    reason: str
+    reason: Annotated[str, PERSONAL]
     kind: ProcessKind
     actor: Actor
 

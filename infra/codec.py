@@ -10,23 +10,30 @@ Keys come from `CODEC_KEYS` (`id:base64key,id:base64key`) or `CODEC_KEY_FILE` (Y
 `KeyRing.from_file`); the first key encrypts, every key decrypts, so a new key is added
 in front and an old one removed only once no history needs it (docs/deployment.md).
 Payloads without our encoding (histories written before encryption) pass through.
+
+`redact_payload` is what the codec server gives those who may not see personal data:
+the decrypted payload with the fields the models mark personal replaced.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
+
+from domain.personal_data import REDACTED, Catalogue, scrub_message
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -191,3 +198,36 @@ class EncryptionCodec(PayloadCodec):
                 "it was altered, or the key with that ID is not the one that encrypted it"
             ) from None
         return Payload.FromString(plain)
+
+
+# --- what a reader without a personal-data role gets ----------------------------------
+
+# Temporal's own message for the Web UI's "current details" and the query list: the SDK
+# writes it, our workflows' narrative fills it, and it holds no personal data by design.
+_SAFE_PROTOBUF = frozenset({b"temporal.api.sdk.v1.WorkflowMetadata"})
+# What DefaultFailureConverterWithEncodedAttributes moves into an encrypted payload.
+_FAILURE_KEYS = frozenset({"message", "stack_trace"})
+
+
+def redact_payload(payload: Payload, catalogue: Catalogue) -> Payload:
+    """A decoded payload as an engineer sees it: JSON with every field the models mark
+    personal replaced by `REDACTED` (domain/personal_data.py); what cannot be read as
+    JSON is replaced whole."""
+    encoding = payload.metadata.get("encoding", b"")
+    if encoding == b"binary/null":
+        return payload
+    if encoding == b"json/protobuf" and payload.metadata.get("messageType") in _SAFE_PROTOBUF:
+        return payload
+    if encoding in (b"json/plain", b"json/protobuf"):
+        try:
+            value = json.loads(payload.data)
+        except ValueError:
+            value = None
+        else:
+            if isinstance(value, dict) and value and set(value) <= _FAILURE_KEYS:
+                redacted: Any = {key: scrub_message(str(text)) for key, text in value.items()}
+            else:
+                redacted = catalogue.redact(value)
+            data = json.dumps(redacted, ensure_ascii=False, separators=(",", ":")).encode()
+            return Payload(metadata=dict(payload.metadata), data=data)
+    return Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(REDACTED).encode())

@@ -11,6 +11,7 @@ the SDK attaches to them lifted into the same fields.
 Never log a customer's name, contact or description: log case numbers, stages, actions.
 """
 
+import asyncio
 import logging
 import re
 import sys
@@ -60,11 +61,47 @@ def _temporal_fields(_: WrappedLogger, __: str, event_dict: EventDict) -> EventD
     return event_dict
 
 
+# The contextvar key under which ActivityLogContext says which task runs the activity.
+_OWNER = "_activity_owner"
+
+
+class _ActivityOwner:
+    """The task running an activity, and the fields it bound for it."""
+
+    def __init__(self, task: asyncio.Task[Any] | None, fields: dict[str, Any]) -> None:
+        self.task = task
+        self.fields = fields
+
+
+def activity_fields_of_their_own_task(
+    _: WrappedLogger, __: str, event_dict: EventDict
+) -> EventDict:
+    """An activity's case and workflow only on the lines of the task that runs it.
+
+    Contextvars are copied into every task and callback started while they are bound, so
+    a task an activity started (asyncpg reconnecting its pool, say) would otherwise log,
+    long after, in the name of a case whose activity had finished."""
+    owner = event_dict.pop(_OWNER, None)
+    if isinstance(owner, _ActivityOwner) and owner.task is not _current_task():
+        for key, value in owner.fields.items():
+            if event_dict.get(key) == value:
+                del event_dict[key]
+    return event_dict
+
+
+def _current_task() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no running loop: a thread of its own
+        return None
+
+
 def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     """structlog's loggers and the standard library's, rendered alike to stderr."""
     log_level = logging.getLevelName(level.upper())
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
+        activity_fields_of_their_own_task,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
@@ -119,7 +156,9 @@ class ActivityLogContext(Interceptor):
 
     Binds `case_no` (from the input, or the complaint's workflow ID), `workflow_id`,
     `activity` and `attempt` in structlog's contextvars for the activity's run. Async
-    activities run in their own task, so the binding ends with them.
+    activities run in their own task, so the binding ends with them; tasks and callbacks
+    the activity started inherit the binding, and `activity_fields_of_their_own_task`
+    keeps it off their lines.
     """
 
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
@@ -138,5 +177,6 @@ class _BindActivityContext(ActivityInboundInterceptor):
         case_no = getattr(first, "case_no", None) or case_no_of(info.workflow_id or "")
         if isinstance(case_no, str):
             fields["case_no"] = case_no
-        with structlog.contextvars.bound_contextvars(**fields):
+        owner = _ActivityOwner(_current_task(), fields)
+        with structlog.contextvars.bound_contextvars(**fields, **{_OWNER: owner}):
             return await self.next.execute_activity(input)

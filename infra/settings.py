@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     # turns them off. 127.0.0.1 keeps them off the network; a container binds 0.0.0.0.
     worker_metrics_host: str = "127.0.0.1"
     worker_metrics_port: int = 9464
+    # How long a case's next workflow task waits for the worker that has the case cached
+    # (its sticky queue) before any worker takes it and replays the history. After that
+    # worker died (SIGKILL, a lost host) every command on a cached case waits this long once;
+    # the SDK's default of 10 s made that a 10 s stall. A live worker picks its sticky
+    # tasks up in milliseconds, so 3 s only costs a replay when a worker is that overloaded.
+    worker_sticky_schedule_to_start_seconds: float = Field(3.0, gt=0)
     # Payload encryption keys (infra/codec.py): `id:base64key,...` here, or a YAML file;
     # exactly one of the two. The first key encrypts; every key listed decrypts.
     codec_keys: SecretStr = SecretStr("")

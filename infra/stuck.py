@@ -2,10 +2,11 @@
 "Find a stuck case" gives for the Web UI): overdue, waiting on an outside party too
 long, or a workflow task that keeps failing (a bug)."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+import asyncpg
 from temporalio.client import Client, WorkflowExecution
 
 from workflows import search_attributes as sa
@@ -27,6 +28,32 @@ def waiting_outside_query(since_before: datetime) -> str:
     )
 
 
+# Of overdue cases, by case number: (what was due, when). The search attributes say only
+# that a deadline passed; the register says which.
+DeadlinesOf = Callable[[list[str]], Awaitable[dict[str, tuple[str, datetime]]]]
+
+
+def register_deadlines(pool: asyncpg.Pool, label: Callable[[str], str]) -> DeadlinesOf:
+    """The register's next deadline of each case: for an overdue case the earliest open
+    one, which is the one that passed. `label` names it as the Web UI's timer does."""
+
+    async def deadlines(case_nos: list[str]) -> dict[str, tuple[str, datetime]]:
+        rows = await pool.fetch(
+            "SELECT case_no, next_deadline, next_deadline_at FROM complaints"
+            " WHERE case_no = ANY($1::text[]) AND next_deadline_at IS NOT NULL",
+            case_nos,
+        )
+        return {
+            row["case_no"]: (label(row["next_deadline"]), row["next_deadline_at"]) for row in rows
+        }
+
+    return deadlines
+
+
+def _utc(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
 @dataclass
 class StuckCase:
     workflow_id: str
@@ -42,7 +69,13 @@ class StuckCase:
 
 
 async def find_stuck(
-    client: Client, *, now: datetime, waiting_limit: timedelta, limit: int = 200
+    client: Client,
+    *,
+    now: datetime,
+    waiting_limit: timedelta,
+    limit: int = 200,
+    overdue_deadlines: DeadlinesOf | None = None,
+    local: Callable[[datetime], str] = _utc,
 ) -> list[StuckCase]:
     found: dict[str, StuckCase] = {}
 
@@ -52,9 +85,17 @@ async def find_stuck(
             found[execution.id] = case
             case.reasons.append(reason(case))
 
-    await collect(
-        OVERDUE, lambda case: f"overdue: a deadline passed {_ago(now, case.next_deadline)}"
-    )
+    overdue = [
+        found.setdefault(execution.id, _stuck_case(execution))
+        async for execution in client.list_workflows(OVERDUE, limit=limit)
+    ]
+    passed = await overdue_deadlines([c.case_no for c in overdue]) if overdue_deadlines else {}
+    for case in overdue:
+        if case.case_no in passed:
+            what, due = passed[case.case_no]
+            case.reasons.append(f"overdue: {what} was due {local(due)}, {_ago(now, due)}")
+        else:
+            case.reasons.append(f"overdue: a deadline passed {_ago(now, case.next_deadline)}")
     await collect(
         waiting_outside_query(now - waiting_limit),
         lambda case: f"waiting on {', '.join(case.waiting_on)} {_ago(now, case.waiting_since)}",

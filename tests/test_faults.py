@@ -14,8 +14,10 @@ from typing import TypeVar
 import asyncpg
 import httpx
 import pytest
-from temporalio.api.enums.v1 import EventType, PendingActivityState
+from temporalio.api.enums.v1 import EventType, PendingActivityState, TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflow.v1 import PendingActivityInfo
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client, WorkflowHandle
 
 from devstack.migrate import migrate
@@ -24,7 +26,7 @@ from devstack.postgres import EmbeddedPostgres
 from devstack.run import api_command, worker_command
 from devstack.temporal import TemporalDevServer
 from domain.case_numbers import workflow_id_for
-from infra.settings import ROOT
+from infra.settings import ROOT, Settings
 from tests.api.conftest import auth
 from tests.api.test_http_api import INTAKE
 from tests.conftest import TEST_CONVERTER
@@ -194,6 +196,40 @@ async def test_a_worker_killed_while_asking_finance_to_pay_leaves_one_payment_re
         assert case["status"]["proposals"][-1]["payment_request"] == f"{case_no}:payment:1"
         # Temporal ran it again: the attempt that finished is not the one that died.
         assert await _attempts(handle, "request_payment") >= 2
+
+
+# --- a worker killed and back at once: a command waits the sticky timeout, not 10 s ---------
+
+
+async def _polls(client: Client, task_queue: str, pid: int) -> bool | None:
+    """Whether the worker of that process polls (the SDK's identity is "pid@host")."""
+    response = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        )
+    )
+    return True if any(p.identity.startswith(f"{pid}@") for p in response.pollers) else None
+
+
+async def test_after_a_worker_is_killed_a_command_waits_the_chosen_sticky_timeout_only(
+    processes: LoggedProcesses, dev_client: Client, task_queue: str
+) -> None:
+    async with processes.serving() as http:
+        case_no = await _register(http, f"faults-sticky-{time.time_ns()}")
+        await _post(http, case_no, "acknowledge", "handler", {})  # cached on that worker
+        processes.kill("worker")
+        processes.start("worker")
+        pid = processes.running["worker"].pid
+        await _until(lambda: _polls(dev_client, task_queue, pid), "the new worker polls")
+
+        started = time.monotonic()
+        await _post(http, case_no, "notes", "handler", {"text": "After the worker restart"})
+        waited = time.monotonic() - started
+        # The case's task waits for the dead worker's sticky queue that long, then any
+        # worker replays it: 3 s (WORKER_STICKY_SCHEDULE_TO_START_SECONDS), not the SDK's 10.
+        assert waited < Settings().worker_sticky_schedule_to_start_seconds + 4, waited
 
 
 async def _attempts(handle: WorkflowHandle, name: str) -> int:
@@ -385,8 +421,14 @@ async def test_a_database_outage_answers_503_loses_nothing_and_does_nothing_twic
                 pending = await _pending_activity(handle, "record_case_event")
                 return pending if pending is not None and pending.attempt >= 4 else None
 
-            await _until(retried, "the recording activity retried")
+            pending = await _until(retried, "the recording activity retried")
             assert not findings.done()
+            # A stuck case shows why: the connection error, within Temporal's size limit
+            # (an untrimmed encrypted traceback read "Failure exceeds size limit.").
+            failure = await TEST_CONVERTER.decode_failure(pending.last_failure)
+            assert pending.last_failure.ByteSize() < 2048, pending.last_failure.ByteSize()
+            assert failure.message and "size limit" not in failure.message, failure.message
+            assert "Encoded failure" not in failure.message
 
             own_postgres.start()
             up_at = time.monotonic()

@@ -1,21 +1,27 @@
 """The codec server: Temporal's remote codec protocol, so the Web UI and the `temporal` CLI
-show decrypted payloads to those who may see customer personal data (DOMAIN section 8).
+show decrypted payloads (DOMAIN section 8).
 
 `POST /codec/encode` and `POST /codec/decode` take and return `{"payloads": [...]}`, each
-payload in protobuf JSON (base64 `metadata` values and `data`); callers send the
-namespace in `X-Namespace`. They run the API's own Temporal client's codec, so they use
-exactly the keys the API and the worker use.
+payload in protobuf JSON (base64 `metadata` values and `data`); `{}` is no payloads, as
+the CLI sends it. Callers send the namespace in `X-Namespace`. They run the API's own
+Temporal client's codec, so they use exactly the keys the API and the worker use.
 
 Who: a bearer token of the users file, as everywhere in the API, or, for a browser whose
 Web UI has no token to pass, the same token kept in an HttpOnly cookie that
-`/codec/session` sets. Decoding needs a role of `PERSONAL_DATA_ROLES`: engineers, who may
-read everything but personal data, get 403 and work from search attributes, stages and
-logs. Encoding gives nothing away and needs any known user.
+`/codec/session` sets. Every known user decodes. A role of `PERSONAL_DATA_ROLES` sees
+the payloads whole; anyone else (engineers) sees them with every field the models mark
+as personal data replaced by a fixed marker (domain/personal_data.py): the current
+details, summaries, inputs, results and failure messages, and none of the customer.
+Encoding gives nothing away and needs any known user.
 
-Browsers may call these endpoints from the Web UI's origin (`TEMPORAL_UI_URL`) only.
+Browsers may call these endpoints from the Web UI's origin (`TEMPORAL_UI_URL`, under
+both names of the loopback address when it is local) only.
 """
 
+import base64
 import html
+import json
+from functools import lru_cache
 from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,12 +36,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import PayloadCodec
 
-from api.deps import ResourcesDep
-from api.errors import Problem
+from api.deps import Resources, ResourcesDep
 from api.openapi_errors import CODEC_ERRORS
 from domain.authority import Actor
 from domain.lifecycle import PERSONAL_DATA_ROLES
-from infra.codec import TamperedPayloadError, UnknownKeyError
+from domain.personal_data import Catalogue
+from infra.codec import TamperedPayloadError, UnknownKeyError, redact_payload
 from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -59,7 +65,17 @@ class CodecPayload(BaseModel):
 
 
 class CodecPayloads(BaseModel):
-    payloads: list[CodecPayload]
+    # Protobuf JSON leaves an empty list out: `{}` (the CLI's query without arguments,
+    # `temporal workflow metadata`) is no payloads.
+    payloads: list[CodecPayload] = Field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def personal_data_catalogue() -> Catalogue:
+    """Built once from the worker's workflows, activities and domain models."""
+    from worker import personal_data_catalogue as build  # the worker's own list
+
+    return build()
 
 
 def _token(credentials: HTTPAuthorizationCredentials | None, request: Request) -> str | None:
@@ -116,20 +132,70 @@ async def encode(
     return _to_json(encoded)
 
 
+# The `temporal` CLI (Go's HTTP client) retries a failed decode until its 10 s deadline
+# and then reports only "context deadline exceeded": to it, a refused decode answers each
+# payload with the refusal itself, which it prints. Browsers (the Web UI) get the status.
+_RETRYING_CLIENTS = ("Go-http-client/",)
+
+
+def _retries_refusals(request: Request) -> bool:
+    return request.headers.get("user-agent", "").startswith(_RETRYING_CLIENTS)
+
+
+def get_decoding_user(
+    resources: ResourcesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request,
+) -> Actor | HTTPException:
+    """The user, or (for the CLI only) the refusal to answer with; others get it raised."""
+    try:
+        return get_codec_user(resources, credentials, request)
+    except HTTPException as refusal:
+        if _retries_refusals(request):
+            return refusal
+        raise
+
+
+def _refusal_for_cli(body: CodecPayloads, refusal: HTTPException) -> CodecPayloads:
+    text = f"codec server refused: {refusal.status_code} {refusal.detail}"
+    payload = CodecPayload(
+        metadata={"encoding": base64.b64encode(b"json/plain").decode()},
+        data=base64.b64encode(json.dumps(text).encode()).decode(),
+    )
+    return CodecPayloads(payloads=[payload] * len(body.payloads))
+
+
 @router.post("/decode", response_model=CodecPayloads)
 async def decode(
     body: CodecPayloads,
-    actor: CodecUserDep,
     resources: ResourcesDep,
+    user: Annotated[Actor | HTTPException, Depends(get_decoding_user)],
+    request: Request,
     namespace: NamespaceHeader = None,
 ) -> CodecPayloads:
-    if actor.role not in PERSONAL_DATA_ROLES:
-        raise Problem("RoleNotAllowed", f"role {actor.role} may not see customer personal data")
+    try:
+        if isinstance(user, HTTPException):
+            raise user
+        return await _decode(body, resources, user, namespace)
+    except HTTPException as refusal:  # 401 no or unknown token, 422 a key we lack
+        if not _retries_refusals(request):
+            raise
+        log.info("codec_refused", status=refusal.status_code, client="cli", namespace=namespace)
+        return _refusal_for_cli(body, refusal)
+
+
+async def _decode(
+    body: CodecPayloads, resources: Resources, actor: Actor, namespace: str | None
+) -> CodecPayloads:
     payloads = _to_proto(body).payloads
     try:
         decoded = await _codec(resources).decode(payloads)
     except (UnknownKeyError, TamperedPayloadError) as err:
         raise HTTPException(422, str(err)) from None
+    redacted = actor.role not in PERSONAL_DATA_ROLES
+    if redacted:
+        catalogue = personal_data_catalogue()
+        decoded = [redact_payload(payload, catalogue) for payload in decoded]
     # Who looked at personal data, and how much: the payloads themselves stay out of logs.
     log.info(
         "codec_decoded",
@@ -137,6 +203,7 @@ async def decode(
         role=actor.role.value,
         namespace=namespace,
         payloads=len(decoded),
+        personal_data="redacted" if redacted else "shown",
     )
     return _to_json(decoded)
 
@@ -172,11 +239,12 @@ async def session_page(resources: ResourcesDep, request: Request) -> HTMLRespons
     if not actor:
         status = "Not signed in."
     else:
-        may = "may" if actor.role in PERSONAL_DATA_ROLES else "may not"
-        status = (
-            f"Signed in as {html.escape(actor.user_id)} ({actor.role.value}), "
-            f"who {may} see decrypted payloads."
+        sees = (
+            "sees decrypted payloads whole"
+            if actor.role in PERSONAL_DATA_ROLES
+            else "sees decrypted payloads with the customer's personal data replaced"
         )
+        status = f"Signed in as {html.escape(actor.user_id)} ({actor.role.value}), who {sees}."
     return _page(_FORM.format(status=status))
 
 
@@ -214,6 +282,22 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+_LOOPBACK = ("localhost", "127.0.0.1")
+
+
+def ui_origins(url: str) -> list[str]:
+    """The Web UI's origin; a local UI under both names of the loopback address, since a
+    browser may open it as either (the dev server prints 127.0.0.1, people type localhost)."""
+    origin = origin_of(url)
+    if not origin:
+        return []
+    parts = urlsplit(url)
+    if parts.hostname not in _LOOPBACK:
+        return [origin]
+    port = f":{parts.port}" if parts.port else ""
+    return [f"{parts.scheme}://{host}{port}" for host in _LOOPBACK]
+
+
 class CodecCors:
     """CORS for /codec/* only, from the Web UI's origin: the rest of the API stays
     same-origin for browsers."""
@@ -238,5 +322,4 @@ class CodecCors:
 
 def install_codec_server(app: FastAPI, settings: Settings) -> None:
     app.include_router(router)
-    origin = origin_of(settings.temporal_ui_url)
-    app.add_middleware(CodecCors, origins=[origin] if origin else [])
+    app.add_middleware(CodecCors, origins=ui_origins(settings.temporal_ui_url))

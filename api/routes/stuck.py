@@ -17,7 +17,7 @@ from domain.models import Notification
 from domain.strict import StrictModel
 from infra.audit import resend_notification
 from infra.register import stores_of
-from infra.stuck import find_stuck
+from infra.stuck import find_stuck, register_deadlines
 
 router = APIRouter(prefix="/complaints", tags=["stuck cases"], responses=CASE_ERRORS)
 
@@ -63,10 +63,18 @@ async def list_stuck(actor: ActorDep, resources: ResourcesDep) -> list[StuckCase
     _may_repair(actor)
     settings = resources.settings
     now = datetime.now(UTC)
+    policy = resources.policy
+
+    def label(name: str) -> str:
+        rule = policy.deadlines.get(name)
+        return rule.label if rule is not None else name.replace("_", " ")
+
     cases = await find_stuck(
         resources.temporal,
         now=now,
-        waiting_limit=timedelta(days=resources.policy.stuck_after_days),
+        waiting_limit=timedelta(days=policy.stuck_after_days),
+        overdue_deadlines=register_deadlines(resources.pool, label),
+        local=lambda moment: policy.calendar.local(moment).strftime("%Y-%m-%d %H:%M %Z"),
     )
     if actor.stores is not None:
         # A manager's own stores only, by the register (a workflow with no row is none's).

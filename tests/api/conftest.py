@@ -38,6 +38,11 @@ async def serving(
     try:
         async with build_worker(client, pool, settings.temporal_task_queue):
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+                # Ready as /health says it: the worker polls (its first poll is under way).
+                for _ in range(200):
+                    if (await http.get("/health")).status_code == 200:
+                        break
+                    await asyncio.sleep(0.05)
                 yield http
     finally:
         server.should_exit = True

@@ -161,4 +161,4 @@ async def test_retried_intake_and_command_apply_once(api: httpx.AsyncClient) -> 
 async def test_health_reports_database_and_temporal(api: httpx.AsyncClient) -> None:
     response = await api.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "temporal": "ok"}
+    assert response.json() == {"database": "ok", "temporal": "ok", "worker": "ok"}

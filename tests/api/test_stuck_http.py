@@ -85,7 +85,14 @@ async def test_case_waiting_on_a_manager_past_its_deadline_is_found_and_listed(
         f"complaint-{case_no}"
     ]
     listed = await _eventually(lambda: _stuck(api, case_no), "the case in /complaints/stuck")
-    assert listed["reasons"][0].startswith("overdue: a deadline passed")
+    # Which deadline passed, and since when, as the register has it.
+    row = await pool.fetchrow(
+        "SELECT next_deadline, next_deadline_at FROM complaints WHERE case_no = $1", case_no
+    )
+    label = policy.deadlines[row["next_deadline"]].label
+    due = policy.calendar.local(row["next_deadline_at"]).strftime("%Y-%m-%d %H:%M %Z")
+    assert listed["reasons"][0].startswith(f"overdue: {label} was due {due}, "), listed
+    assert listed["reasons"][0].endswith(" ago")
     assert "manager-approval" in listed["waiting_on"]
     assert listed["stage"] == "remedy_proposed"
     assert listed["web_ui"].endswith(f"/namespaces/default/workflows/complaint-{case_no}")
@@ -94,7 +101,7 @@ async def test_case_waiting_on_a_manager_past_its_deadline_is_found_and_listed(
 
     assert (await api.get("/complaints/stuck", headers=auth("handler"))).status_code == 403
     printed = render([listed])
-    assert case_no in printed and "overdue: a deadline passed" in printed
+    assert case_no in printed and f"overdue: {label} was due" in printed
 
 
 async def test_case_whose_workflow_task_fails_is_listed_with_its_error_and_continues_once_fixed(

@@ -22,7 +22,11 @@ from infra.codec import (
     write_key_file,
 )
 from infra.settings import Settings
-from infra.temporal import converter_for, data_converter
+from infra.temporal import (
+    FAILURE_CAUSES_KEPT,
+    converter_for,
+    data_converter,
+)
 
 OLD = f"2026-05:{new_key()}"
 NEW = f"2026-11:{new_key()}"
@@ -139,3 +143,56 @@ def test_both_a_key_variable_and_a_key_file_is_refused(tmp_path: Path) -> None:
     write_key_file(key_file, "local-1")
     with pytest.raises(CodecKeyError, match="not both"):
         data_converter(Settings(codec_keys=NEW, codec_key_file=key_file))
+
+
+def _deep_failure(depth: int, message: str) -> Exception:
+    """An OSError with `depth` - 1 causes, each raised from a long recursion."""
+
+    def recurse(level: int, cause: Exception | None) -> None:
+        if level == 0:
+            raise OSError(message) from cause
+        recurse(level - 1, cause)
+
+    error: Exception | None = None
+    for _ in range(depth):
+        try:
+            recurse(40, error)
+        except OSError as raised:
+            error = raised
+    assert error is not None
+    return error
+
+
+async def test_a_long_failure_is_trimmed_to_what_temporal_keeps_and_says_what_failed() -> None:
+    converter = converter_for(KeyRing.parse(NEW))
+    error = _deep_failure(6, "connection to the database was lost " + "x" * 3000)
+    failure = Failure()
+    await converter.encode_failure(error, failure)
+    # Temporal keeps a retrying activity's last failure only under 4 KB, warning from 2 KB.
+    assert failure.ByteSize() < 2048, failure.ByteSize()
+
+    decoded = await converter.decode_failure(failure)
+    assert decoded.message.startswith("connection to the database was lost")
+    assert "characters trimmed" in decoded.message
+    assert "further causes dropped" in str(_last_cause(decoded))
+    causes, cause = 0, decoded.__cause__
+    while cause is not None:
+        causes, cause = causes + 1, cause.__cause__
+    assert causes == FAILURE_CAUSES_KEPT
+
+
+def _last_cause(error: BaseException) -> BaseException:
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return error
+
+
+async def test_a_short_failure_is_kept_whole() -> None:
+    converter = converter_for(KeyRing.parse(NEW))
+    failure = Failure()
+    try:
+        raise ApplicationError("role staff may not approve a remedy", type="RoleNotAllowed")
+    except ApplicationError as err:
+        await converter.encode_failure(err, failure)
+    decoded = await converter.decode_failure(failure)
+    assert decoded.message == "role staff may not approve a remedy"

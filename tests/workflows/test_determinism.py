@@ -17,7 +17,7 @@ from worker import PASSED_THROUGH, WORKFLOW_RUNNER
 ALLOWED_IMPORTS = {
     "__future__", "asyncio", "collections", "contextlib", "dataclasses", "datetime",
     "decimal", "enum", "functools", "hashlib", "math", "re", "typing", "unicodedata",
-    "zoneinfo", "temporalio", "pydantic", "domain", "workflows", "activities",
+    "zoneinfo", "types", "temporalio", "pydantic", "domain", "workflows", "activities",
 }  # fmt: skip
 # Attribute calls that read the clock, randomness or the environment.
 FORBIDDEN_CALLS = {
