@@ -27,6 +27,16 @@ COMMANDS = (
 )
 
 
+def _settled(status: dict) -> dict:
+    """The state without what a clock counted: `used` and `left` are as of the workflow's
+    last task, which may come a moment after the change the register recorded."""
+    deadlines = [
+        {key: value for key, value in deadline.items() if key not in ("used", "left")}
+        for deadline in status["deadlines"]
+    ]
+    return status | {"deadlines": deadlines}
+
+
 async def _case_on_its_own_worker(
     api: httpx.AsyncClient, client: Client, pool: asyncpg.Pool, policy: Policy, staff: Actor
 ) -> tuple[str, dict]:
@@ -65,7 +75,7 @@ async def test_a_case_reads_the_same_from_the_register_as_from_its_workflow_with
     read = await api.get(f"/complaints/{case_no}", headers=auth("handler"), timeout=5)
     assert read.status_code == 200, read.text
     status = read.json()["status"]
-    assert status == live
+    assert _settled(status) == _settled(live)
     assert status["stage"] == "remedy_proposed"
     assert [entry["action"] for entry in status["history"]] == [
         entry["action"] for entry in live["history"]
@@ -94,7 +104,7 @@ async def test_a_case_whose_history_the_register_missed_is_read_from_its_workflo
         read = await api.get(f"/complaints/{case_no}", headers=auth("handler"))
         live = await handle.query(ComplaintWorkflow.get_status, StatusQuery())
     assert read.status_code == 200, read.text
-    assert read.json()["status"] == live.model_dump(mode="json")
+    assert _settled(read.json()["status"]) == _settled(live.model_dump(mode="json"))
     assert read.json()["status"]["history"][-1]["detail"] == "one more"
 
 
