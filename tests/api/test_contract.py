@@ -15,18 +15,10 @@ from api.errors import PROBLEM_TYPES
 from domain.policy import Policy
 from domain.processes import PROCESS_ROLES, ProcessCommand
 from tests.api.conftest import auth
+from tests.api.test_http_api import INTAKE
 
 ROOT = Path(__file__).parents[2]
 ROLES = ("staff", "handler", "manager", "senior", "engineer")
-INTAKE = {
-    "channel": "phone",
-    "store": "Beijing Chaoyang",
-    "category": "delivery_installation",
-    "description": "Wardrobe delivered three days late and a door is scratched.",
-    "requested_remedy": "repair and compensation",
-    "claimed_amount": "500",
-    "customer": {"name": "Zhou Xin", "contact": "zhou@example.com"},
-}
 
 
 def _bearer(token: str) -> dict[str, str]:
