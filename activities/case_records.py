@@ -4,17 +4,12 @@ import asyncpg
 import structlog
 from temporalio import activity
 
-from domain.models import AuditEntry, CaseEvent, HistoryEntry, ProcessEvent
+from domain.models import CaseEvent, HistoryEntry, ProcessEvent
 from infra.audit import append_audit, queue_notification, store_agreement
 from infra.processes import apply_process_snapshot
 from infra.register import apply_snapshot
 
 log = structlog.get_logger(__name__)
-
-
-def history_entry(audit: AuditEntry) -> HistoryEntry:
-    """The case's history entry of a change, as the workflow keeps it beside the audit."""
-    return HistoryEntry(at=audit.at, actor=audit.actor_id, action=audit.action, detail=audit.reason)
 
 
 class CaseRecorder:
@@ -32,7 +27,7 @@ class CaseRecorder:
                 event.case_no,
                 event.register_row,
                 event.status,
-                history_entry(event.audit),
+                HistoryEntry.of(event.audit),
                 event.history_length,
             )
             for note in event.notifications:

@@ -376,10 +376,16 @@ class Waiting(BaseModel):
 
 
 class HistoryEntry(BaseModel):
+    """The case's own record of a change: its audit entry's who, what, when and why."""
+
     at: datetime
     actor: str
     action: str
     detail: Annotated[str, PERSONAL] = ""
+
+    @classmethod
+    def of(cls, audit: "AuditEntry") -> "HistoryEntry":
+        return cls(at=audit.at, actor=audit.actor_id, action=audit.action, detail=audit.reason)
 
 
 class CaseStatus(BaseModel):

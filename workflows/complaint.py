@@ -1039,15 +1039,14 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         agreement: SignedAgreement | None = None,
     ) -> None:
         """Writes one change to the audit trail, the register and the outbox; None is the system."""
-        now = workflow.now()
-        actor_id = actor.user_id if actor else "system"
+        audit = audit_entry(action, actor, at=workflow.now(), reason=reason, data=data)
         self._version += 1
-        self._history.append(HistoryEntry(at=now, actor=actor_id, action=action, detail=reason))
+        self._history.append(HistoryEntry.of(audit))
         register_row = self._register_row()
         self._publish(register_row)
         event = CaseEvent(
             case_no=self._case_no,
-            audit=audit_entry(action, actor, at=now, reason=reason, data=data),
+            audit=audit,
             register_row=register_row,
             notifications=notifications or [],
             agreement=agreement,
