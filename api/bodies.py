@@ -15,7 +15,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from domain.clocks import PauseReason
 from domain.crisis import CrisisLevel
@@ -26,7 +33,9 @@ from domain.mediation import Failure, MediationResult, ReplyForm
 from domain.models import (
     Category,
     Channel,
+    ContactChannel,
     Customer,
+    CustomerLanguage,
     ExposureKind,
     Intake,
     Liability,
@@ -55,12 +64,64 @@ def _given(info: ValidationInfo, name: str) -> Any:
 # --- intake -----------------------------------------------------------------------
 
 
+# A phone number the SMS gateway can text: digits, an optional leading +, spaces or dashes
+# between groups (138-0000-0000, +86 138 0000 0000).
+PhoneNumber = Annotated[
+    str, Field(min_length=5, max_length=30, pattern=r"^\+?[0-9][0-9 \-]{3,28}[0-9]$")
+]
+
+
 class CustomerCreate(StrictModel):
+    """The customer. Messages about the case (docs/customer-messages.md) go out only with
+    `contact_consent`, on `contact_channel`, to the matching address; each rule is checked
+    on the field it asks for, declared after the one it reads."""
+
     name: ShortText
     contact: ShortText
+    language: CustomerLanguage = Field(
+        CustomerLanguage.ZH, description="The language messages and the survey page use"
+    )
+    contact_consent: bool = Field(
+        False, description="The customer agreed to be told about the case (email or SMS)"
+    )
+    contact_channel: ContactChannel | None = Field(
+        None, description="Where messages go; needs contact_consent", validate_default=True
+    )
+    email: EmailStr | None = Field(
+        None, max_length=200, description="Needed for contact_channel email", validate_default=True
+    )
+    phone: PhoneNumber | None = Field(
+        None, description="Needed for contact_channel sms", validate_default=True
+    )
+
+    @field_validator("contact_channel")
+    @classmethod
+    def _channel_needs_consent(
+        cls, channel: ContactChannel | None, info: ValidationInfo
+    ) -> ContactChannel | None:
+        consent = _given(info, "contact_consent")
+        if channel is not None and consent is False:
+            raise ValueError("contact_channel needs contact_consent: the customer's agreement")
+        if channel is None and consent is True:
+            raise ValueError("contact_channel is required when the customer consents")
+        return channel
+
+    @field_validator("email")
+    @classmethod
+    def _email_channel_needs_email(cls, email: str | None, info: ValidationInfo) -> str | None:
+        if _given(info, "contact_channel") is ContactChannel.EMAIL and not email:
+            raise ValueError("email is required when contact_channel is email")
+        return email
+
+    @field_validator("phone")
+    @classmethod
+    def _sms_channel_needs_phone(cls, phone: str | None, info: ValidationInfo) -> str | None:
+        if _given(info, "contact_channel") is ContactChannel.SMS and not phone:
+            raise ValueError("phone is required when contact_channel is sms")
+        return phone
 
     def to_record(self) -> Customer:
-        return Customer(name=self.name, contact=self.contact)
+        return Customer.model_validate(self.model_dump())
 
 
 class PurchaseProofCreate(StrictModel):

@@ -83,9 +83,34 @@ class ExposureKind(StrEnum):
 # --- the intake, as cases hold it -------------------------------------------------
 
 
+class CustomerLanguage(StrEnum):
+    """The language the customer is written to in (Chinese first, DOMAIN texts)."""
+
+    ZH = "zh"
+    EN = "en"
+
+
+class ContactChannel(StrEnum):
+    """How the customer agreed to be told about the case (docs/customer-messages.md)."""
+
+    EMAIL = "email"
+    SMS = "sms"
+
+
 class Customer(BaseModel):
+    """The customer as intake recorded them. `contact` is what the desk wrote down (a phone
+    number, a WeChat id, anything); `email` and `phone` are addresses the customer may be
+    written to, and only with `contact_consent` on `contact_channel`. The fields after
+    `contact` came with customer messages: a case registered before reads them as "no
+    consent", so it is never written to."""
+
     name: Annotated[str, PERSONAL]
     contact: Annotated[str, PERSONAL]
+    email: Annotated[str | None, PERSONAL] = None
+    phone: Annotated[str | None, PERSONAL] = None
+    language: CustomerLanguage = CustomerLanguage.ZH
+    contact_consent: bool = False
+    contact_channel: ContactChannel | None = None
 
 
 class PurchaseProof(BaseModel):
