@@ -18,6 +18,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 import domain
 from activities.case_records import CaseRecorder
+from activities.customer_links import SurveyLinks
 from activities.finance import FinanceDesk
 from activities.reports import ReportActivities
 from activities.retention import RetentionActivities
@@ -29,6 +30,7 @@ from infra.policy_file import load_policy
 from infra.schedules import ensure_schedules
 from infra.settings import Settings, get_settings
 from infra.store_repair import repair_store_names
+from infra.survey_links import SurveyLinkSigner
 from infra.temporal import connect
 from workflows.complaint import ComplaintWorkflow
 from workflows.insurance import InsuranceClaimWorkflow
@@ -58,7 +60,7 @@ WORKFLOWS = [
     ReportWorkflow,
     RetentionWorkflow,
 ]
-ACTIVITY_CLASSES = [CaseRecorder, FinanceDesk, ReportActivities, RetentionActivities]
+ACTIVITY_CLASSES = [CaseRecorder, FinanceDesk, ReportActivities, RetentionActivities, SurveyLinks]
 
 
 def _handlers() -> Iterator[Callable[..., Any]]:
@@ -100,13 +102,18 @@ def build_worker(
     task_queue: str,
     *,
     sticky_schedule_to_start_seconds: float = STICKY_SCHEDULE_TO_START_SECONDS,
+    survey_links: SurveyLinkSigner | None = None,
     **options: Any,
 ) -> Worker:
     """`options` go to the Worker as they are (tests run a buggy one unsandboxed).
 
     `sticky_schedule_to_start_seconds` (WORKER_STICKY_SCHEDULE_TO_START_SECONDS): what a
-    dead worker costs each case it had cached, once (docs/engineers.md)."""
+    dead worker costs each case it had cached, once (docs/engineers.md).
+
+    `survey_links`: signs the customer's survey links; by default from the environment's
+    settings (SURVEY_LINK_KEY, PUBLIC_BASE_URL), as the API reads them."""
     recorder = CaseRecorder(pool)
+    links = SurveyLinks(pool, survey_links or SurveyLinkSigner.from_settings(Settings()))
     finance = FinanceDesk(pool)
     reports = ReportActivities(pool)
     retention = RetentionActivities(pool)
@@ -123,6 +130,7 @@ def build_worker(
             reports.draw_revisit_sample,
             reports.store_report,
             retention.anonymise_expired_cases,
+            links.issue_survey_link,
         ],
         # Each activity's log lines carry its case number and workflow ID.
         interceptors=[ActivityLogContext()],
@@ -146,6 +154,7 @@ async def main(settings: Settings) -> None:
             pool,
             settings.temporal_task_queue,
             sticky_schedule_to_start_seconds=settings.worker_sticky_schedule_to_start_seconds,
+            survey_links=SurveyLinkSigner.from_settings(settings),
         )
         # SIGTERM (docker stop, Ctrl-C via the launcher) lets running tasks finish first.
         loop = asyncio.get_running_loop()

@@ -8,6 +8,7 @@ from domain.models import CaseEvent, HistoryEntry, ProcessEvent
 from infra.audit import append_audit, queue_notification, store_agreement
 from infra.processes import apply_process_snapshot
 from infra.register import apply_snapshot
+from infra.revisits import complete_revisit_tasks
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +35,9 @@ class CaseRecorder:
                 await queue_notification(conn, event.case_no, note)
             if event.agreement is not None:
                 await store_agreement(conn, event.case_no, event.agreement)
+            if event.audit.action == "revisited" and event.audit.data.get("completed"):
+                # The month's sample task of the case is done with it (issue 19 section 5).
+                await complete_revisit_tasks(conn, event.case_no, event.audit.at)
         # case_no, workflow_id and attempt come from the worker's ActivityLogContext.
         log.info("case_event_recorded", action=event.audit.action)
 

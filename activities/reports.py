@@ -8,14 +8,18 @@ from domain.reports import (
     Comparison,
     ComputeReport,
     DrawRevisit,
+    PeriodKind,
     Report,
+    RevisitCompletion,
     RevisitSample,
     StoreReport,
     compute_figures,
     compute_rates,
     draw_revisit_sample,
+    rate,
 )
 from infra import reports as store
+from infra.revisits import sample_completion
 
 log = structlog.get_logger(__name__)
 
@@ -51,6 +55,11 @@ class ReportActivities:
                 period=before.key, cases=len(earlier), rates=compute_rates(earlier, req.rules)
             ),
         )
+        if period.kind is PeriodKind.MONTHLY:
+            done, drawn = await sample_completion(self._pool, before.key)
+            report.revisit_completion = RevisitCompletion(
+                period=before.key, completion=rate(done, drawn)
+            )
         log.info("report_computed", period=period.key, cases=len(cases))
         return report
 

@@ -13,8 +13,9 @@ from api.errors import install_error_handlers
 from api.identity import Identity, identity_from_settings
 from api.middleware import install_observability
 from api.nul_guard import install_nul_guard
+from api.public import survey
 from api.query_params import refuse_unknown_query_parameters
-from api.routes import complaints, health, policy, processes, reports, stuck
+from api.routes import complaints, health, policy, processes, reports, revisits, stuck
 from api.routes.codec import install_codec_server
 from infra.db import create_pool
 from infra.logging import configure_logging
@@ -78,6 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(complaints.router)
     app.include_router(processes.router)
     app.include_router(reports.router)
+    app.include_router(revisits.router)
     app.include_router(policy.router)
+    # Public: the customer's survey page, no sign-in (its link is the credential).
+    app.include_router(survey.router)
     install_codec_server(app, settings)
     return app

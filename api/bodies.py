@@ -46,6 +46,7 @@ from domain.money import Money, PositiveMoney
 from domain.police import Recipient
 from domain.policy import DeadlineName
 from domain.strict import MOMENT_SCHEMA, Day, Moment, StrictModel, this_century
+from domain.surveys import CallResult
 
 # Dates a person types for a clock: within this century, so a typo of a year is a 422
 # and not a deadline Temporal cannot index (domain/strict.py); a moment with its offset.
@@ -249,6 +250,27 @@ class ResolutionBody(StrictModel):
 class FollowUpBody(StrictModel):
     satisfaction: int = Field(ge=1, le=5)
     comment: str | None = Field(None, max_length=2000)
+
+
+class RevisitBody(StrictModel):
+    """A re-visit call to the customer of a closed case (issue 19 section 5)."""
+
+    call_result: CallResult
+    satisfaction: int | None = Field(
+        None,
+        ge=1,
+        le=5,
+        description="1-5; required when the customer was reached",
+        validate_default=True,
+    )
+    comment: str | None = Field(None, max_length=2000)
+
+    @field_validator("satisfaction")
+    @classmethod
+    def _reached_needs_satisfaction(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if _given(info, "call_result") is CallResult.REACHED and value is None:
+            raise ValueError("satisfaction is required when the customer was reached")
+        return value
 
 
 class ReasonBody(StrictModel):

@@ -71,6 +71,16 @@ def report_rows(report: Report) -> list[list[str]]:
     if report.revisit is not None:
         for case_no in report.revisit.case_nos:
             rows.append(["revisit_sample", case_no, "", f"of {report.revisit.population} closed"])
+    if report.revisit_completion is not None:
+        done = report.revisit_completion
+        rows.append(
+            [
+                "revisit_completion",
+                done.period,
+                _fmt(done.completion.value),
+                f"{done.completion.numerator} of {done.completion.denominator} re-visited",
+            ]
+        )
     return rows
 
 
@@ -214,6 +224,13 @@ def render_html(report: Report) -> str:
             f"<p>{len(report.revisit.case_nos)} of {report.revisit.population} closed cases,"
             " each with a follow-up task for customer service:"
             f" {escape(', '.join(report.revisit.case_nos)) or 'none'}</p>",
+        ]
+    if report.revisit_completion is not None:
+        done = report.revisit_completion.completion
+        sections += [
+            "<h2>Re-visit sample completed</h2>",
+            f"<p>The {escape(report.revisit_completion.period)} sample: {done.numerator} of"
+            f" {done.denominator} re-visited ({_fmt(done.value)}).</p>",
         ]
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'

@@ -73,6 +73,18 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("followed_up", CASE, "The follow-up visit recorded the customer's satisfaction"),
     AuditAction("closed", CASE, "The case closed (after its follow-up, or as not valid)"),
     AuditAction("reopened", CASE, "A closed case was reopened within the reopen window"),
+    AuditAction(
+        "customer_message_queued",
+        CASE,
+        "A message to the customer was queued for the relay (data: moment, channel, language,"
+        " notification id; the text is the outbox row's, docs/customer-messages.md)",
+    ),
+    AuditAction(
+        "revisited",
+        CASE,
+        "A closed case was re-visited: a call by customer service or the customer's survey"
+        " answer (data: via, call result, satisfaction; completed: it counts as the re-visit)",
+    ),
     AuditAction("cancelled", CASE, "The case's workflow was cancelled from outside"),
     AuditAction("note_added", CASE, "A note was added to the case"),
     AuditAction("handler_reassigned", CASE, "The case was given to another handler"),

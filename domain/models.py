@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, field_serializer
 
 from domain.authority import Actor, Level
 from domain.clocks import Pause, PauseReason
+from domain.contact import ContactChannel, CustomerLanguage
 from domain.crisis import CrisisLevel
 from domain.delays import DelayRequest
 from domain.durations import Duration, RFC3339Duration, rfc3339_duration
@@ -23,6 +24,7 @@ from domain.lifecycle import Stage, WaitingOn
 from domain.personal_data import PERSONAL
 from domain.policy import DeadlineName, Policy
 from domain.processes import ProcessKind, ProcessSummary
+from domain.surveys import Revisit
 
 
 class Channel(StrEnum):
@@ -81,20 +83,6 @@ class ExposureKind(StrEnum):
 
 
 # --- the intake, as cases hold it -------------------------------------------------
-
-
-class CustomerLanguage(StrEnum):
-    """The language the customer is written to in (Chinese first, DOMAIN texts)."""
-
-    ZH = "zh"
-    EN = "en"
-
-
-class ContactChannel(StrEnum):
-    """How the customer agreed to be told about the case (docs/customer-messages.md)."""
-
-    EMAIL = "email"
-    SMS = "sms"
 
 
 class Customer(BaseModel):
@@ -436,6 +424,9 @@ class CaseStatus(BaseModel):
     delay: DelayRequest | None = Field(None, description="The latest delay request")
     escalation: EscalationView | None = Field(None, description="Awaiting acknowledgement")
     on_site: OnSiteView | None = None
+    revisits: list[Revisit] = Field(
+        default_factory=list, description="Re-visits after closing: calls and survey answers"
+    )
     history: list[HistoryEntry] = Field(default_factory=list)
 
 
@@ -473,6 +464,7 @@ class CarriedState(BaseModel):
     signals_seen: list[str] = Field(
         default_factory=list, description="Event IDs of the signals already acted on"
     )
+    revisits: list[Revisit] = Field(default_factory=list)
 
 
 class CommandResult(BaseModel):

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, model_validator
 from domain.authority import AuthorityPolicy
 from domain.calendar import BusinessCalendar
 from domain.crisis import CrisisPolicy
+from domain.customer_messages import CustomerMessagesPolicy
 from domain.durations import Duration, DurationUnit
 from domain.escalation import EscalationPolicy, MajorCasePolicy, OnSitePolicy
 from domain.grades import Grade, GradingPolicy
@@ -41,6 +42,11 @@ class DeadlineName(StrEnum):
     RETURN_WINDOW = "return_window"
     REFUND_AFTER_RETURN = "refund_after_return"
     REPAIR = "repair"
+    # Optional, with customer messages (docs/customer-messages.md): the re-visit after the
+    # remedy was carried out (004: 72 h), met by the survey's answer or a recorded call;
+    # and the re-visit of a case closed without a follow-up visit (not valid), after closing.
+    REVISIT_AFTER_REMEDY = "revisit_after_remedy"
+    REVISIT = "revisit"
 
 
 REQUIRED_DEADLINES = (
@@ -162,6 +168,10 @@ class Policy(BaseModel):
     stores: dict[str, StoreSettings] = Field(
         default_factory=dict,
         description="Per store (the intake's store name): time zone, hours, days, contacts",
+    )
+    # Off (None) in policies before it: their cases tell the customer nothing.
+    customer_messages: CustomerMessagesPolicy | None = Field(
+        None, description="What the customer is told at each moment (docs/customer-messages.md)"
     )
 
     @model_validator(mode="after")

@@ -61,6 +61,13 @@ class ReportsPolicy(ReportRules):
         " month, on Mondays for the week; the hour before is grace for the period's last cases",
     )
 
+    revisit_within_days: int = Field(
+        7,
+        gt=0,
+        description="A sampled case's re-visit task is overdue this many days after it was"
+        " drawn (001: within a week)",
+    )
+
     first_period: str | None = Field(
         None,
         pattern=MONTH_PATTERN,
@@ -267,6 +274,14 @@ class RevisitSample(BaseModel):
     case_nos: list[str]
 
 
+class RevisitCompletion(BaseModel):
+    """How much of a month's re-visit sample is done (issue 19 section 5): the sample of the
+    month before the report's, drawn as this one began and re-visited during it."""
+
+    period: str  # the sampled month
+    completion: Rate  # tasks done / tasks drawn
+
+
 class Report(BaseModel):
     kind: PeriodKind
     period: str
@@ -278,6 +293,7 @@ class Report(BaseModel):
     figures: ReportFigures
     previous: Comparison
     revisit: RevisitSample | None = None
+    revisit_completion: RevisitCompletion | None = None
 
 
 def rate(numerator: int, denominator: int) -> Rate:

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     # exactly one of the two. The first key encrypts; every key listed decrypts.
     codec_keys: SecretStr = SecretStr("")
     codec_key_file: Path | None = None
+    # The customer's satisfaction survey (docs/customer-messages.md): links are signed with
+    # this HMAC key by the worker and checked by the API, so both need the same one. Empty:
+    # a fixed development key (make run, the tests); a deployment must set its own.
+    survey_link_key: SecretStr = SecretStr("")
+    # Where customers' browsers reach the API's public pages (the survey links' prefix).
+    public_base_url: str = "http://127.0.0.1:8000"
 
     @field_validator("worker_metrics_port", mode="before")
     @classmethod

@@ -11,6 +11,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.authority import Actor
     from domain.clocks import Pause, due_after_pauses, read_clock
+    from domain.customer_messages import MessageMoment
     from domain.delays import (
         DelayRequest,
         DelayState,
@@ -335,6 +336,12 @@ class CaseClocks:
                 deadline.pauses = [p for p in deadline.pauses if p.until is None]
                 self._push_back(deadline)
             await self._record_delay("delay_accepted", cmd.actor, cmd.comment, None)
+            if deadline.state is DeadlineState.PENDING:
+                # 004: the delay is explained to the customer, with the new date.
+                await self._tell_customer(
+                    MessageMoment.DELAY_AGREED,
+                    lambda lang: {"new_date": self._due_local(deadline.name)(lang)},
+                )
             return self._result(f"{deadline.label} now due {self._local(deadline.due_at)}")
 
     @decide_delay.validator

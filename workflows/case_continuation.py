@@ -76,6 +76,7 @@ class CaseContinuation:
         self._applied_before = dict(carried.applied_updates)
         self._runs = carried.runs + 1
         self._signals_seen = set(carried.signals_seen)
+        self._revisits = list(carried.revisits)
 
     def _resume_carried(self) -> None:
         """The timers of the previous run, armed again from the state it handed over."""
@@ -124,6 +125,7 @@ class CaseContinuation:
             applied_updates=self._applied_before | self._applied,
             runs=self._runs,
             signals_seen=sorted(self._signals_seen),
+            revisits=list(self._revisits),
         )
         workflow.continue_as_new(self._start.model_copy(update={"carried": carried}))
 

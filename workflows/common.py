@@ -52,10 +52,19 @@ def settle_timer(timer: "asyncio.Task[None] | None") -> None:
 
 
 def audit_entry(
-    action: str, actor: Actor | None, *, at: datetime, reason: str, data: dict | None
+    action: str,
+    actor: Actor | None,
+    *,
+    at: datetime,
+    reason: str,
+    data: dict | None,
+    who: tuple[str, str] | None = None,
 ) -> AuditEntry:
-    """None as actor is the system."""
+    """None as actor is the system; `who` (id, role) someone who is no user, the customer
+    through a signed survey link."""
     actor_id, role = (actor.user_id, actor.role.value) if actor else ("system", "system")
+    if who is not None:
+        actor_id, role = who
     return AuditEntry(
         event_id=str(workflow.uuid4()),
         at=at,

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.authority import Actor, Level
     from domain.clocks import PauseReason
     from domain.crisis import CrisisLevel
+    from domain.customer_messages import REMEDY_LABELS, MessageMoment, money
     from domain.delays import DelayRequest
     from domain.insurance import (
         InsuranceClaimStart,
@@ -95,11 +96,13 @@ with workflow.unsafe.imports_passed_through():
         within_authority,
     )
     from domain.stores import CorrectStore
+    from domain.surveys import Revisit, SurveyPurpose
 
 from workflows import patches
 from workflows import search_attributes as sa
 from workflows.case_clocks import CaseClocks
 from workflows.case_continuation import CaseContinuation, applied_once, unless_applied
+from workflows.case_customer import CaseCustomer
 from workflows.case_escalation import CaseEscalation
 from workflows.case_grading import CaseGrading
 from workflows.common import audit_entry, record_with, refuse
@@ -118,7 +121,7 @@ _OPEN = (DeadlineState.PENDING, DeadlineState.MISSED)
 
 
 @workflow.defn
-class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuation):
+class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuation, CaseCustomer):
     """One complaint case; its updates are the commands of the service desk and managers.
     Its clocks, escalation and grading live in the mixed-in parts (workflows/case_*.py)."""
 
@@ -157,6 +160,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         self._applied_before: dict[str, str] = {}
         self._runs = 1
         self._signals_seen: set[str] = set()
+        self._revisits: list[Revisit] = []
         if start.carried is not None:
             self._restore(start.carried)
             return
@@ -196,6 +200,10 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             self._registered = True
             await self._apply_intake_policy(start)
             await self._open_processes_at_intake(start)
+            await self._tell_customer(
+                MessageMoment.RECEIVED,
+                lambda lang: {"first_contact_due": self._due_local(DeadlineName.ACKNOWLEDGE)(lang)},
+            )
 
     async def _apply_intake_policy(self, start: ComplaintStart) -> None:
         """What issue 4's policy sections do at registration; each is off in older policies."""
@@ -260,6 +268,10 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             self._move_to(Stage.INVESTIGATING)
             self._set_deadline(DeadlineName.DEPARTMENT_REPLY, workflow.now(), arm=True)
             await self._record("acknowledged", cmd.actor, reason=cmd.note or "")
+            await self._tell_customer(
+                MessageMoment.NEXT_STEPS,
+                lambda lang: {"reply_due": self._due_local(DeadlineName.DEPARTMENT_REPLY)(lang)},
+            )
             return self._result("acknowledged")
 
     @acknowledge.validator
@@ -278,12 +290,18 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             if not cmd.valid:
                 reason = cmd.reason or ""
                 self._close(reason=f"not valid: {reason}")
+                # Told from the policy's template, with consent (workflows/case_customer.py);
+                # before, an untemplated row for every customer, consent or not.
+                told = workflow.patched(patches.CUSTOMER_MESSAGES)
+                self._revisit_due(DeadlineName.REVISIT)
                 await self._record(
                     "closed_invalid",
                     cmd.actor,
                     reason=reason,
                     data=data,
-                    notifications=[
+                    notifications=[]
+                    if told
+                    else [
                         self._notice(
                             "customer",
                             "Your complaint",
@@ -291,6 +309,8 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                         )
                     ],
                 )
+                await self._tell_customer(MessageMoment.NOT_VALID, lambda _: {"reason": reason})
+                await self._send_survey(SurveyPurpose.REVISIT)
                 return self._result("closed")
             self._move_to(Stage.LIABILITY_DECIDED)
             self._set_deadline(DeadlineName.PROPOSAL, workflow.now(), arm=True)
@@ -381,6 +401,15 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                     self._notice(n.recipient, n.subject, n.body) for n in decision.notices
                 ],
             )
+            if decision.outcome is ApprovalOutcome.APPROVED:
+                # 002: told within 5 days of the approval; queued at once.
+                await self._tell_customer(
+                    MessageMoment.SOLUTION_APPROVED,
+                    lambda lang: {
+                        "remedy": REMEDY_LABELS[lang].get(proposal.kind.value, proposal.kind.value),
+                        "amount": money(proposal.amount, lang),
+                    },
+                )
             return self._result(decision.result)
 
     def _approval_decision(self, cmd: DecideApproval) -> ApprovalDecision:
@@ -532,7 +561,10 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             self._meet(DeadlineName.REOPEN_REPLY)
             self._move_to(Stage.REMEDY_CARRIED_OUT)
             self._set_deadline(DeadlineName.FOLLOW_UP, workflow.now(), arm=True)
+            self._revisit_due(DeadlineName.REVISIT_AFTER_REMEDY)
             await self._record("remedy_carried_out", cmd.actor, reason=cmd.summary)
+            await self._tell_customer(MessageMoment.RESULT)
+            await self._send_survey(SurveyPurpose.FOLLOW_UP)
             return self._result("remedy_carried_out")
 
     @record_resolution.validator
@@ -547,6 +579,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             self._check_closing(Command.RECORD_FOLLOW_UP, cmd.actor)
             self._satisfaction = cmd.satisfaction
             self._meet(DeadlineName.FOLLOW_UP)
+            self._meet(DeadlineName.REVISIT_AFTER_REMEDY)
             self._close(reason="resolved")
             await self._record(
                 "followed_up",
@@ -575,6 +608,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         async with self._turn():
             self._check(Command.REOPEN, cmd.actor)
             self._reopen_count += 1
+            self._cancel_revisits()
             self._closed_reason = None
             self._closed_at = None
             self._move_to(Stage.INVESTIGATING)
@@ -1037,9 +1071,10 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         data: dict | None = None,
         notifications: list[Notification] | None = None,
         agreement: SignedAgreement | None = None,
+        who: tuple[str, str] | None = None,
     ) -> None:
         """Writes one change to the audit trail, the register and the outbox; None is the system."""
-        audit = audit_entry(action, actor, at=workflow.now(), reason=reason, data=data)
+        audit = audit_entry(action, actor, at=workflow.now(), reason=reason, data=data, who=who)
         self._version += 1
         self._history.append(HistoryEntry.of(audit))
         register_row = self._register_row()
@@ -1179,6 +1214,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             delay=self._delay,
             escalation=self._escalation,
             on_site=self._on_site,
+            revisits=list(self._revisits),
             history=list(self._history) if query.include_history else [],
         )
 

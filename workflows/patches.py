@@ -20,3 +20,7 @@ PAYMENT_REQUESTS = "payment-requests"
 APPROVAL_DECISIONS = "approval-decisions"
 # Closing by the follow-up visit writes a `closed` audit entry after `followed_up`.
 CLOSED_ON_FOLLOW_UP = "closed-on-follow-up"
+# The customer is told at the moments the seeds name, with consent (workflows/case_customer.py).
+CUSTOMER_MESSAGES = "customer-messages"
+# Re-visit deadlines (after the remedy, after closing) and the re-visit calls that meet them.
+REVISITS = "revisits"

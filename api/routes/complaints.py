@@ -29,6 +29,7 @@ from api.bodies import (
     ReassignBody,
     ResolutionBody,
     ResumeBody,
+    RevisitBody,
     SettleClockBody,
     StartClockBody,
 )
@@ -79,6 +80,7 @@ from domain.models import (
 )
 from domain.rules import RefusalType, approval_refusal, refusal_for
 from domain.strict import Day
+from domain.surveys import RecordRevisit
 from infra.audit import list_events
 from infra.register import RegisterFilter, RegisterSort, case_snapshot, list_cases
 from workflows.complaint import ComplaintWorkflow
@@ -293,6 +295,7 @@ for _path, _update, _body, _input in (
     ),
     ("resolution", ComplaintWorkflow.record_resolution, ResolutionBody, RecordResolution),
     ("follow-up", ComplaintWorkflow.record_follow_up, FollowUpBody, RecordFollowUp),
+    ("revisits", ComplaintWorkflow.record_revisit, RevisitBody, RecordRevisit),
     ("reopen", ComplaintWorkflow.reopen, ReasonBody, Reopen),
     ("escalate", ComplaintWorkflow.escalate, ReasonBody, Escalate),
     ("notes", ComplaintWorkflow.add_note, NoteBody, AddNote),

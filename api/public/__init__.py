@@ -1,0 +1,1 @@
+"""Public pages: what a customer opens without signing in (the satisfaction survey)."""
