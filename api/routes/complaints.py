@@ -224,7 +224,8 @@ async def get_case(case_no: str, actor: ActorDep, resources: ResourcesDep) -> Co
     status = await case_status(resources, case_no)
     customer = None
     if actor.role in PERSONAL_DATA_ROLES:
-        customer = Customer(name=row["customer_name"], contact=row["customer_contact"])
+        # The intake's record: with the contact consent and channel messages go by.
+        customer = Customer.model_validate(row["intake"]["customer"])
     return ComplaintPublic(
         summary=ComplaintSummaryPublic.model_validate(dict(row)),
         description=row["description"],

@@ -64,7 +64,16 @@ async def test_a_case_runs_from_intake_to_closed_over_http(api: httpx.AsyncClien
 
     case = (await api.get(f"/complaints/{case_no}", headers=auth("handler"))).json()
     assert case["status"]["stage"] == "closed"
-    assert case["customer"] == {"name": "Zhou Xin", "contact": "zhou@example.com"}
+    assert case["customer"] == {
+        "name": "Zhou Xin",
+        "contact": "zhou@example.com",
+        # Told nothing: no consent at intake (docs/customer-messages.md).
+        "email": None,
+        "phone": None,
+        "language": "zh",
+        "contact_consent": False,
+        "contact_channel": None,
+    }
     assert {d["name"] for d in case["status"]["deadlines"]} >= {"acknowledge", "close", "follow_up"}
     hidden = (await api.get(f"/complaints/{case_no}", headers=auth("engineer"))).json()
     assert hidden["customer"] is None

@@ -85,6 +85,8 @@ async def test_c_grade_product_complaint_goes_from_intake_to_closed(
         DeadlineName.INFORM_CUSTOMER: DeadlineState.MET,
         DeadlineName.FOLLOW_UP: DeadlineState.MET,
         DeadlineName.NEGOTIATION: DeadlineState.MET,
+        # 004: the re-visit after the remedy, met by the follow-up visit.
+        DeadlineName.REVISIT_AFTER_REMEDY: DeadlineState.MET,
     }
     assert await audit_actions(desk.pool, case_no) == [
         ("registered", staff.user_id),
