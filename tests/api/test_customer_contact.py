@@ -86,3 +86,14 @@ def test_an_intake_registered_before_customer_messages_reads_as_no_consent() -> 
         {k: v for k, v in INTAKE.items()} | {"customer": {"name": "A", "contact": "x"}}
     )
     assert old.customer.contact_consent is False and old.customer.email is None
+
+
+async def test_intake_over_http_names_the_missing_address_of_the_chosen_channel(api) -> None:
+    from tests.api.conftest import auth
+
+    body = INTAKE | {
+        "customer": {"name": "A", "contact": "x", "contact_consent": True, "contact_channel": "sms"}
+    }
+    refused = await api.post("/complaints", json=body, headers=auth("staff"))
+    assert refused.status_code == 422
+    assert [p["loc"] for p in refused.json()["detail"]] == [["body", "customer", "phone"]]
