@@ -2,12 +2,14 @@
 needs the customer's consent and the matching address, and a refusal names the field
 that is missing (docs/customer-messages.md)."""
 
+import httpx
 import pytest
 from pydantic import ValidationError
 
 from api.bodies import ComplaintCreate, CustomerCreate
 from domain.models import ContactChannel, Customer, CustomerLanguage, Intake
 from domain.personal_data import personal_fields
+from tests.api.conftest import auth
 from tests.api.test_http_api import INTAKE
 
 
@@ -88,9 +90,9 @@ def test_an_intake_registered_before_customer_messages_reads_as_no_consent() -> 
     assert old.customer.contact_consent is False and old.customer.email is None
 
 
-async def test_intake_over_http_names_the_missing_address_of_the_chosen_channel(api) -> None:
-    from tests.api.conftest import auth
-
+async def test_intake_over_http_names_the_missing_address_of_the_chosen_channel(
+    api: httpx.AsyncClient,
+) -> None:
     body = INTAKE | {
         "customer": {"name": "A", "contact": "x", "contact_consent": True, "contact_channel": "sms"}
     }
