@@ -35,4 +35,6 @@ async def test_case_past_its_reopen_window_is_archived_but_still_readable(
         assert case.status_code == 200
         assert case.json()["status"]["closed_reason"] == "not valid: not ours"
         events = await api.get(f"/complaints/{case_no}/events", headers=auth("staff"))
-        assert [e["action"] for e in events.json()][-1] == "closed_invalid"
+        # Nobody re-visited it within the policy's week after closing: on record as missed.
+        assert [e["action"] for e in events.json()][-2:] == ["closed_invalid", "deadline_missed"]
+        assert events.json()[-1]["data"]["deadline"] == "revisit"

@@ -38,6 +38,7 @@ from domain.reports import (
 )
 from infra.audit import append_audit
 from infra.reports import find_report
+from infra.revisits import complete_revisit_tasks
 from tests.support import Desk, case_no_of, intake, register_only, register_row
 from workflows.complaint import ComplaintWorkflow
 from workflows.reports import ReportWorkflow
@@ -288,3 +289,22 @@ async def test_a_weekly_summary_has_no_sample_and_a_future_period_is_refused(
     assert isinstance(refused.value.cause, ApplicationError)
     assert refused.value.cause.type == "PeriodInFuture"
     assert await find_report(desk.pool, PeriodKind.MONTHLY, "2999-01") is None
+
+
+async def test_the_monthly_report_tells_how_much_of_the_previous_months_sample_was_re_visited(
+    desk: Desk, time_skipping: WorkflowEnvironment, staff: Actor
+) -> None:
+    april = [await register_only(desk.pool, desk.policy, staff, month="200104") for _ in range(10)]
+    for day, case_no in enumerate(april, start=3):
+        await _closed_in(desk.pool, case_no, datetime(2001, 4, day, 4, tzinfo=UTC))
+    sampled = (await _produce(time_skipping, desk, PeriodKind.MONTHLY, "2001-04")).revisit
+    assert sampled is not None and len(sampled.case_nos) == 2
+    # Customer service re-visits one of the two (what a reached call's entry does).
+    async with desk.pool.acquire() as conn:
+        await complete_revisit_tasks(conn, sampled.case_nos[0], datetime(2001, 5, 6, tzinfo=UTC))
+
+    may = await _produce(time_skipping, desk, PeriodKind.MONTHLY, "2001-05")
+
+    assert may.revisit_completion is not None and may.revisit_completion.period == "2001-04"
+    completion = may.revisit_completion.completion
+    assert (completion.numerator, completion.denominator, completion.value) == (1, 2, 0.5)
