@@ -108,7 +108,7 @@ async def open_complaint(
         grade_reasons=decision.reasons,
         registered_at=case.received_at,
         registered_by=actor,
-        policy=policy.for_store(case.intake.store),
+        policy=policy.for_case(case.intake.store, case.intake.customer),
     )
     await _start_workflow(temporal, task_queue, start)
     log.info("complaint_registered", case_no=case.case_no, replayed=not case.created)
@@ -133,14 +133,15 @@ async def restart_workflow(
 ) -> None:
     """The repair path: a register row whose workflow never started gets it now, with
     its original registration time, so its deadlines run from then."""
+    intake = Intake.model_validate(row["intake"])
     start = ComplaintStart(
         case_no=row["case_no"],
-        intake=Intake.model_validate(row["intake"]),
+        intake=intake,
         grade=Grade(row["grade"]),
         grade_reasons=[f"workflow started by {actor.user_id} from the register: {reason}"],
         registered_at=row["received_at"],
         registered_by=actor,
-        policy=policy.for_store(row["store"]),
+        policy=policy.for_case(row["store"], intake.customer),
     )
     await _start_workflow(temporal, task_queue, start)
     log.info("complaint_workflow_restarted", case_no=start.case_no, by=actor.user_id)

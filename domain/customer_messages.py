@@ -157,20 +157,20 @@ def contact_channel_of(customer: "Customer") -> ContactChannel | None:
 def local_time(moment: datetime, calendar: BusinessCalendar, language: CustomerLanguage) -> str:
     """A moment in the store's time zone as the customer's language writes it."""
     local = calendar.local(moment)
-    if language is CustomerLanguage.ZH:
+    if language == CustomerLanguage.ZH:
         return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
     return f"{local.day} {local:%b} {local.year}, {local:%H:%M}"
 
 
 def local_date(moment: datetime, calendar: BusinessCalendar, language: CustomerLanguage) -> str:
     local = calendar.local(moment)
-    if language is CustomerLanguage.ZH:
+    if language == CustomerLanguage.ZH:
         return f"{local.year}年{local.month}月{local.day}日"
     return f"{local.day} {local:%B} {local.year}"
 
 
 def money(amount: Decimal, language: CustomerLanguage) -> str:
-    if language is CustomerLanguage.ZH:
+    if language == CustomerLanguage.ZH:
         return f"{amount:,.2f}元"
     return f"CNY {amount:,.2f}"
 

@@ -7,13 +7,14 @@ policy it started with, carried in its workflow input.
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
 from domain.authority import AuthorityPolicy
 from domain.calendar import BusinessCalendar
 from domain.crisis import CrisisPolicy
-from domain.customer_messages import CustomerMessagesPolicy
+from domain.customer_messages import CustomerMessagesPolicy, contact_channel_of
 from domain.durations import Duration, DurationUnit
 from domain.escalation import EscalationPolicy, MajorCasePolicy, OnSitePolicy
 from domain.grades import Grade, GradingPolicy
@@ -204,6 +205,15 @@ class Policy(BaseModel):
                 "stores": {},
             }
         )
+
+    def for_case(self, store: str, customer: Any) -> "Policy":
+        """The policy a new case pins: made for its store, and without the customer
+        messages' templates when the customer may not be written to (consent is given at
+        intake): they would never be read, and every case carries its policy in its input."""
+        policy = self.for_store(store)
+        if policy.customer_messages is not None and contact_channel_of(customer) is None:
+            return policy.model_copy(update={"customer_messages": None})
+        return policy
 
     def recipients(self, role: str) -> list[str]:
         """Who is told as `role`: the named people, or the role itself when none are."""
