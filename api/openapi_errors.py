@@ -90,6 +90,8 @@ CASE_ERRORS = BAD_BODY | UNAUTHENTICATED | FORBIDDEN | NOT_FOUND | CONFLICT | IN
 REPORT_ERRORS = BAD_BODY | UNAUTHENTICATED | FORBIDDEN | NOT_FOUND | INVALID | UNAVAILABLE
 # POST /policy reads its body itself: a file that is not UTF-8 is an invalid policy (422).
 POLICY_ERRORS = UNAUTHENTICATED | FORBIDDEN | NOT_FOUND | INVALID | UNAVAILABLE
+# Lists that read Postgres alone (GET /revisits/overdue): no body, no case in the path.
+LIST_ERRORS = UNAUTHENTICATED | FORBIDDEN | INVALID | UNAVAILABLE
 # The codec server works on the payloads it is sent: no database, no Temporal.
 CODEC_ERRORS = BAD_BODY | UNAUTHENTICATED | FORBIDDEN | INVALID
 

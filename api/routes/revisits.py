@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field
 
 from api.deps import ActorDep, ResourcesDep
 from api.errors import Problem
+from api.openapi_errors import LIST_ERRORS
 from domain.surveys import REVISIT_READERS
 from infra.revisits import overdue_deadlines, overdue_sample_tasks
 
-router = APIRouter(prefix="/revisits", tags=["re-visits"])
+router = APIRouter(prefix="/revisits", tags=["re-visits"], responses=LIST_ERRORS)
 
 
 class OverdueRevisitPublic(BaseModel):
