@@ -17,6 +17,7 @@ from domain.models import (
     Customer,
     DeadlineState,
     DecideApproval,
+    DecideDelay,
     Liability,
     ProposeRemedy,
     ReassignHandler,
@@ -25,6 +26,7 @@ from domain.models import (
     RecordFollowUp,
     RecordResolution,
     RemedyKind,
+    RequestDelay,
     StatusQuery,
 )
 from domain.policy import DeadlineName
@@ -354,3 +356,30 @@ async def test_handlers_may_not_record_a_re_visit_nor_anyone_for_a_case_they_han
                 RecordRevisit(actor=actor, call_result=CallResult.REACHED, satisfaction=5),
             )
         assert refused.value.cause.type == "RoleNotAllowed"
+
+
+async def test_an_agreed_delay_is_explained_to_the_customer_with_the_new_date(
+    desk: Desk, staff: Actor, handler: Actor, manager: Actor
+) -> None:
+    case = await desk.open(staff, intake(customer=consenting()))
+    case_no = case_no_of(case)
+    await case.execute_update(ComplaintWorkflow.acknowledge, Acknowledge(actor=handler))
+    status = await case.query(ComplaintWorkflow.get_status, StatusQuery())
+    close = next(d for d in status.deadlines if d.name is DeadlineName.CLOSE)
+    new_day = desk.policy.calendar.local(close.due_at).date() + timedelta(days=10)
+    await case.execute_update(
+        ComplaintWorkflow.request_delay,
+        RequestDelay(
+            actor=handler, deadline=DeadlineName.CLOSE, new_due_on=new_day, reason="Parts late"
+        ),
+    )
+    assert "delay_agreed" not in [e["moment"] for e in await told(desk, case_no)]
+    await case.execute_update(
+        ComplaintWorkflow.decide_delay, DecideDelay(actor=manager, accept=True, comment="ok")
+    )
+
+    entry = (await told(desk, case_no))[-1]
+    assert entry["moment"] == "delay_agreed"
+    row = (await customer_rows(desk, case_no))[-1]
+    assert f"{new_day.year}年{new_day.month}月{new_day.day}日" in row["body"]
+    assert "Parts late" not in row["body"]  # the internal reason stays internal
