@@ -20,8 +20,11 @@ except ImportError:  # older FastAPI: app.routes is already flat
     iter_route_contexts = None
 
 # Open on purpose (README "The API"): load balancers, Prometheus, the codec sign-in page
-# and its sign-out, the OpenAPI documents.
+# and its sign-out, the OpenAPI documents, the customer's survey page (its signed link is
+# the credential: docs/customer-messages.md).
 PUBLIC = {
+    ("GET", "/survey/{token}"),
+    ("POST", "/survey/{token}"),
     ("GET", "/health"),
     ("GET", "/metrics"),
     ("GET", "/codec/session"),
@@ -34,7 +37,13 @@ PUBLIC = {
 # Temporal's codec protocol: payloads are protobuf JSON, whose readers skip unknown fields.
 LENIENT_BODIES = {"/codec/encode", "/codec/decode"}
 # Path parameters filled with values of the right shape, so only the token decides.
-SAMPLE_PARAMS = {"case_no": "202611-0001", "month": "2026-11", "week": "2026-W48", "version": "v1"}
+SAMPLE_PARAMS = {
+    "token": "x.1.y",
+    "case_no": "202611-0001",
+    "month": "2026-11",
+    "week": "2026-W48",
+    "version": "v1",
+}
 
 
 def _routes() -> list[tuple[str, str, object]]:

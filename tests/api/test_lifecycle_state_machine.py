@@ -151,7 +151,8 @@ STATUS_OF = {
     "ConditionNotMet": 409,
     "TopOfChain": 409,
 }
-UNPAUSABLE = {"acknowledge", "follow_up"}  # README "Clocks": first contact, follow-up visit
+# README "Clocks": first contact, follow-up visit; the re-visits (docs/customer-messages.md).
+UNPAUSABLE = {"acknowledge", "follow_up", "revisit_after_remedy", "revisit"}
 
 
 def users_for(command: str) -> st.SearchStrategy[User]:
