@@ -52,10 +52,12 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /complaints/{case_no}/findings": "not valid needs a reason",
     "POST /complaints/{case_no}/customer-response": "accepted needs agreement_ref, else reason",
     "POST /complaints/{case_no}/proposal": "heads add up to amount",
+    "POST /complaints/{case_no}/revisits": "a reached customer's satisfaction is needed",
     "POST /complaints/{case_no}/insurance-claim/opinion": "each decision has its details",
     "POST /complaints/{case_no}/mediation/outcome": "each result has its details; amount > 0",
     "POST /policy": "the body is a policy file",
-    "POST /complaints": "the store is one the policy lists (policy, not schema)",
+    "POST /complaints": "the store is one the policy lists (policy, not schema); a contact"
+    " channel needs consent and its address",
     "GET /reports/monthly": "a month from the first case's to now",
     "GET /reports/monthly/{month}.html": "a month from the first case's to now",
     "GET /reports/weekly": "a week the year has (not 2025-W53), from the first case's to now",
