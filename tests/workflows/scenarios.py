@@ -37,6 +37,7 @@ from domain.models import (
     Category,
     ChangeGrade,
     ComplaintStart,
+    Customer,
     DecideApproval,
     DecideDelay,
     DeclareCrisis,
@@ -61,6 +62,7 @@ from domain.payments import PaymentReceipt, PaymentRequest
 from domain.police import RecordCertificate, RecordPoliceCall, RecordPoliceOutcome
 from domain.policy import DeadlineName, Policy
 from domain.processes import ProcessKind, process_workflow_id
+from domain.surveys import CallResult, IssueSurveyLink, RecordRevisit, SurveyLinkIssued
 from tests.support import intake
 from workflows.complaint import ComplaintWorkflow
 from workflows.insurance import InsuranceClaimWorkflow
@@ -88,6 +90,7 @@ class RecordedEvents:
         self.events: list[CaseEvent] = []
         self.process_events: list[ProcessEvent] = []
         self.payments: list[PaymentRequest] = []
+        self.survey_links: list[IssueSurveyLink] = []
 
     @activity.defn(name="record_case_event")
     async def record_case_event(self, event: CaseEvent) -> None:
@@ -96,6 +99,13 @@ class RecordedEvents:
     @activity.defn(name="record_process_event")
     async def record_process_event(self, event: ProcessEvent) -> None:
         self.process_events.append(event)
+
+    @activity.defn(name="issue_survey_link")
+    async def issue_survey_link(self, req: IssueSurveyLink) -> SurveyLinkIssued:
+        self.survey_links.append(req)
+        return SurveyLinkIssued(
+            url=f"https://desk.example.com/survey/{req.link_id}.0.test", expires_at=req.expires_at
+        )
 
     @activity.defn(name="request_payment")
     async def request_payment(self, request: PaymentRequest) -> PaymentReceipt:
@@ -132,6 +142,12 @@ async def negotiated_and_closed(env: WorkflowEnvironment, handle: WorkflowHandle
         RecordFindings(actor=HANDLER, valid=True, liability=Liability.COMPANY, summary="Ours"),
     )
     await negotiated_and_closed_after_findings(handle)
+    # The customer consented to messages (INTAKES): told at each moment, surveyed, and
+    # re-visited by phone after closing.
+    await handle.execute_update(
+        ComplaintWorkflow.record_revisit,
+        RecordRevisit(actor=STAFF, call_result=CallResult.REACHED, satisfaction=4),
+    )
 
 
 async def negotiated_and_closed_after_findings(handle: WorkflowHandle) -> None:
@@ -324,6 +340,15 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, WorkflowHandle], Awaitable[N
 }
 # What each scenario's intake says; the rest is tests.support.intake's sample.
 INTAKES: dict[str, dict] = {
+    "negotiated_and_closed": {
+        "customer": Customer(
+            name="Liu Yang",
+            contact="138-0000-0000",
+            email="liu.yang@example.com",
+            contact_consent=True,
+            contact_channel="email",
+        )
+    },
     "injury_with_insurance_and_police": {
         "category": Category.PERSONAL_INJURY,
         "incident": Incident.SERIOUS_INJURY,
@@ -351,6 +376,7 @@ async def run_scenario(
             recorded.record_case_event,
             recorded.record_process_event,
             recorded.request_payment,
+            recorded.issue_survey_link,
         ],
     ):
         handle = await start_case(env.client, task_queue, policy, INTAKES.get(name, {}))

@@ -29,10 +29,11 @@ from domain.models import (
     RequestDelay,
     StatusQuery,
 )
-from domain.policy import DeadlineName
+from domain.policy import DeadlineName, Policy
 from domain.surveys import AnswerSurvey, CallResult, RecordRevisit, SurveyPurpose
 from infra.revisits import overdue_deadlines
 from tests.support import Desk, case_no_of, intake
+from tests.workflows.scenarios import run_scenario
 from workflows.complaint import ComplaintWorkflow
 
 NAME, PHONE, EMAIL = "Liu Yang", "138-0000-0000", "liu.yang@example.com"
@@ -383,3 +384,26 @@ async def test_an_agreed_delay_is_explained_to_the_customer_with_the_new_date(
     row = (await customer_rows(desk, case_no))[-1]
     assert f"{new_day.year}年{new_day.month}月{new_day.day}日" in row["body"]
     assert "Parts late" not in row["body"]  # the internal reason stays internal
+
+
+async def test_the_recorded_scenario_tells_surveys_and_re_visits_its_consenting_customer(
+    time_skipping: WorkflowEnvironment, policy: Policy
+) -> None:
+    """What the next recorded histories (v8) hold of this issue, in the SDK's full sandbox."""
+    async with run_scenario(time_skipping, policy, "negotiated_and_closed") as (_, recorded):
+        actions = [event.audit.action for event in recorded.events]
+        moments = [
+            event.audit.data["moment"]
+            for event in recorded.events
+            if event.audit.action == "customer_message_queued"
+        ]
+    assert moments == [
+        "received",
+        "next_steps",
+        "solution_approved",
+        "solution_approved",
+        "result",
+        "survey",
+    ]
+    assert [link.purpose for link in recorded.survey_links] == [SurveyPurpose.FOLLOW_UP]
+    assert actions[-1] == "revisited"
