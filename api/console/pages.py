@@ -167,7 +167,7 @@ async def my_work_page(request: Request) -> Response:
 @router.get("/my-work/list")
 async def my_work_fragment(request: Request) -> Response:
     """The lists alone, for the page's script to refresh them in place."""
-    page = await page_for(request)
+    page = await page_for(request, fragment=True)
     sections = await _with_counts(page)
     response = render(page, "my_work_list.html", sections=sections)
     response.headers["X-Counts"] = ",".join(f"{k}={v}" for k, v in page.counts.items())
@@ -176,7 +176,7 @@ async def my_work_fragment(request: Request) -> Response:
 
 @router.get("/my-work/counts")
 async def my_work_counts(request: Request) -> JSONResponse:
-    page = await page_for(request)
+    page = await page_for(request, fragment=True)
     await _with_counts(page)
     return JSONResponse(page.counts)
 
@@ -301,9 +301,6 @@ async def _case_page(
     if not case.ok:
         return render(page, "error.html", case.status, problem=problem_of(case, page))
     events = await call(page, "GET", f"/complaints/{quote(case_no)}/events")
-    flash = page.session.flash if page.session else None
-    if flash:
-        await store(page.request).set_flash(page.session, None)
     status_ = case.body["status"]
     stage = Stage(status_["stage"])
     commands = allowed_commands(stage, page.actor)
@@ -324,7 +321,6 @@ async def _case_page(
         problem=problem,
         failed=failed,
         values=values or {},
-        flash=flash,
         zone=page.zone_of(case.body["summary"]["store"]),
         within_authority=lambda amount: within_authority(page.actor, amount),
     )

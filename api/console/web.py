@@ -120,6 +120,7 @@ class Page:
     lang: str
     fmt: i18n.Formats
     counts: dict[str, int] = field(default_factory=dict)
+    flash: str | None = None  # the one-time message of the last POST-redirect-GET
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -156,8 +157,11 @@ class Page:
         return secrets.token_urlsafe(16)
 
 
-async def page_for(request: Request, *, signed_in: bool = True) -> Page:
-    """The request's page context; `signed_in` pages redirect to sign-in without a session."""
+async def page_for(
+    request: Request, *, signed_in: bool = True, fragment: bool = False
+) -> Page:
+    """The request's page context; `signed_in` pages redirect to sign-in without a session.
+    A whole page (not a `fragment`) takes the session's one-time message."""
     session = await store(request).load(request.cookies.get(COOKIE))
     actor = None
     resources: Resources = request.app.state.resources
@@ -173,12 +177,17 @@ async def page_for(request: Request, *, signed_in: bool = True) -> Page:
         or i18n.chosen(request.cookies.get(LANG_COOKIE))
         or i18n.negotiate(request.headers.get("accept-language"))
     )
+    flash = None
+    if session is not None and session.flash and not fragment:
+        flash = session.flash
+        await store(request).set_flash(session, None)
     return Page(
         request=request,
         session=session,
         actor=actor,
         lang=lang,
         fmt=i18n.Formats(lang, resources.policy.calendar.timezone),
+        flash=flash,
     )
 
 

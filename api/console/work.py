@@ -9,7 +9,7 @@ from typing import Any
 from api.console.actions import HANDLERS_WAITS, STEP_COMMAND, may_send
 from api.console.i18n import N_
 from api.console.web import Page, call
-from domain.authority import Role
+from domain.authority import Level, Role, rank
 from domain.lifecycle import CaseWait, Command, Stage
 
 LIMIT = 200
@@ -33,7 +33,12 @@ def _waits_on(page: Page, row: dict[str, Any], wait: CaseWait) -> bool:
     if not may_send(command, Stage(row["stage"]), actor):
         return False
     if wait is CaseWait.MANAGER_APPROVAL:
-        return actor.level is not None and row["waiting_on_who"] == actor.level.value
+        # At my level or below it: a higher approver may decide what a lower one could.
+        try:
+            level = Level(row["waiting_on_who"])
+        except ValueError:
+            return False
+        return actor.level is not None and rank(level) <= rank(actor.level)
     if wait in HANDLERS_WAITS or wait is CaseWait.ACKNOWLEDGEMENT:
         # A case with a handler is theirs; a case without one waits on any who may act.
         if actor.role is Role.HANDLER and row.get("handler") not in (None, actor.user_id):
