@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from api.console.i18n import N_
 from api.errors import PROBLEM_TYPES
+from domain.approvals import ApprovalOutcome
 from domain.audit_actions import ACTIONS
 from domain.authority import Level, Role
 from domain.clocks import PauseReason
@@ -165,6 +166,13 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         ProcessKind.INSURANCE: N_("Insurance claim"),
         ProcessKind.POLICE: N_("Police report"),
         ProcessKind.MEDIATION: N_("Consumer-association mediation"),
+    },
+    ApprovalOutcome: {
+        ApprovalOutcome.APPROVED: N_("Approved"),
+        ApprovalOutcome.REJECTED: N_("Not approved"),
+        ApprovalOutcome.CLIMBS: N_("Gone up a level"),
+        ApprovalOutcome.RECOMMENDED: N_("Recommended"),
+        ApprovalOutcome.REFUSED: N_("Not approved"),
     },
     Command: {
         Command.ACKNOWLEDGE: N_("Acknowledge"),

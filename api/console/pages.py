@@ -52,7 +52,7 @@ async def _form(request: Request, page: Page) -> dict[str, str] | Response:
     """The posted form, if it carries the session's CSRF token; else the refusal page."""
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     if not csrf_ok(page.session, form.get("csrf_token")):
-        return render(page, "error.html", 403, message=CSRF_REFUSED)
+        return render(page, "error.html", 403, message=page._(CSRF_REFUSED))
     return form
 
 

@@ -1,7 +1,7 @@
 """The console's report pages (monthly and weekly, from GET /reports/*) and the stuck
 cases list (GET /complaints/stuck, with its links into the Temporal Web UI)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -23,12 +23,11 @@ RATE_LABELS = {
 }
 
 
-def _last_periods(zone: str) -> tuple[str, str]:
-    """Last month and last week in the company's time zone: the latest complete ones."""
+def _this_period(zone: str) -> tuple[str, str]:
+    """This month and this week in the company's time zone (a report of them so far)."""
     today = datetime.now(UTC).astimezone(ZoneInfo(zone)).date()
-    last_month = today.replace(day=1) - timedelta(days=1)
-    year, week, _ = (today - timedelta(days=7)).isocalendar()
-    return f"{last_month:%Y-%m}", f"{year}-W{week:02d}"
+    year, week, _ = today.isocalendar()
+    return f"{today:%Y-%m}", f"{year}-W{week:02d}"
 
 
 @router.get("/reports")
@@ -40,7 +39,7 @@ async def reports_page(
     page = await page_for(request)
     if page.actor.role not in READ_ROLES:
         return render(page, "error.html", 403, message=page._("Reports are for managers."))
-    default_month, default_week = _last_periods(page.zone_of(None))
+    default_month, default_week = _this_period(page.zone_of(None))
     report = problem = None
     kind = "weekly" if week else "monthly"
     period = week or month or default_month
@@ -51,7 +50,8 @@ async def reports_page(
         report = answer.body
     else:
         problem = problem_of(answer, page)
-    status = answer.status if answer.status in (200, 404, 422) else 200
+    # No report yet is an answer of the page (it says so), not a missing page.
+    status = 422 if answer.status == 422 else 200
     return render(
         page,
         "reports.html",

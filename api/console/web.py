@@ -24,6 +24,7 @@ from api.console import i18n, labels
 from api.console.nav import items_for
 from api.console.sessions import COOKIE, LANG_COOKIE, Session, SessionStore
 from api.deps import Resources
+from domain.approvals import ApprovalOutcome
 from domain.authority import Actor, Level, Role
 from domain.crisis import CrisisLevel
 from domain.grades import Grade
@@ -67,6 +68,7 @@ TEMPLATE_GLOBALS = {
     "deadline_states": DeadlineState,
     "process_kinds": ProcessKind,
     "commands_enum": Command,
+    "outcomes": ApprovalOutcome,
     "page_titles": labels.PROBLEM_TITLES,
     # Each language by its own name: never translated.
     "language_names": {"zh_Hans": "中文", "en": "English"},
