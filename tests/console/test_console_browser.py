@@ -25,6 +25,7 @@ TEXTS = {
         "sign_in": "登录",
         "sign_out": "退出",
         "register": "登记投诉",
+        "register_button": "登记投诉",
         "channel": "渠道",
         "phone": "电话",
         "store": "商场",
@@ -67,6 +68,7 @@ TEXTS = {
         "sign_in": "Sign in",
         "sign_out": "Sign out",
         "register": "Register a complaint",
+        "register_button": "Register the complaint",
         "channel": "Channel",
         "phone": "Phone",
         "store": "Store",
@@ -151,7 +153,7 @@ async def test_a_complaint_goes_from_the_desk_to_closed_in_the_browser(
     await page.get_by_label(t["asks_for"]).fill("维修并赔偿")
     await page.get_by_label(t["name"]).fill("周欣")
     await page.get_by_label(t["contact"]).fill("zhou@example.com")
-    await page.get_by_role("button", name=t["register"]).click()
+    await page.get_by_role("button", name=t["register_button"]).click()
     heading = page.get_by_role("heading", level=1)
     await expect(heading).to_contain_text(re.compile(r"\d{6}-\d{4}"))
     case_no = re.search(r"\d{6}-\d{4}", await heading.inner_text()).group(0)
