@@ -21,7 +21,7 @@ from domain.processes import ProcessKind
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {
     Stage: {
-        Stage.RECEIVED: N_("Received"),
+        Stage.RECEIVED: N_("Registered"),
         Stage.INVESTIGATING: N_("Investigating"),
         Stage.LIABILITY_DECIDED: N_("Liability decided"),
         Stage.REMEDY_PROPOSED: N_("Remedy proposed"),

@@ -15,11 +15,11 @@ from domain.reports import READ_ROLES
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 RATE_LABELS = {
-    "timely_reply": N_("Timely reply"),
-    "contact": N_("Contact"),
-    "result_reply": N_("Result reply"),
-    "satisfaction": N_("Satisfaction"),
-    "second_complaint": N_("Second complaint"),
+    "timely_reply": N_("Timely-reply rate"),
+    "contact": N_("Contact rate"),
+    "result_reply": N_("Result-reply rate"),
+    "satisfaction": N_("Satisfaction rate"),
+    "second_complaint": N_("Second-complaint rate"),
 }
 
 
