@@ -7,6 +7,7 @@ caller. Endpoints come from the provider's discovery document (OIDC_ISSUER)."""
 from typing import Annotated, Any
 
 import httpx
+import structlog
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 from fastapi import APIRouter, Query, Request
@@ -17,6 +18,7 @@ from api.console.web import page_for, render, store
 from api.deps import Resources
 from infra.settings import Settings
 
+log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/console/oidc", include_in_schema=False)
 
 Q = Annotated[str | None, Query(max_length=4000)]
@@ -103,7 +105,8 @@ async def oidc_callback(
         token = await client.fetch_token(
             meta["token_endpoint"], code=code, code_verifier=flow["verifier"]
         )
-    except Exception:  # the provider refused the code: no session
+    except Exception as err:  # the provider refused the code: no session
+        log.warning("oidc_token_refused", error=str(err))
         return render(page, "error.html", 403, message=refused)
     resources: Resources = request.app.state.resources
     # The access token is the bearer token if the API accepts it; else the ID token.
