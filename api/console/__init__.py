@@ -7,6 +7,7 @@ panels), `actions.FORMS` (a command's form).
 """
 
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
@@ -21,12 +22,11 @@ def install_console(app: FastAPI) -> None:
     from api.console import oidc, pages, reports
 
     async def sign_in_first(request: Request, _: SignInRequired) -> RedirectResponse:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        if request.method != "GET":
-            target = "/console/"
-        from urllib.parse import quote
-
-        return RedirectResponse(f"/console/sign-in?next={quote(target)}", status_code=303 if request.method != "GET" else 302)
+        """Back to where one was after signing in (a form's page for a post)."""
+        if request.method == "GET":
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/console/sign-in?next={quote(target)}", status_code=302)
+        return RedirectResponse("/console/sign-in?next=/console/", status_code=303)
 
     app.add_exception_handler(SignInRequired, sign_in_first)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")

@@ -153,7 +153,9 @@ FORMS: dict[Command, CommandForm] = {
             Command.DECIDE_APPROVAL,
             (
                 Field("comment", N_("Comment"), "textarea", required=True),
-                Field("approve", N_("Decision"), "decision", True, yes=N_("Approve"), no=N_("Refuse")),
+                Field(
+                    "approve", N_("Decision"), "decision", True, yes=N_("Approve"), no=N_("Refuse")
+                ),
             ),
         ),
         CommandForm(
@@ -198,9 +200,7 @@ FORMS: dict[Command, CommandForm] = {
             ),
             N_("Pause"),
         ),
-        CommandForm(
-            Command.RESUME_CLOCKS, (Field("note", N_("Note"), "textarea"),), N_("Resume")
-        ),
+        CommandForm(Command.RESUME_CLOCKS, (Field("note", N_("Note"), "textarea"),), N_("Resume")),
         CommandForm(
             Command.REQUEST_DELAY,
             (
@@ -214,7 +214,9 @@ FORMS: dict[Command, CommandForm] = {
             Command.DECIDE_DELAY,
             (
                 Field("comment", N_("Comment"), "textarea", required=True),
-                Field("accept", N_("Decision"), "decision", True, yes=N_("Accept"), no=N_("Refuse")),
+                Field(
+                    "accept", N_("Decision"), "decision", True, yes=N_("Accept"), no=N_("Refuse")
+                ),
             ),
         ),
         CommandForm(

@@ -90,14 +90,12 @@ class Formats:
         )
 
     def relative(self, moment: datetime | str | None, now: datetime) -> str:
-        """"in 3 hours" / "2 hours overdue"."""
+        """ "in 3 hours" / "2 hours overdue"."""
         if moment is None or moment == "":
             return ""
         if isinstance(moment, str):
             moment = datetime.fromisoformat(moment)
-        span = format_timedelta(
-            moment - now, threshold=1.5, format="short", locale=self.locale
-        )
+        span = format_timedelta(moment - now, threshold=1.5, format="short", locale=self.locale)
         if moment >= now:
             return self._("in %(span)s") % {"span": span}
         return self._("%(span)s overdue") % {"span": span}

@@ -67,8 +67,4 @@ add(
 )
 add(NavItem("register", "/console/register", N_("Register")))
 add(NavItem("reports", "/console/reports", N_("Reports"), _roles(READ_ROLES)))
-add(
-    NavItem(
-        "stuck", "/console/stuck", N_("Stuck cases"), _repairers
-    )
-)
+add(NavItem("stuck", "/console/stuck", N_("Stuck cases"), _repairers))

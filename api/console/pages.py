@@ -5,12 +5,13 @@ reads and acts through the API's own routes (web.call) as the signed-in user."""
 import csv
 import io
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from api.console import i18n
 from api.console.actions import FORMS, allowed_commands, api_path
@@ -20,10 +21,9 @@ from api.console.web import Page, call, page_for, problem_of, render, see_other,
 from api.console.work import counts, my_work
 from api.deps import Resources
 from api.identity import UserDirectory
-from domain.authority import Role
 from domain.grades import Grade
 from domain.incidents import Incident
-from domain.lifecycle import REGISTER_ROLES, CaseWait, Command, Stage
+from domain.lifecycle import ALLOWED_ROLES, REGISTER_ROLES, CaseWait, Command, Stage
 from domain.models import Category, Channel
 from domain.rules import within_authority
 
@@ -251,7 +251,9 @@ def _register_form(page: Page, status: int = 200, **context: Any) -> Response:
 
 def _may_register(page: Page) -> Response | None:
     if page.actor.role not in REGISTER_ROLES:
-        return render(page, "error.html", 403, message=page._("Your role may not register complaints."))
+        return render(
+            page, "error.html", 403, message=page._("Your role may not register complaints.")
+        )
     return None
 
 
@@ -270,12 +272,17 @@ async def register_complaint(request: Request) -> Response:
     if isinstance(form, Response):
         return form
     answer = await call(
-        page, "POST", "/complaints", json=_intake_body(form, page),
+        page,
+        "POST",
+        "/complaints",
+        json=_intake_body(form, page),
         idempotency_key=form.get("idempotency_key") or None,
     )
     if answer.ok:
         case_no = answer.body["case_no"]
-        await store(request).set_flash(page.session, page._("Complaint %(case_no)s registered.") % {"case_no": case_no})
+        await store(request).set_flash(
+            page.session, page._("Complaint %(case_no)s registered.") % {"case_no": case_no}
+        )
         return see_other(f"/console/cases/{quote(case_no)}")
     problem = problem_of(answer, page)
     return _register_form(
@@ -370,7 +377,7 @@ async def send_command(request: Request, case_no: str, command: str) -> Response
 @router.get("/approvals")
 async def approvals(request: Request) -> Response:
     page = await page_for(request)
-    if page.actor.role not in (Role.MANAGER, Role.SENIOR):
+    if page.actor.role not in ALLOWED_ROLES[Command.DECIDE_APPROVAL]:
         return render(page, "error.html", 403, message=page._("Approvals are for managers."))
     sections = await _with_counts(page)
     rows = next(s for s in sections if s.key == "approvals").rows
@@ -391,17 +398,25 @@ async def approvals(request: Request) -> Response:
     return render(page, "approvals.html", items=items, form=FORMS[Command.DECIDE_APPROVAL])
 
 
-def _decimal(value: Any):
-    from decimal import Decimal
-
+def _decimal(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
 # --- the register ------------------------------------------------------------------
 
 FILTERS = (
-    "stage", "grade", "store", "category", "waiting_on", "overdue", "handler", "case_no",
-    "received_from", "received_to", "q", "sort",
+    "stage",
+    "grade",
+    "store",
+    "category",
+    "waiting_on",
+    "overdue",
+    "handler",
+    "case_no",
+    "received_from",
+    "received_to",
+    "q",
+    "sort",
 )
 PAGE_SIZE = 25
 
@@ -416,19 +431,39 @@ Q = Annotated[str | None, Query()]
 @router.get("/register")
 async def register_view(
     request: Request,
-    stage: Q = None, grade: Q = None, store: Q = None, category: Q = None,
-    waiting_on: Q = None, overdue: Q = None, handler: Q = None, case_no: Q = None,
-    received_from: Q = None, received_to: Q = None, q: Q = None, sort: Q = None,
+    stage: Q = None,
+    grade: Q = None,
+    store: Q = None,
+    category: Q = None,
+    waiting_on: Q = None,
+    overdue: Q = None,
+    handler: Q = None,
+    case_no: Q = None,
+    received_from: Q = None,
+    received_to: Q = None,
+    q: Q = None,
+    sort: Q = None,
     page_no: Annotated[int, Query(alias="page", ge=1, le=100000)] = 1,
 ) -> Response:
     page = await page_for(request)
     filters = _filters(
-        stage=stage, grade=grade, store=store, category=category, waiting_on=waiting_on,
-        overdue=overdue, handler=handler, case_no=case_no, received_from=received_from,
-        received_to=received_to, q=q, sort=sort,
+        stage=stage,
+        grade=grade,
+        store=store,
+        category=category,
+        waiting_on=waiting_on,
+        overdue=overdue,
+        handler=handler,
+        case_no=case_no,
+        received_from=received_from,
+        received_to=received_to,
+        q=q,
+        sort=sort,
     )
     answer = await call(
-        page, "GET", "/complaints",
+        page,
+        "GET",
+        "/complaints",
         params={**filters, "limit": PAGE_SIZE + 1, "offset": (page_no - 1) * PAGE_SIZE},
     )
     await _with_counts(page)
@@ -436,33 +471,55 @@ async def register_view(
     rows = answer.body[:PAGE_SIZE] if answer.ok else []
     more = answer.ok and len(answer.body) > PAGE_SIZE
     return render(
-        page, "register.html", 200 if answer.ok else answer.status,
-        rows=rows, filters=filters, page_no=page_no, more=more, problem=problem,
+        page,
+        "register.html",
+        200 if answer.ok else answer.status,
+        rows=rows,
+        filters=filters,
+        page_no=page_no,
+        more=more,
+        problem=problem,
         choices={"stage": Stage, "grade": Grade, "category": Category, "waiting_on": CaseWait},
         query=lambda **change: _query({**filters, **change}),
     )
 
 
 def _query(params: dict[str, Any]) -> str:
-    from urllib.parse import urlencode
-
     return urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
 
 @router.get("/register.csv")
 async def register_csv(
     request: Request,
-    stage: Q = None, grade: Q = None, store: Q = None, category: Q = None,
-    waiting_on: Q = None, overdue: Q = None, handler: Q = None, case_no: Q = None,
-    received_from: Q = None, received_to: Q = None, q: Q = None, sort: Q = None,
+    stage: Q = None,
+    grade: Q = None,
+    store: Q = None,
+    category: Q = None,
+    waiting_on: Q = None,
+    overdue: Q = None,
+    handler: Q = None,
+    case_no: Q = None,
+    received_from: Q = None,
+    received_to: Q = None,
+    q: Q = None,
+    sort: Q = None,
 ) -> Response:
     """Every row the filters select (500 a request, the API's page size), labels in the
     user's language, times in the store's zone."""
     page = await page_for(request)
     filters = _filters(
-        stage=stage, grade=grade, store=store, category=category, waiting_on=waiting_on,
-        overdue=overdue, handler=handler, case_no=case_no, received_from=received_from,
-        received_to=received_to, q=q, sort=sort,
+        stage=stage,
+        grade=grade,
+        store=store,
+        category=category,
+        waiting_on=waiting_on,
+        overdue=overdue,
+        handler=handler,
+        case_no=case_no,
+        received_from=received_from,
+        received_to=received_to,
+        q=q,
+        sort=sort,
     )
     rows: list[dict[str, Any]] = []
     while True:
@@ -478,19 +535,36 @@ async def register_csv(
     writer = csv.writer(out)
     _ = page._
     writer.writerow(
-        [_("Case"), _("Received"), _("Store"), _("Channel"), _("Category"), _("Grade"),
-         _("Stage"), _("Waiting on"), _("Handler"), _("Next deadline"), _("Overdue"),
-         _("Claimed amount")]
+        [
+            _("Case"),
+            _("Received"),
+            _("Store"),
+            _("Channel"),
+            _("Category"),
+            _("Grade"),
+            _("Stage"),
+            _("Waiting on"),
+            _("Handler"),
+            _("Next deadline"),
+            _("Overdue"),
+            _("Claimed amount"),
+        ]
     )
     for row in rows:
         zone = page.zone_of(row["store"])
         writer.writerow(
             [
-                row["case_no"], page.fmt.when(row["received_at"], zone), row["store"],
-                page.label(Channel, row["channel"]), page.label(Category, row["category"]),
-                page.label(Grade, row["grade"]), page.label(Stage, row["stage"]),
-                page.label(CaseWait, row["waiting_on"]), row["handler"] or "",
-                page.fmt.when(row["next_deadline_at"], zone), page.yesno(row["overdue"]),
+                row["case_no"],
+                page.fmt.when(row["received_at"], zone),
+                row["store"],
+                page.label(Channel, row["channel"]),
+                page.label(Category, row["category"]),
+                page.label(Grade, row["grade"]),
+                page.label(Stage, row["stage"]),
+                page.label(CaseWait, row["waiting_on"]),
+                row["handler"] or "",
+                page.fmt.when(row["next_deadline_at"], zone),
+                page.yesno(row["overdue"]),
                 page.fmt.money(row["claimed_amount"]),
             ]
         )

@@ -71,7 +71,8 @@ class SessionStore:
             return None
         async with self._pool.acquire() as conn:
             await conn.execute(
-                "DELETE FROM console_sessions WHERE id_hash = $1 AND last_seen < now() - $2::interval",
+                "DELETE FROM console_sessions"
+                " WHERE id_hash = $1 AND last_seen < now() - $2::interval",
                 _hash(session_id),
                 self._idle,
             )

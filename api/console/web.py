@@ -159,9 +159,7 @@ class Page:
         return secrets.token_urlsafe(16)
 
 
-async def page_for(
-    request: Request, *, signed_in: bool = True, fragment: bool = False
-) -> Page:
+async def page_for(request: Request, *, signed_in: bool = True, fragment: bool = False) -> Page:
     """The request's page context; `signed_in` pages redirect to sign-in without a session.
     A whole page (not a `fragment`) takes the session's one-time message."""
     session = await store(request).load(request.cookies.get(COOKIE))

@@ -22,14 +22,18 @@ READ_ATTRIBUTES = re.compile(r'\b(title|aria-label|placeholder|alt)="([^"]*)"')
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
 def test_every_message_has_a_translation(lang: str) -> None:
     catalogue = i18n.catalogue(lang)
-    missing = [m for m in sorted(used_messages()) if not (catalogue.get(m) and catalogue.get(m).string)]
+    missing = [
+        m for m in sorted(used_messages()) if not (catalogue.get(m) and catalogue.get(m).string)
+    ]
     assert not missing, f"{lang}: no translation for {missing} (python -m api.console.catalogue)"
 
 
 def test_the_chinese_catalogue_is_chinese() -> None:
     catalogue = i18n.catalogue("zh_Hans")
     untranslated = [
-        m.id for m in catalogue if m.id and m.string == m.id and LETTERS.search(m.id) and m.id != "Temporal"
+        m.id
+        for m in catalogue
+        if m.id and m.string == m.id and LETTERS.search(m.id) and m.id != "Temporal"
     ]
     assert not untranslated
 
@@ -52,9 +56,7 @@ def test_templates_hold_no_text_outside_the_catalogues() -> None:
 def test_the_template_check_finds_literal_text() -> None:
     source = JINJA.sub("§", '<p title="Hi">{{ _("Fine") }} Oops <b>{{ x }}</b></p>')
     assert READ_ATTRIBUTES.findall(source) == [("title", "Hi")]
-    assert [w for w in TAG.sub("\n", source).splitlines() if LETTERS.search(w)] == [
-        "§ Oops "
-    ]
+    assert [w for w in TAG.sub("\n", source).splitlines() if LETTERS.search(w)] == ["§ Oops "]
 
 
 @pytest.mark.parametrize("kind", list(LABELS), ids=lambda kind: kind.__name__)

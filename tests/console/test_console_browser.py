@@ -130,7 +130,9 @@ async def _sign_in(page, base: str, who: str, t: dict[str, str]) -> None:
 
 async def _sign_out(page, t: dict[str, str]) -> None:
     await page.get_by_role("button", name=t["sign_out"]).click()
-    await playwright_api.expect(page.get_by_role("button", name=t["sign_in"], exact=True)).to_be_visible()
+    await playwright_api.expect(
+        page.get_by_role("button", name=t["sign_in"], exact=True)
+    ).to_be_visible()
 
 
 @pytest.mark.parametrize("lang", ["zh_Hans", "en"])
@@ -140,7 +142,9 @@ async def test_a_complaint_goes_from_the_desk_to_closed_in_the_browser(
     t = TEXTS[lang]
     expect = playwright_api.expect
     base = str(console.base_url).rstrip("/")
-    context = await browser.new_context(locale=LOCALES[lang], viewport={"width": 1024, "height": 900})
+    context = await browser.new_context(
+        locale=LOCALES[lang], viewport={"width": 1024, "height": 900}
+    )
     page = await context.new_page()
 
     # The clerk registers the complaint from the form.
@@ -175,9 +179,11 @@ async def test_a_complaint_goes_from_the_desk_to_closed_in_the_browser(
     await expect(page.get_by_role("status")).to_be_visible()
 
     # The stale tab's acknowledgement is refused, with the reason in words.
-    await stale.get_by_role("form", name=t["acknowledge"], exact=True).get_by_role(
-        "button", name=t["acknowledge"], exact=True
-    ).click()
+    await (
+        stale.get_by_role("form", name=t["acknowledge"], exact=True)
+        .get_by_role("button", name=t["acknowledge"], exact=True)
+        .click()
+    )
     await expect(stale.get_by_role("alert").first).to_contain_text(t["wrong_stage"])
     await stale.close()
 
@@ -197,7 +203,9 @@ async def test_a_complaint_goes_from_the_desk_to_closed_in_the_browser(
 
     # The department manager approves it from the approval queue.
     await _sign_in(page, base, "Zhang Min (department manager)", t)
-    await page.get_by_role("navigation").get_by_role("link", name=re.compile(t["approvals"])).click()
+    await (
+        page.get_by_role("navigation").get_by_role("link", name=re.compile(t["approvals"])).click()
+    )
     await expect(page.get_by_role("link", name=re.compile(case_no)).first).to_be_visible()
     shot = tmp_path / f"approvals-{lang}.png"
     await page.screenshot(path=str(shot), full_page=True)

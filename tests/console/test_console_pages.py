@@ -123,9 +123,10 @@ async def test_sign_out_and_idle_expiry_end_the_session(
         "handler.wang",
     )
     assert (await handler.get("/console/")).status_code == 302
-    assert await pool.fetchval(
-        "SELECT count(*) FROM console_sessions WHERE user_id = 'handler.wang'"
-    ) == 0
+    assert (
+        await pool.fetchval("SELECT count(*) FROM console_sessions WHERE user_id = 'handler.wang'")
+        == 0
+    )
 
 
 async def test_the_apis_refusals_show_beside_their_fields_and_a_double_click_makes_one_case(
@@ -152,19 +153,53 @@ async def test_the_apis_refusals_show_beside_their_fields_and_a_double_click_mak
     assert (await staff.post(case_url + "/acknowledge", data=ack)).status_code == 303
     again = await staff.post(case_url + "/acknowledge", data={**ack, "idempotency_key": "ack-2"})
     assert again.status_code == 409
-    assert "投诉当前阶段不能进行此操作" in again.text and "application/json" not in again.headers[
-        "content-type"
-    ]
+    assert (
+        "投诉当前阶段不能进行此操作" in again.text
+        and "application/json" not in again.headers["content-type"]
+    )
 
 
 async def test_the_language_follows_the_browser_then_the_users_choice(
     console: httpx.AsyncClient,
 ) -> None:
-    english = httpx.AsyncClient(base_url=str(console.base_url), headers={"Accept-Language": "en-GB,en;q=0.9"})
+    english = httpx.AsyncClient(
+        base_url=str(console.base_url), headers={"Accept-Language": "en-GB,en;q=0.9"}
+    )
     assert "Sign in" in (await english.get("/console/sign-in")).text
-    chinese = httpx.AsyncClient(base_url=str(console.base_url), headers={"Accept-Language": "zh-CN"})
+    chinese = httpx.AsyncClient(
+        base_url=str(console.base_url), headers={"Accept-Language": "zh-CN"}
+    )
     assert "登录" in (await chinese.get("/console/sign-in")).text
 
     staff = await sign_in(console, "demo-staff", lang="en")
     home = await staff.get("/console/")
     assert "My work" in home.text and "我的工作" not in home.text
+
+
+async def test_without_a_session_every_page_sends_to_sign_in_and_every_form_is_refused(
+    console: httpx.AsyncClient,
+) -> None:
+    from fastapi.routing import APIRoute
+
+    from api.app import create_app
+    from infra.settings import Settings
+
+    open_pages = {"/", "/console/sign-in", "/console/oidc/start", "/console/oidc/callback"}
+    let_in = []
+    anonymous = httpx.AsyncClient(base_url=str(console.base_url))
+    for route in create_app(Settings()).routes:
+        if not isinstance(route, APIRoute) or not route.path.startswith("/console"):
+            continue
+        path = route.path.replace("{case_no}", "202611-0001").replace("{command}", "acknowledge")
+        for method in route.methods - {"HEAD"}:
+            answer = await anonymous.request(method, path)
+            if method == "GET" and route.path not in open_pages:
+                ok = answer.status_code == 302 and "/console/sign-in" in answer.headers["location"]
+            elif method == "POST":
+                # No session, no token: the CSRF check refuses before anything else.
+                ok = answer.status_code in (303, 403) and answer.status_code != 200
+            else:
+                ok = answer.status_code in (200, 302, 403, 404)
+            if not ok:
+                let_in.append((method, route.path, answer.status_code))
+    assert not let_in

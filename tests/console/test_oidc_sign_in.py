@@ -29,8 +29,13 @@ from tests.api.conftest import serving
 AUDIENCE = "complaint-desk"
 CLIENT_ID = "desk-console"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-USER = {"sub": "handler.gu", "name": "Gu Yan", "role": "handler", "level": "handler",
-        "stores": ["Shenzhen Futian"]}
+USER = {
+    "sub": "handler.gu",
+    "name": "Gu Yan",
+    "role": "handler",
+    "level": "handler",
+    "stores": ["Shenzhen Futian"],
+}
 
 
 def provider_app(issuer: str) -> FastAPI:
@@ -61,9 +66,14 @@ def provider_app(issuer: str) -> FastAPI:
         if q.get("client_id") != CLIENT_ID or q.get("response_type") != "code":
             raise HTTPException(400, "unknown client")
         code = secrets.token_urlsafe(16)
-        codes[code] = {"challenge": q["code_challenge"], "redirect_uri": q["redirect_uri"],
-                       "nonce": q.get("nonce")}
-        return RedirectResponse(f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q['state']})}")
+        codes[code] = {
+            "challenge": q["code_challenge"],
+            "redirect_uri": q["redirect_uri"],
+            "nonce": q.get("nonce"),
+        }
+        return RedirectResponse(
+            f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q['state']})}"
+        )
 
     @app.post("/token")
     async def token(
