@@ -147,6 +147,13 @@ async def test_a_complaint_goes_from_the_desk_to_closed_in_the_browser(
     )
     page = await context.new_page()
 
+    # The department manager's My work is open in another browser meanwhile.
+    watching = await browser.new_context(locale=LOCALES[lang])
+    watcher = await watching.new_page()
+    await _sign_in(watcher, base, "Zhang Min (department manager)", t)
+    approvals_count = watcher.locator('[data-count="approvals"]')
+    before = int(await approvals_count.inner_text())
+
     # The clerk registers the complaint from the form.
     await _sign_in(page, base, "Li Na (service desk)", t)
     await page.get_by_role("link", name=t["register"]).click()
@@ -201,6 +208,13 @@ async def test_a_complaint_goes_from_the_desk_to_closed_in_the_browser(
     await expect(page.get_by_role("table").filter(has_text="800.00").first).to_be_visible()
     await _sign_out(page, t)
 
+    # Without a reload, the manager's page shows one more approval (the script's refresh,
+    # run now instead of at its next 30-second tick).
+    await watcher.evaluate("window.consoleRefresh()")
+    await expect(approvals_count).to_have_text(str(before + 1))
+    await expect(watcher.get_by_role("link", name=case_no)).to_be_visible()
+    await watching.close()
+
     # The department manager approves it from the approval queue.
     await _sign_in(page, base, "Zhang Min (department manager)", t)
     await (
@@ -242,6 +256,12 @@ async def test_a_complaint_goes_from_the_desk_to_closed_in_the_browser(
     await follow_up.get_by_role("button", name=t["follow_up"]).click()
     await expect(page.locator(".steps [aria-current=step]")).to_have_text(t["closed"])
     shot = tmp_path / f"case-{lang}.png"
+    await page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")  # noqa: T201
+    # A tablet at the service desk: nothing wider than the screen.
+    await page.set_viewport_size({"width": 768, "height": 1024})
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 768
+    shot = tmp_path / f"case-768-{lang}.png"
     await page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot: {shot}")  # noqa: T201
     await context.close()

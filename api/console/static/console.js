@@ -10,9 +10,10 @@
     });
   }
   function refresh() {
+
     var box = document.getElementById("my-work");
     var url = box ? box.getAttribute("data-refresh") : "/console/my-work/counts";
-    fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (response) {
         if (!response.ok || response.redirected) { return null; }
         var header = response.headers.get("X-Counts");
@@ -33,6 +34,7 @@
       })
       .catch(function () { /* offline for a moment: try again at the next tick */ });
   }
+  window.consoleRefresh = refresh; // what the timer calls, for a test to call at once
   document.addEventListener("DOMContentLoaded", function () {
     if (document.querySelector("[data-count]")) { window.setInterval(refresh, 30000); }
     var problem = document.getElementById("problem");
