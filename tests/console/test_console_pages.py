@@ -137,6 +137,8 @@ async def test_the_apis_refusals_show_beside_their_fields_and_a_double_click_mak
     assert invalid.status_code == 422
     assert re.search(r'id="f-description-error">必填<', invalid.text)
     assert re.search(r'id="f-customer.name-error">必填<', invalid.text)
+    # The summary at the top links to each field by its label.
+    assert '<a href="#f-customer.name">顾客姓名</a>: 必填' in invalid.text
     assert "Zhou" not in invalid.text or 'value="zhou@example.com"' in invalid.text  # kept
 
     form = await staff.get("/console/cases/new")
