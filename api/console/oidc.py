@@ -7,6 +7,7 @@ caller. Endpoints come from the provider's discovery document (OIDC_ISSUER)."""
 from typing import Annotated, Any
 
 import httpx
+import jwt
 import structlog
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import AsyncOAuth2Client
@@ -53,6 +54,11 @@ def _settings(request: Request) -> Settings:
     return resources.settings
 
 
+def _nonce(id_token: str) -> str | None:
+    """The nonce of an ID token whose signature JwtIdentity has just verified."""
+    return jwt.decode(id_token, options={"verify_signature": False}).get("nonce")
+
+
 @router.get("/start")
 async def oidc_start(request: Request, next: Q = None) -> Response:
     """To the provider's sign-in, with a state, a nonce and a PKCE challenge kept in the
@@ -64,10 +70,11 @@ async def oidc_start(request: Request, next: Q = None) -> Response:
     meta = await discovery(settings)
     verifier = generate_token(64)
     client = client_for(settings, redirect_uri(request))
+    nonce = generate_token(24)
     url, state = client.create_authorization_url(
-        meta["authorization_endpoint"], code_verifier=verifier, nonce=generate_token(24)
+        meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce
     )
-    flow = {"state": state, "verifier": verifier, "next": next or "/console/"}
+    flow = {"state": state, "verifier": verifier, "nonce": nonce, "next": next or "/console/"}
     fresh = None
     if page.session is None:
         fresh, _ = await store(request).create(oidc=flow, lang=page.lang)
@@ -112,6 +119,8 @@ async def oidc_callback(
     # The access token is the bearer token if the API accepts it; else the ID token.
     for bearer in (token.get("access_token"), token.get("id_token")):
         actor = bearer and resources.users.actor_for(bearer)
+        if actor and bearer == token.get("id_token") and _nonce(bearer) != flow.get("nonce"):
+            actor = None  # an ID token of another sign-in, replayed
         if actor:
             return await start_session(request, page, bearer, actor.user_id, flow.get("next"))
     message = page._("Your company account is not set up for the complaint desk.")

@@ -19,12 +19,13 @@ def csrf_of(html: str) -> str:
 
 
 async def sign_in(http: httpx.AsyncClient, token: str, lang: str = "zh_Hans") -> httpx.AsyncClient:
-    """A browser-like client of the same server, signed in as the user of `token`."""
+    """A browser-like client of the same server, signed in with `token` (pasted, as the
+    sign-in page allows)."""
     client = httpx.AsyncClient(base_url=str(http.base_url), timeout=60, follow_redirects=False)
     page = await client.get("/console/sign-in")
     assert page.status_code == 200, page.text
     answer = await client.post(
-        "/console/sign-in", data={"csrf_token": csrf_of(page.text), "user": token}
+        "/console/sign-in", data={"csrf_token": csrf_of(page.text), "token": token}
     )
     assert answer.status_code == 303, answer.text
     if lang != "zh_Hans":

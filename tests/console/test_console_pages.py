@@ -84,6 +84,11 @@ async def test_every_page_answers_each_user_as_the_api_would(console: httpx.Asyn
 
     other_store = await sign_in(console, "demo-staff-urumqi")
     assert (await other_store.get(case_url)).status_code == 404
+    for path in ("/console/no-such-page", "/console/?unknown=1"):
+        answer = await staff.get(path)  # the API's problem, as a page in words
+        assert answer.status_code in (404, 422) and answer.headers["content-type"].startswith(
+            "text/html"
+        ), path
     bad_filter = await staff.get("/console/register", params={"stage": "nonsense"})
     assert bad_filter.status_code == 422 and "请从选项中选择" in bad_filter.text
 
@@ -205,3 +210,33 @@ async def test_without_a_session_every_page_sends_to_sign_in_and_every_form_is_r
             if not ok:
                 let_in.append((method, route.path, answer.status_code))
     assert not let_in
+
+
+async def test_the_approval_queue_says_when_an_approval_goes_up(
+    console: httpx.AsyncClient,
+) -> None:
+    from tests.api.conftest import auth
+    from tests.api.test_http_api import INTAKE
+
+    created = await console.post("/complaints", json=INTAKE, headers=auth("staff"))
+    case_no = created.json()["case_no"]
+    for path, body in (
+        ("acknowledge", {}),
+        ("findings", {"valid": True, "liability": "company", "summary": "late"}),
+        ("proposal", {"kind": "refund", "amount": "800", "details": "refund"}),
+    ):
+        answer = await console.post(
+            f"/complaints/{case_no}/{path}", json=body, headers=auth("handler")
+        )
+        assert answer.status_code == 200, answer.text
+
+    # 800 is the department manager's to approve (the policy's limits: duty manager 200).
+    manager = await sign_in(console, "demo-manager")
+    queue = (await manager.get("/console/approvals")).text
+    assert case_no in queue and "批准 ¥800.00" in queue and "建议批准" not in queue
+    # Nothing waits at the duty manager's level: it is above it.
+    duty = await sign_in(console, "demo-duty-manager")
+    assert case_no not in (await duty.get("/console/approvals")).text
+    # A case page offers the duty manager the decision, saying it goes up as a recommendation.
+    page = (await duty.get(f"/console/cases/{case_no}")).text
+    assert "超出您的权限" in page
