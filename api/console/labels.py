@@ -18,6 +18,7 @@ from domain.lifecycle import CaseWait, Command, Stage
 from domain.models import Category, Channel, DeadlineState, ExposureKind, Liability, RemedyKind
 from domain.policy import DeadlineName
 from domain.processes import ProcessKind
+from infra.register import RegisterSort
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {
     Stage: {
@@ -173,6 +174,14 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         ApprovalOutcome.CLIMBS: N_("Gone up a level"),
         ApprovalOutcome.RECOMMENDED: N_("Recommended"),
         ApprovalOutcome.REFUSED: N_("Not approved"),
+    },
+    RegisterSort: {
+        RegisterSort.NEWEST: N_("Newest first"),
+        RegisterSort.OLDEST: N_("Oldest first"),
+        RegisterSort.CASE_NO: N_("By case number"),
+        RegisterSort.CASE_NO_DESC: N_("By case number, highest first"),
+        RegisterSort.NEXT_DEADLINE: N_("Most urgent deadline first"),
+        RegisterSort.GRADE: N_("By grade, A first"),
     },
     Command: {
         Command.ACKNOWLEDGE: N_("Acknowledge"),

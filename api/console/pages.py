@@ -26,6 +26,7 @@ from domain.incidents import Incident
 from domain.lifecycle import ALLOWED_ROLES, REGISTER_ROLES, CaseWait, Command, Stage
 from domain.models import Category, Channel
 from domain.rules import within_authority
+from infra.register import RegisterSort
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 root = APIRouter(include_in_schema=False)
@@ -482,7 +483,13 @@ async def register_view(
         page_no=page_no,
         more=more,
         problem=problem,
-        choices={"stage": Stage, "grade": Grade, "category": Category, "waiting_on": CaseWait},
+        choices={
+            "stage": Stage,
+            "grade": Grade,
+            "category": Category,
+            "waiting_on": CaseWait,
+            "sort": RegisterSort,
+        },
         query=lambda **change: _query({**filters, **change}),
     )
 

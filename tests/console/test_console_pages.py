@@ -89,6 +89,10 @@ async def test_every_page_answers_each_user_as_the_api_would(console: httpx.Asyn
         assert answer.status_code in (404, 422) and answer.headers["content-type"].startswith(
             "text/html"
         ), path
+    listed = await staff.get(
+        "/console/register", params={"sort": "next_deadline", "category": "product_quality"}
+    )
+    assert listed.status_code == 200 and case_no in listed.text and "商品质量" in listed.text
     bad_filter = await staff.get("/console/register", params={"stage": "nonsense"})
     assert bad_filter.status_code == 422 and "请从选项中选择" in bad_filter.text
 
