@@ -73,6 +73,21 @@ async def test_every_page_answers_each_user_as_the_api_would(console: httpx.Asyn
     this_month = case_no[:4] + "-" + case_no[4:6]
     monthly = await manager.get("/console/reports", params={"month": this_month})
     assert monthly.status_code == 200 and this_month in monthly.text
+    from tests.api.conftest import auth
+
+    produced = await console.post(
+        "/reports/monthly", json={"month": this_month}, headers=auth("manager")
+    )
+    assert produced.status_code == 200, produced.text
+    report = await manager.get("/console/reports", params={"month": this_month})
+    assert report.status_code == 200
+    # Labels, not codes; yes/no, not True/False; the period's times in local time.
+    assert (
+        "按类别" in report.text
+        and "商品质量" in report.text
+        and "product_quality" not in report.text
+    )
+    assert re.search(r"期间已结束</dt><dd>否</dd>", report.text)
     too_early = await manager.get("/console/reports", params={"month": "2001-01"})
     assert too_early.status_code == 422  # the API's 422, in words on the page
 
