@@ -16,14 +16,16 @@ BENCH_STAMP := $(VENV)/.bench-installed
 
 # The console's browser tests (tests/console) drive Debian's chromium, with CJK fonts for
 # the Chinese pages' screenshots. Installed where apt-get exists and they are missing
-# (apt-get update only when the package lists have never been fetched); elsewhere, install
-# Chromium yourself and put it on PATH, or those tests skip and say so.
+# (apt-get update first only when the package lists were never fetched, or are too old to
+# install from); elsewhere, install Chromium yourself and put it on PATH, or those tests
+# skip and say so.
 browser:
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then \
 	  if command -v apt-get >/dev/null 2>&1; then \
 	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	    ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1 || $$SUDO apt-get update -qq; \
-	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null \
+	    APT="$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk"; \
+	    $$APT >/dev/null 2>&1 || { $$SUDO apt-get update -qq && $$APT >/dev/null; } \
 	      || echo "could not install chromium: the console's browser tests will skip"; \
 	  else \
 	    echo "no apt-get: install Chromium and put it on PATH for the console's browser tests"; \
