@@ -39,14 +39,6 @@ STEP_COMMAND: dict[CaseWait, Command] = {
     CaseWait.DELAY_DECISION_HANDLER: Command.DECIDE_DELAY,
     CaseWait.ESCALATION_ACKNOWLEDGEMENT: Command.ACKNOWLEDGE_ESCALATION,
 }
-# Waits whose command belongs to the case's handler once it has one.
-HANDLERS_WAITS = frozenset(
-    {
-        CaseWait.DEPARTMENT_FINDINGS,
-        CaseWait.REMEDY_PROPOSAL,
-        CaseWait.REMEDY_EXECUTION,
-    }
-)
 
 
 def allowed_commands(stage: Stage, actor: Actor) -> list[Command]:

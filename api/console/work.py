@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from api.console.actions import HANDLERS_WAITS, STEP_COMMAND, may_send
+from api.console.actions import STEP_COMMAND, may_send
 from api.console.i18n import N_
 from api.console.web import Page, call
 from domain.authority import Level, Role, rank
@@ -28,22 +28,30 @@ def _due(row: dict[str, Any]) -> datetime:
 
 
 def _waits_on(page: Page, row: dict[str, Any], wait: CaseWait) -> bool:
+    """Whether the case waits on this user: they may send the command its wait asks for
+    (the API's rule), and it is theirs to send: an approval at their level or below, an
+    escalation to their level or below, a delay decision; the desk's steps for the service
+    desk; a handler's steps for the case's handler (any handler while it has none)."""
     actor = page.actor
     command = STEP_COMMAND[wait]
     if not may_send(command, Stage(row["stage"]), actor):
         return False
     if wait is CaseWait.MANAGER_APPROVAL:
-        # At my level or below it: a higher approver may decide what a lower one could.
-        try:
-            level = Level(row["waiting_on_who"])
-        except ValueError:
-            return False
-        return actor.level is not None and rank(level) <= rank(actor.level)
-    if wait in HANDLERS_WAITS or wait is CaseWait.ACKNOWLEDGEMENT:
-        # A case with a handler is theirs; a case without one waits on any who may act.
-        if actor.role is Role.HANDLER and row.get("handler") not in (None, actor.user_id):
-            return False
-    return True
+        # A higher approver may decide what a lower one could.
+        return _at_or_below(row["waiting_on_who"], actor)
+    if command is Command.ACKNOWLEDGE_ESCALATION:
+        return _at_or_below(row["escalation_level"], actor)
+    if command is Command.DECIDE_DELAY or actor.role is Role.STAFF:
+        return True
+    handler = row.get("handler")
+    return handler == actor.user_id or (handler is None and actor.role is Role.HANDLER)
+
+
+def _at_or_below(level: str, actor) -> bool:
+    try:
+        return actor.level is not None and rank(Level(level)) <= rank(actor.level)
+    except ValueError:
+        return False
 
 
 async def my_work(page: Page) -> list[Section]:

@@ -67,7 +67,13 @@ async def test_every_page_answers_each_user_as_the_api_would(console: httpx.Asyn
     case = (await staff.get(case_url)).text
     assert "Zhou Xin" in case  # the service desk may see the customer
 
+    # What waits on whom: the desk and any handler may acknowledge the new case; it is not
+    # the department manager's work (nor another store's).
+    assert case_no in (await staff.get("/console/")).text
+    handler = await sign_in(console, "demo-handler")
+    assert case_no in (await handler.get("/console/")).text
     manager = await sign_in(console, "demo-manager")
+    assert case_no not in (await manager.get("/console/")).text
     for path in ("/console/approvals", "/console/reports", "/console/stuck", case_url):
         assert (await manager.get(path)).status_code == 200, path
     this_month = case_no[:4] + "-" + case_no[4:6]
@@ -141,15 +147,18 @@ async def test_sign_out_and_idle_expiry_end_the_session(
     handler = await sign_in(console, "demo-handler")
     assert (await handler.get("/console/")).status_code == 200
     # Unused for longer than the idle expiry (480 minutes by default).
+    newest = await pool.fetchval(
+        "SELECT id_hash FROM console_sessions WHERE user_id = 'handler.wang'"
+        " ORDER BY created_at DESC LIMIT 1"
+    )
     await pool.execute(
-        "UPDATE console_sessions SET last_seen = now() - $1::interval WHERE user_id = $2",
+        "UPDATE console_sessions SET last_seen = now() - $1::interval WHERE id_hash = $2",
         timedelta(minutes=481),
-        "handler.wang",
+        newest,
     )
     assert (await handler.get("/console/")).status_code == 302
     assert (
-        await pool.fetchval("SELECT count(*) FROM console_sessions WHERE user_id = 'handler.wang'")
-        == 0
+        await pool.fetchval("SELECT count(*) FROM console_sessions WHERE id_hash = $1", newest) == 0
     )
 
 
