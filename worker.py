@@ -23,6 +23,7 @@ from activities.reports import ReportActivities
 from activities.retention import RetentionActivities
 from domain.personal_data import Catalogue, models_of_modules, models_of_signatures
 from infra.db import create_pool
+from infra.evidence_store import EvidenceFiles, evidence_files
 from infra.logging import ActivityLogContext, configure_logging
 from infra.metrics import temporal_runtime
 from infra.policy_file import load_policy
@@ -100,6 +101,7 @@ def build_worker(
     task_queue: str,
     *,
     sticky_schedule_to_start_seconds: float = STICKY_SCHEDULE_TO_START_SECONDS,
+    evidence: EvidenceFiles | None = None,
     **options: Any,
 ) -> Worker:
     """`options` go to the Worker as they are (tests run a buggy one unsandboxed).
@@ -109,7 +111,7 @@ def build_worker(
     recorder = CaseRecorder(pool)
     finance = FinanceDesk(pool)
     reports = ReportActivities(pool)
-    retention = RetentionActivities(pool)
+    retention = RetentionActivities(pool, evidence)
     return Worker(
         client,
         task_queue=task_queue,
@@ -146,6 +148,7 @@ async def main(settings: Settings) -> None:
             pool,
             settings.temporal_task_queue,
             sticky_schedule_to_start_seconds=settings.worker_sticky_schedule_to_start_seconds,
+            evidence=evidence_files(settings),
         )
         # SIGTERM (docker stop, Ctrl-C via the launcher) lets running tasks finish first.
         loop = asyncio.get_running_loop()

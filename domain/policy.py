@@ -15,6 +15,7 @@ from domain.calendar import BusinessCalendar
 from domain.crisis import CrisisPolicy
 from domain.durations import Duration, DurationUnit
 from domain.escalation import EscalationPolicy, MajorCasePolicy, OnSitePolicy
+from domain.evidence import EvidencePolicy
 from domain.grades import Grade, GradingPolicy
 from domain.incidents import Incident
 from domain.reports import ReportsPolicy
@@ -138,6 +139,9 @@ class Policy(BaseModel):
     # Read by report runs and their schedules, never by a case, so a default is safe.
     reports: ReportsPolicy = Field(default_factory=ReportsPolicy)
     retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
+    # Issue 15: limits per kind of evidence, read by the API at upload, never by a case.
+    # None in older policies: no uploads under them.
+    evidence: EvidencePolicy | None = None
     # Optional only so cases started under an earlier policy still load; a policy file
     # must define it (infra/policy_file.py).
     processes: ProcessesPolicy | None = None

@@ -129,9 +129,13 @@ def task_queue() -> str:
 
 
 @pytest.fixture
-def settings_for(database_url: str, task_queue: str):
+def settings_for(database_url: str, task_queue: str, tmp_path_factory: pytest.TempPathFactory):
+    # Each test's evidence files in a folder of its own (the filesystem store).
+    evidence_dir = tmp_path_factory.mktemp("evidence")
+
     def build(temporal_address: str) -> Settings:
         return Settings(
+            evidence_dir=evidence_dir,
             database_url=database_url,
             temporal_address=temporal_address,
             temporal_task_queue=task_queue,

@@ -1,0 +1,172 @@
+"""Evidence over HTTP (issue 15): uploads streamed to the filesystem store, downloads
+byte-identical with their SHA-256, the audit trail of who uploaded and who opened what,
+store scoping and roles, and refusals that leave no file and no row behind."""
+
+import hashlib
+import io
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from PIL import Image
+
+from tests.api.conftest import auth
+from tests.api.test_http_api import INTAKE
+
+pytestmark = pytest.mark.asyncio
+
+
+def jpeg(width: int = 640, height: int = 480, colour=(200, 30, 30)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+# The first bytes of a Windows executable: content no kind of evidence may have.
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
+
+
+async def _register(api: httpx.AsyncClient, store: str = "Beijing Chaoyang") -> str:
+    headers = (
+        auth("staff")
+        if store == "Beijing Chaoyang"
+        else {"Authorization": "Bearer demo-staff-urumqi"}
+    )
+    response = await api.post("/complaints", json={**INTAKE, "store": store}, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()["case_no"]
+
+
+async def _upload(api, case_no, files, role="staff", **fields) -> httpx.Response:
+    data = {"kind": "photo", "caption": "the cracked sofa arm", **fields}
+    return await api.post(
+        f"/complaints/{case_no}/evidence", data=data, files=files, headers=auth(role)
+    )
+
+
+async def _evidence_rows(pool: asyncpg.Pool, case_no: str) -> int:
+    return await pool.fetchval("SELECT count(*) FROM evidence WHERE case_no = $1", case_no)
+
+
+def _stored_files(settings_dir: Path) -> list[Path]:
+    return [p for p in settings_dir.rglob("*") if p.is_file()]
+
+
+@pytest.fixture
+def evidence_dir(api, settings_for) -> Path:
+    return settings_for("unused").evidence_dir
+
+
+async def test_a_photo_downloads_byte_identical_with_its_sha256_and_the_trail_has_who(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, evidence_dir: Path
+) -> None:
+    case_no = await _register(api)
+    photo = jpeg()
+    answer = await _upload(
+        api,
+        case_no,
+        [("file", ("sofa.jpg", photo, "image/jpeg")), ("file", ("again.jpg", photo, "image/jpeg"))],
+        taken_at="2026-11-03T10:00:00+08:00",
+        taken_by="the customer",
+    )
+    assert answer.status_code == 201, answer.text
+    first, second = answer.json()
+    sha = hashlib.sha256(photo).hexdigest()
+    assert (first["sha256"], first["size"], first["media_type"]) == (sha, len(photo), "image/jpeg")
+    # The same content twice is one stored object, sealed: the plain bytes are nowhere.
+    objects = [p for p in _stored_files(evidence_dir) if "objects" in p.parts]
+    assert len(objects) == 1 and objects[0].name == sha
+    assert photo not in objects[0].read_bytes() and photo[:64] not in objects[0].read_bytes()
+
+    download = await api.get(
+        f"/complaints/{case_no}/evidence/{first['evidence_id']}", headers=auth("manager")
+    )
+    assert download.status_code == 200
+    assert download.content == photo
+    assert download.headers["etag"] == f'"{sha}"'
+    assert hashlib.sha256(download.content).hexdigest() == sha
+    assert download.headers["repr-digest"].startswith("sha-256=:")
+
+    thumb = await api.get(
+        f"/complaints/{case_no}/evidence/{first['evidence_id']}/thumbnail", headers=auth("handler")
+    )
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+    assert max(Image.open(io.BytesIO(thumb.content)).size) == 320
+
+    listed = await api.get(f"/complaints/{case_no}/evidence", headers=auth("engineer"))
+    assert [item["caption"] for item in listed.json()] == ["[personal data]"] * 2
+
+    events = (await api.get(f"/complaints/{case_no}/events", headers=auth("manager"))).json()
+    trail = [(e["action"], e["actor_id"], e["data"].get("sha256")) for e in events]
+    assert ("evidence_uploaded", "staff.li", sha) in trail
+    assert ("evidence_downloaded", "manager.zhang", sha) in trail
+    assert ("evidence_viewed", "handler.wang", sha) in trail
+    uploaded = next(e for e in events if e["action"] == "evidence_uploaded")
+    assert uploaded["data"]["size"] == len(photo) and uploaded["data"]["media_type"] == "image/jpeg"
+    assert "sofa" not in str(uploaded)  # the file's name stays out of the trail
+
+
+async def test_another_stores_handler_gets_404_and_an_engineer_403_on_a_medical_record(
+    api: httpx.AsyncClient,
+) -> None:
+    case_no = await _register(api)
+    answer = await _upload(
+        api, case_no, [("file", ("record.pdf", PDF, "application/pdf"))], kind="medical_record"
+    )
+    assert answer.status_code == 201, answer.text
+    path = f"/complaints/{case_no}/evidence/{answer.json()[0]['evidence_id']}"
+    other_store = {"Authorization": "Bearer demo-handler-urumqi"}
+    assert (await api.get(path, headers=other_store)).status_code == 404
+    assert (
+        await api.get(f"/complaints/{case_no}/evidence", headers=other_store)
+    ).status_code == 404
+    refused = await api.get(path, headers=auth("engineer"))
+    assert (refused.status_code, refused.json()["type"]) == (403, "RoleNotAllowed")
+    # The service desk recorded it but does not handle the case: medical documents are not theirs.
+    assert (await api.get(path, headers=auth("staff"))).status_code == 403
+    allowed = await api.get(path, headers=auth("manager"))
+    assert (allowed.status_code, allowed.content) == (200, PDF)
+
+
+async def test_cctv_is_not_downloaded_by_staff(api: httpx.AsyncClient) -> None:
+    case_no = await _register(api)
+    video = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 5000
+    answer = await _upload(api, case_no, [("file", ("cam3.mp4", video, "video/mp4"))], kind="cctv")
+    assert answer.status_code == 201, answer.text
+    path = f"/complaints/{case_no}/evidence/{answer.json()[0]['evidence_id']}"
+    for role in ("staff", "handler", "manager"):
+        refused = await api.get(path, headers=auth(role))
+        assert refused.status_code == 403, role
+        assert "police" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "declared", "kind", "status", "named"),
+    [
+        # 25 MiB is a photo's limit: 26 MiB of it is refused while it streams in.
+        ("big.jpg", jpeg() + b"\x00" * (26 * 1024 * 1024), "image/jpeg", "photo", 413, "25 MiB"),
+        ("statement.pdf", PDF, "application/pdf", "photo", 415, "image/jpeg"),
+        ("sofa.jpg", EXE, "image/jpeg", "photo", 415, "image/jpeg"),  # a disguised program
+        ("sofa.png", jpeg(), "image/png", "photo", 415, "image/png"),  # says PNG, is JPEG
+    ],
+)
+async def test_a_refused_file_leaves_no_file_and_no_row(
+    api: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    evidence_dir: Path,
+    name: str,
+    content: bytes,
+    declared: str,
+    kind: str,
+    status: int,
+    named: str,
+) -> None:
+    case_no = await _register(api)
+    good = ("file", ("fine.jpg", jpeg(colour=(1, 2, 3)), "image/jpeg"))
+    answer = await _upload(api, case_no, [good, ("file", (name, content, declared))], kind=kind)
+    assert answer.status_code == status, answer.text
+    assert named in answer.json()["detail"]
+    assert await _evidence_rows(pool, case_no) == 0
+    assert _stored_files(evidence_dir) == []  # no object, and no staging file left either
