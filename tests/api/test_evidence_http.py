@@ -170,3 +170,25 @@ async def test_a_refused_file_leaves_no_file_and_no_row(
     assert named in answer.json()["detail"]
     assert await _evidence_rows(pool, case_no) == 0
     assert _stored_files(evidence_dir) == []  # no object, and no staging file left either
+
+
+async def test_an_upload_that_is_not_multipart_or_names_no_kind_is_refused(
+    api: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    case_no = await _register(api)
+    path = f"/complaints/{case_no}/evidence"
+    as_json = await api.post(path, json={"kind": "photo"}, headers=auth("staff"))
+    assert (as_json.status_code, as_json.json()["type"]) == (415, "UnsupportedMedia")
+    no_kind = await api.post(
+        path, files=[("file", ("a.jpg", jpeg(), "image/jpeg"))], headers=auth("staff")
+    )
+    assert no_kind.status_code == 422 and no_kind.json()["detail"][0]["loc"] == ["body", "kind"]
+    bad_kind = await _upload(
+        api, case_no, [("file", ("a.jpg", jpeg(), "image/jpeg"))], kind="selfie"
+    )
+    assert bad_kind.status_code == 422
+    engineer = await _upload(
+        api, case_no, [("file", ("a.jpg", jpeg(), "image/jpeg"))], role="engineer"
+    )
+    assert engineer.status_code == 403
+    assert await _evidence_rows(pool, case_no) == 0
