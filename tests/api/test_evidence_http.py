@@ -4,6 +4,7 @@ store scoping and roles, and refusals that leave no file and no row behind."""
 
 import hashlib
 import io
+import uuid
 from pathlib import Path
 
 import asyncpg
@@ -192,3 +193,74 @@ async def test_an_upload_that_is_not_multipart_or_names_no_kind_is_refused(
     )
     assert engineer.status_code == 403
     assert await _evidence_rows(pool, case_no) == 0
+
+
+async def test_a_hold_is_placed_for_proceedings_and_lifted_by_senior_management_only(
+    api: httpx.AsyncClient,
+) -> None:
+    case_no = await _register(api)
+    path = f"/complaints/{case_no}/holds"
+    own = await api.post(
+        path, json={"source": "senior_management", "reason": "press"}, headers=auth("manager")
+    )
+    assert own.status_code == 403  # a hold of its own is senior management's
+    assert (
+        await api.post(path, json={"source": "lawsuit", "reason": "x"}, headers=auth("staff"))
+    ).status_code == 403
+    placed = await api.post(
+        path,
+        json={"source": "lawsuit", "reference": "(2026)京0105民初77号", "reason": "sued"},
+        headers=auth("handler"),
+    )
+    assert placed.status_code == 201, placed.text
+    hold = placed.json()
+    assert hold["active"] and hold["placed_by"] == "handler.wang"
+    lift = f"{path}/{hold['hold_id']}/lift"
+    assert (
+        await api.post(lift, json={"reason": "done"}, headers=auth("manager"))
+    ).status_code == 403
+    lifted = await api.post(lift, json={"reason": "judgment final"}, headers=auth("senior"))
+    assert lifted.status_code == 200 and not lifted.json()["active"]
+    assert lifted.json()["lifted_by"] == "senior.chen"
+    unknown = await api.post(
+        f"{path}/{'0' * 8}-0000-0000-0000-{'0' * 12}/lift",
+        json={"reason": "x"},
+        headers=auth("senior"),
+    )
+    assert (unknown.status_code, unknown.json()["type"]) == (404, "HoldNotFound")
+    events = (await api.get(f"/complaints/{case_no}/events", headers=auth("manager"))).json()
+    actions = [(e["action"], e["actor_id"]) for e in events]
+    assert ("legal_hold_placed", "handler.wang") in actions
+    assert ("legal_hold_lifted", "senior.chen") in actions
+
+
+async def test_a_witness_is_recorded_with_their_statement_and_personal_data_hidden(
+    api: httpx.AsyncClient,
+) -> None:
+    case_no = await _register(api)
+    statement = await _upload(
+        api,
+        case_no,
+        [("file", ("statement.pdf", PDF, "application/pdf"))],
+        kind="witness_statement",
+    )
+    statement_id = statement.json()[0]["evidence_id"]
+    body = {
+        "name": "Guo Mei",
+        "phone": "139-1111-2222",
+        "saw": "the armrest snapped when she sat down",
+        "statement_evidence_id": statement_id,
+    }
+    recorded = await api.post(f"/complaints/{case_no}/witnesses", json=body, headers=auth("staff"))
+    assert recorded.status_code == 201, recorded.text
+    assert recorded.json()["name"] == "Guo Mei"
+    seen = (await api.get(f"/complaints/{case_no}/witnesses", headers=auth("engineer"))).json()
+    assert [(w["name"], w["phone"], w["statement_evidence_id"]) for w in seen] == [
+        ("[personal data]", "[personal data]", statement_id)
+    ]
+    wrong = await api.post(
+        f"/complaints/{case_no}/witnesses",
+        json={**body, "statement_evidence_id": str(uuid.uuid4())},
+        headers=auth("staff"),
+    )
+    assert wrong.status_code == 404
