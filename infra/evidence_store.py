@@ -298,9 +298,12 @@ class S3Store(ObjectStore):
             if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 raise FileNotFoundError(name) from None
             raise
-        async with answer["Body"] as body:
+        body = answer["Body"]
+        try:
             while block := await body.read(READ_SIZE):
                 yield block
+        finally:
+            body.close()
 
     async def delete(self, name: str) -> None:
         s3 = await self._s3()

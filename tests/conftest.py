@@ -3,7 +3,7 @@ server and the Temporal dev server, each on free ports so `make run` can stay up
 
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -121,6 +121,19 @@ async def dev_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
 @pytest.fixture(scope="session")
 async def dev_client(dev_server: TemporalDevServer) -> Client:
     return await Client.connect(dev_server.address, data_converter=TEST_CONVERTER)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """An S3-compatible server: moto's, a real HTTP server speaking the S3 API, from its
+    PyPI package (no registry package ships MinIO's server). Its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
 
 
 @pytest.fixture

@@ -11,8 +11,10 @@ import asyncpg
 import httpx
 import pytest
 from PIL import Image
+from pydantic import SecretStr
 
-from tests.api.conftest import auth
+from infra.evidence_store import evidence_files
+from tests.api.conftest import auth, serving
 from tests.api.test_http_api import INTAKE
 
 pytestmark = pytest.mark.asyncio
@@ -264,3 +266,35 @@ async def test_a_witness_is_recorded_with_their_statement_and_personal_data_hidd
         headers=auth("staff"),
     )
     assert wrong.status_code == 404
+
+
+async def test_a_photo_goes_through_the_s3_store_the_same_way(
+    dev_server, dev_client, pool: asyncpg.Pool, settings_for, s3_server: str
+) -> None:
+    settings = settings_for(dev_server.address).model_copy(
+        update={
+            "evidence_store": "s3",
+            "s3_endpoint_url": s3_server,
+            "s3_bucket": "evidence-http",
+            "s3_region": "us-east-1",
+            "s3_access_key_id": "test",
+            "s3_secret_access_key": SecretStr("test-secret"),
+            "s3_server_side_encryption": "AES256",
+        }
+    )
+    bucket = evidence_files(settings)
+    await bucket.store.ensure_bucket()
+    async with serving(settings, dev_client, pool) as api:
+        case_no = await _register(api)
+        photo = jpeg(colour=(9, 99, 199))
+        answer = await _upload(api, case_no, [("file", ("sofa.jpg", photo, "image/jpeg"))])
+        assert answer.status_code == 201, answer.text
+        sha = answer.json()[0]["sha256"]
+        assert await bucket.store.exists(f"objects/{sha}")
+        download = await api.get(
+            f"/complaints/{case_no}/evidence/{answer.json()[0]['evidence_id']}",
+            headers=auth("handler"),
+        )
+        assert download.content == photo and download.headers["etag"] == f'"{sha}"'
+    assert _stored_files(settings.evidence_dir) == []  # nothing on local disk: staging emptied
+    await bucket.close()
