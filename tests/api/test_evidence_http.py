@@ -2,6 +2,7 @@
 byte-identical with their SHA-256, the audit trail of who uploaded and who opened what,
 store scoping and roles, and refusals that leave no file and no row behind."""
 
+import asyncio
 import hashlib
 import io
 import uuid
@@ -298,3 +299,46 @@ async def test_a_photo_goes_through_the_s3_store_the_same_way(
         assert download.content == photo and download.headers["etag"] == f'"{sha}"'
     assert _stored_files(settings.evidence_dir) == []  # nothing on local disk: staging emptied
     await bucket.close()
+
+
+async def test_an_upload_cut_off_halfway_leaves_no_file_and_no_row(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, evidence_dir: Path
+) -> None:
+    case_no = await _register(api)
+    boundary = "cut-off-boundary"
+    head = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nphoto\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + jpeg()
+        + b"\x00" * 300_000
+    )
+    promised = len(head) + 1_000_000  # the rest never comes
+    reader, writer = await asyncio.open_connection(api.base_url.host, api.base_url.port)
+    writer.write(
+        (
+            f"POST /complaints/{case_no}/evidence HTTP/1.1\r\nHost: {api.base_url.host}\r\n"
+            f"Authorization: {auth('staff')['Authorization']}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            f"Content-Length: {promised}\r\n\r\n"
+        ).encode()
+        + head
+    )
+    await writer.drain()
+    # The server has the first part of the file staged (sealed) before the client goes.
+    staging = evidence_dir / "staging"
+    for _ in range(200):
+        if staging.exists() and any(staging.iterdir()):
+            break
+        await asyncio.sleep(0.05)
+    assert any(staging.iterdir())
+    writer.close()
+    await writer.wait_closed()
+    for _ in range(200):
+        if not any(staging.iterdir()):
+            break
+        await asyncio.sleep(0.05)
+    assert _stored_files(evidence_dir) == []
+    assert await _evidence_rows(pool, case_no) == 0
