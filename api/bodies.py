@@ -295,7 +295,16 @@ class InsurerReportBody(StrictModel):
 
 class DocumentsBody(StrictModel):
     documents: list[DocumentKind] = Field(min_length=1)
-    originals: bool = Field(True, description="False for copies; only originals count")
+    originals: bool = Field(
+        True,
+        description="True only when you, who send this, saw the paper originals; False for"
+        " copies. Only originals count for advancing medical fees",
+    )
+    evidence_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The uploaded files of these documents (evidence ids of this case)",
+    )
     note: str | None = Field(None, max_length=2000)
 
 
@@ -363,6 +372,11 @@ class CctvHandoverBody(StrictModel):
     recipient: Recipient
     recipient_name: str = Field(min_length=1, max_length=200)
     footage_ref: str = Field(min_length=1, max_length=200)
+    evidence_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The uploaded CCTV files handed over (evidence ids of this case, kind cctv)",
+    )
 
 
 class PoliceOutcomeBody(StrictModel):

@@ -1,6 +1,7 @@
 """The insurance claim (DOMAIN section 6): report, documents, the insurer's written
 opinion, and the rules the case must respect until the insurer has answered."""
 
+import uuid
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -78,7 +79,10 @@ class ReportToInsurer(BaseModel):
 
 class RecordDocuments(BaseModel):
     documents: list[DocumentKind]
+    # Set by the one who saw the paper originals: the message's actor.
     originals: bool = True
+    # The uploaded files of these documents (evidence ids); empty before evidence existed.
+    evidence_ids: list[uuid.UUID] = Field(default_factory=list)
     note: Annotated[str | None, PERSONAL] = None
     actor: Actor
 
@@ -109,9 +113,10 @@ class InsuranceClaimStart(ProcessStart):
 
 class DocumentReceipt(BaseModel):
     kind: DocumentKind
-    original: bool
+    original: bool  # recorded_by saw the paper original
     received_at: datetime
     recorded_by: str
+    evidence_ids: list[uuid.UUID] = Field(default_factory=list)
 
 
 class InsuranceClaimRecord(BaseModel):

@@ -1,6 +1,7 @@
 """The police report (DOMAIN section 6): who called, which station, the case-filing
 certificate, forensic assessment, and CCTV hand-overs to the police only."""
 
+import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -82,6 +83,9 @@ class CctvFootage(BaseModel):
     recipient: Recipient
     recipient_name: Annotated[str, PERSONAL]
     footage_ref: str
+    # The uploaded CCTV files handed over (evidence ids, docs/evidence.md); empty in
+    # hand-overs recorded before evidence existed.
+    evidence_ids: list[uuid.UUID] = Field(default_factory=list)
 
 
 class HandOverCctv(CctvFootage):

@@ -27,7 +27,7 @@ from starlette.requests import ClientDisconnect
 from api.bodies import HoldBody, LiftHoldBody, WitnessBody
 from api.commands import case_row
 from api.deps import ActorDep, Resources, ResourcesDep
-from api.errors import CaseArchived, Problem
+from api.errors import CaseArchived, Problem, Refused
 from api.openapi_errors import CASE_ERRORS
 from api.uploads import UploadReader
 from domain.authority import Actor
@@ -43,6 +43,7 @@ from domain.evidence import (
 )
 from domain.lifecycle import PERSONAL_DATA_ROLES
 from domain.personal_data import PERSONAL, REDACTED
+from domain.rules import Refusal, RefusalType
 from infra import evidence as store
 from infra.evidence_store import object_name, thumbnail_name
 
@@ -301,6 +302,45 @@ async def evidence_thumbnail(
         await files.put_bytes(name, data)
     await store.record_access(resources.pool, case_no, row, actor, thumbnail=True)
     return Response(data, media_type="image/jpeg", headers=_digest_headers(row["sha256"]))
+
+
+# --- files named by sub-process messages --------------------------------------------
+
+
+async def _named_files(
+    resources: Resources, case_no: str, evidence_ids: list[uuid.UUID]
+) -> list[asyncpg.Record]:
+    rows = await store.find_evidence(resources.pool, case_no, list(evidence_ids))
+    found = {row["evidence_id"]: row for row in rows}
+    for evidence_id in evidence_ids:
+        row = found.get(evidence_id)
+        if row is None or row["purged_at"] is not None:
+            raise Problem("EvidenceNotFound", f"complaint {case_no} has no evidence {evidence_id}")
+    return rows
+
+
+async def check_cctv_files(resources: Resources, case_no: str, message: Any) -> None:
+    """The police report's `cctv` hand-over names uploaded CCTV files of the case."""
+    for row in await _named_files(resources, case_no, message.evidence_ids):
+        if row["kind"] != EvidenceKind.CCTV.value:
+            raise Refused(
+                Refusal(
+                    type=RefusalType.CONDITION_NOT_MET,
+                    message=f"evidence {row['evidence_id']} is a {row['kind']}, not CCTV footage",
+                )
+            )
+
+
+async def check_document_files(resources: Resources, case_no: str, message: Any) -> None:
+    """The insurance claim's `documents` name uploaded files of the case."""
+    for row in await _named_files(resources, case_no, message.evidence_ids):
+        if row["kind"] == EvidenceKind.CCTV.value:
+            raise Refused(
+                Refusal(
+                    type=RefusalType.CONDITION_NOT_MET,
+                    message="CCTV footage goes to the police, not to the insurer",
+                )
+            )
 
 
 # --- witnesses ---------------------------------------------------------------------------

@@ -342,3 +342,85 @@ async def test_an_upload_cut_off_halfway_leaves_no_file_and_no_row(
         await asyncio.sleep(0.05)
     assert _stored_files(evidence_dir) == []
     assert await _evidence_rows(pool, case_no) == 0
+
+
+async def _process(api: httpx.AsyncClient, case_no: str, slug: str) -> dict:
+    for _ in range(100):
+        response = await api.get(f"/complaints/{case_no}/{slug}", headers=auth("staff"))
+        if response.status_code == 200:
+            return response.json()
+        await asyncio.sleep(0.1)
+    raise AssertionError(response.text)
+
+
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 5000
+
+
+async def test_cctv_is_handed_over_to_the_police_naming_the_file(api: httpx.AsyncClient) -> None:
+    theft = INTAKE | {"category": "lost_belongings", "claimed_amount": "300", "incident": "theft"}
+    registered = await api.post("/complaints", json=theft, headers=auth("staff"))
+    case_no = registered.json()["case_no"]
+    await _process(api, case_no, "police-report")
+    cctv = await _upload(api, case_no, [("file", ("cam3.mp4", MP4, "video/mp4"))], kind="cctv")
+    photo = await _upload(api, case_no, [("file", ("bag.jpg", jpeg(), "image/jpeg"))])
+    cctv_id, photo_id = cctv.json()[0]["evidence_id"], photo.json()[0]["evidence_id"]
+    call = await api.post(
+        f"/complaints/{case_no}/police-report/call",
+        json={
+            "reported_by": "staff.li",
+            "reported_at": "2026-11-30T10:00:00+08:00",
+            "station": "Chaoyang station",
+        },
+        headers=auth("staff"),
+    )
+    assert call.status_code == 200, call.text
+    footage = {"recipient": "police", "recipient_name": "Officer Ma", "footage_ref": "CAM3"}
+    url = f"/complaints/{case_no}/police-report/cctv"
+    not_cctv = await api.post(
+        url, json=footage | {"evidence_ids": [photo_id]}, headers=auth("staff")
+    )
+    assert (not_cctv.status_code, not_cctv.json()["type"]) == (409, "ConditionNotMet")
+    unknown = await api.post(
+        url, json=footage | {"evidence_ids": [str(uuid.uuid4())]}, headers=auth("staff")
+    )
+    assert (unknown.status_code, unknown.json()["type"]) == (404, "EvidenceNotFound")
+    to_customer = await api.post(
+        url,
+        json=footage | {"recipient": "customer", "evidence_ids": [cctv_id]},
+        headers=auth("staff"),
+    )
+    assert to_customer.status_code == 403
+    handed = await api.post(url, json=footage | {"evidence_ids": [cctv_id]}, headers=auth("staff"))
+    assert handed.status_code == 200, handed.text
+    [handover] = handed.json()["record"]["cctv_handovers"]
+    assert handover["evidence_ids"] == [cctv_id]
+    events = (await api.get(f"/complaints/{case_no}/events", headers=auth("manager"))).json()
+    [entry] = [e for e in events if e["action"] == "cctv_handed_over"]
+    assert entry["data"]["evidence_ids"] == [cctv_id]
+    assert "cam3" not in str(handed.json())  # the file's name never reaches Temporal
+
+
+async def test_the_insurance_claims_documents_name_the_uploaded_files(
+    api: httpx.AsyncClient,
+) -> None:
+    injury = INTAKE | {"category": "personal_injury", "description": "Slipped by the lift."}
+    case_no = (await api.post("/complaints", json=injury, headers=auth("staff"))).json()["case_no"]
+    await _process(api, case_no, "insurance-claim")
+    receipts = await _upload(
+        api, case_no, [("file", ("r.pdf", PDF, "application/pdf"))], kind="receipt"
+    )
+    receipt_id = receipts.json()[0]["evidence_id"]
+    recorded = await api.post(
+        f"/complaints/{case_no}/insurance-claim/documents",
+        json={"documents": ["receipts"], "originals": True, "evidence_ids": [receipt_id]},
+        headers=auth("handler"),
+    )
+    assert recorded.status_code == 200, recorded.text
+    [receipt] = recorded.json()["record"]["documents"]
+    assert (receipt["evidence_ids"], receipt["original"], receipt["recorded_by"]) == (
+        [receipt_id],
+        True,
+        "handler.wang",
+    )
+    # The advance rule reads the originals as before: receipts alone leave the others missing.
+    assert "medical_records" in recorded.json()["summary"]["missing_originals"]
