@@ -1,13 +1,12 @@
 """The insurance claim (DOMAIN section 6): report, documents, the insurer's written
 opinion, and the rules the case must respect until the insurer has answered."""
 
-import uuid
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import UUID4, BaseModel, Field
 
 from domain.authority import Actor
 from domain.personal_data import PERSONAL
@@ -82,7 +81,7 @@ class RecordDocuments(BaseModel):
     # Set by the one who saw the paper originals: the message's actor.
     originals: bool = True
     # The uploaded files of these documents (evidence ids); empty before evidence existed.
-    evidence_ids: list[uuid.UUID] = Field(default_factory=list)
+    evidence_ids: list[UUID4] = Field(default_factory=list)
     note: Annotated[str | None, PERSONAL] = None
     actor: Actor
 
@@ -116,7 +115,7 @@ class DocumentReceipt(BaseModel):
     original: bool  # recorded_by saw the paper original
     received_at: datetime
     recorded_by: str
-    evidence_ids: list[uuid.UUID] = Field(default_factory=list)
+    evidence_ids: list[UUID4] = Field(default_factory=list)
 
 
 class InsuranceClaimRecord(BaseModel):

@@ -1,12 +1,11 @@
 """The police report (DOMAIN section 6): who called, which station, the case-filing
 certificate, forensic assessment, and CCTV hand-overs to the police only."""
 
-import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import UUID4, BaseModel, Field
 
 from domain.authority import Actor
 from domain.incidents import Incident
@@ -85,7 +84,7 @@ class CctvFootage(BaseModel):
     footage_ref: str
     # The uploaded CCTV files handed over (evidence ids, docs/evidence.md); empty in
     # hand-overs recorded before evidence existed.
-    evidence_ids: list[uuid.UUID] = Field(default_factory=list)
+    evidence_ids: list[UUID4] = Field(default_factory=list)
 
 
 class HandOverCctv(CctvFootage):
