@@ -16,6 +16,7 @@ from typing import Any
 import filetype
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from api.errors import Problem
@@ -88,10 +89,16 @@ class UploadReader:
         )
 
     def feed(self, data: bytes) -> None:
-        self._parser.write(data)
+        try:
+            self._parser.write(data)
+        except FormParserError as err:
+            raise Problem("UnreadableBody", f"not a readable multipart body: {err}") from None
 
     def close(self) -> None:
-        self._parser.finalize()
+        try:
+            self._parser.finalize()
+        except FormParserError as err:
+            raise Problem("UnreadableBody", f"not a readable multipart body: {err}") from None
         if self._file is not None or self._field is not None:
             raise invalid("file", "the upload ended inside a part", "missing")
         if not self.items:

@@ -41,7 +41,6 @@ from domain.evidence import (
     read_refusal,
     shows_personal_data,
 )
-from domain.lifecycle import PERSONAL_DATA_ROLES
 from domain.personal_data import PERSONAL, REDACTED
 from domain.rules import Refusal, RefusalType
 from infra import evidence as store
@@ -455,6 +454,3 @@ async def lift_legal_hold(
     if row is None:
         raise Problem("HoldNotFound", f"complaint {case_no} has no legal hold {hold_id}")
     return _hold(row, actor)
-
-
-__all__ = ["router", "PERSONAL_DATA_ROLES"]

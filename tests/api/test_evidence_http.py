@@ -424,3 +424,17 @@ async def test_the_insurance_claims_documents_name_the_uploaded_files(
     )
     # The advance rule reads the originals as before: receipts alone leave the others missing.
     assert "medical_records" in recorded.json()["summary"]["missing_originals"]
+
+
+async def test_a_body_that_is_not_multipart_inside_is_unreadable_not_a_server_error(
+    api: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    case_no = await _register(api)
+    for body in (b"garbage without a boundary", b"--b\r\nno headers end", b"--b--\r\n"):
+        answer = await api.post(
+            f"/complaints/{case_no}/evidence",
+            content=body,
+            headers=auth("staff") | {"Content-Type": "multipart/form-data; boundary=b"},
+        )
+        assert answer.status_code in (400, 422), (body, answer.text)
+    assert await _evidence_rows(pool, case_no) == 0
