@@ -135,6 +135,22 @@ def type_refusal(
     return None
 
 
+class RecordEvidence(BaseModel):
+    """The case's signal that a file was added to it (workflows/complaint.py): ids, kind
+    and hash only, never the file's content, name or caption. `event_id` is the audit
+    entry the API wrote with the file, so the case's history and the trail name one
+    event."""
+
+    event_id: str
+    evidence_id: str
+    kind: EvidenceKind
+    sha256: str
+    size: int
+    media_type: str
+    process: str | None = None
+    actor: Actor
+
+
 # --- who sees what -------------------------------------------------------------------
 
 

@@ -37,6 +37,11 @@ class NewEvidence:
     evidence_id: uuid.UUID
 
 
+def upload_event_id(evidence_id: uuid.UUID) -> str:
+    """The upload's audit entry: the case's workflow records its history entry under it."""
+    return f"evidence-uploaded-{evidence_id}"
+
+
 def _entry(actor: Actor, action: str, data: dict[str, Any], reason: str = "") -> AuditEntry:
     return AuditEntry(
         event_id=str(uuid.uuid4()),
@@ -108,7 +113,7 @@ async def keep_uploads(
                 conn,
                 case_no,
                 AuditEntry(
-                    event_id=f"evidence-uploaded-{item.evidence_id}",
+                    event_id=upload_event_id(item.evidence_id),
                     at=now,
                     actor_id=actor.user_id,
                     actor_role=actor.role.value,

@@ -19,10 +19,12 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import asyncpg
+import structlog
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.requests import ClientDisconnect
+from temporalio.service import RPCError
 
 from api.bodies import HoldBody, LiftHoldBody, WitnessBody
 from api.commands import case_row
@@ -35,6 +37,7 @@ from domain.evidence import (
     THUMBNAIL_TYPES,
     EvidenceKind,
     HoldSource,
+    RecordEvidence,
     lift_hold_refusal,
     may_upload,
     place_hold_refusal,
@@ -45,6 +48,9 @@ from domain.personal_data import PERSONAL, REDACTED
 from domain.rules import Refusal, RefusalType
 from infra import evidence as store
 from infra.evidence_store import object_name, thumbnail_name
+from workflows.complaint import ComplaintWorkflow
+
+log = structlog.get_logger(__name__)
 
 router = APIRouter(prefix="/complaints", tags=["evidence"], responses=CASE_ERRORS)
 
@@ -168,7 +174,7 @@ async def upload_evidence(
     why = may_upload(actor)
     if why:
         raise Problem("RoleNotAllowed", why)
-    await _open_case(resources, case_no, actor)
+    case = await _open_case(resources, case_no, actor)
     policy = resources.policy.evidence
     if policy is None:
         raise Problem("UnsupportedMedia", "the active policy has no evidence section")
@@ -184,7 +190,33 @@ async def upload_evidence(
         rows = await store.keep_uploads(resources.pool, files, case_no, reader.items, actor)
     finally:
         reader.discard()
+    await _tell_the_case(resources, case["workflow_id"], rows, actor)
     return [_evidence(row, actor) for row in rows]
+
+
+async def _tell_the_case(
+    resources: Resources, workflow_id: str, rows: list[asyncpg.Record], actor: Actor
+) -> None:
+    """The case's history hears of each file (ids, kind and hash only). The audit entry is
+    written already, with the rows: a case whose workflow has gone (archived) keeps it."""
+    handle = resources.temporal.get_workflow_handle(workflow_id)
+    for row in rows:
+        try:
+            await handle.signal(
+                ComplaintWorkflow.record_evidence,
+                RecordEvidence(
+                    event_id=store.upload_event_id(row["evidence_id"]),
+                    evidence_id=str(row["evidence_id"]),
+                    kind=EvidenceKind(row["kind"]),
+                    sha256=row["sha256"],
+                    size=row["size"],
+                    media_type=row["media_type"],
+                    process=row["process"],
+                    actor=actor,
+                ),
+            )
+        except RPCError as err:
+            log.warning("evidence_not_signalled", workflow_id=workflow_id, error=err.message)
 
 
 @router.get("/{case_no}/evidence", response_model=list[EvidencePublic])

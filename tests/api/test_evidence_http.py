@@ -438,3 +438,21 @@ async def test_a_body_that_is_not_multipart_inside_is_unreadable_not_a_server_er
         )
         assert answer.status_code in (400, 422), (body, answer.text)
     assert await _evidence_rows(pool, case_no) == 0
+
+
+async def test_the_cases_history_hears_of_the_file_and_the_trail_keeps_one_entry(
+    api: httpx.AsyncClient,
+) -> None:
+    case_no = await _register(api)
+    answer = await _upload(api, case_no, [("file", ("sofa.jpg", jpeg(), "image/jpeg"))])
+    evidence_id = answer.json()[0]["evidence_id"]
+    for _ in range(100):
+        case = (await api.get(f"/complaints/{case_no}", headers=auth("staff"))).json()
+        if "evidence_uploaded" in [entry["action"] for entry in case["status"]["history"]]:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError(case["status"]["history"])
+    events = (await api.get(f"/complaints/{case_no}/events", headers=auth("staff"))).json()
+    uploads = [e for e in events if e["action"] == "evidence_uploaded"]
+    assert [e["data"]["evidence_id"] for e in uploads] == [evidence_id]
