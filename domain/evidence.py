@@ -6,11 +6,15 @@ infra/evidence_store.py; nothing of a file's content or name goes into Temporal.
 """
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
 from domain.authority import Actor, Role
 from domain.lifecycle import PERSONAL_DATA_ROLES, REGISTER_ROLES
+
+# An evidence id as a workflow message holds it: text (a body's UUID is read as its text).
+EvidenceId = Annotated[str, BeforeValidator(str)]
 
 
 class EvidenceKind(StrEnum):

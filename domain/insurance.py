@@ -6,9 +6,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import UUID4, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from domain.authority import Actor
+from domain.evidence import EvidenceId
 from domain.personal_data import PERSONAL
 from domain.processes import ProcessStart, ProcessSummary
 from domain.rules import Refusal, RefusalType
@@ -81,7 +82,7 @@ class RecordDocuments(BaseModel):
     # Set by the one who saw the paper originals: the message's actor.
     originals: bool = True
     # The uploaded files of these documents (evidence ids); empty before evidence existed.
-    evidence_ids: list[UUID4] = Field(default_factory=list)
+    evidence_ids: list[EvidenceId] = Field(default_factory=list)
     note: Annotated[str | None, PERSONAL] = None
     actor: Actor
 
@@ -115,7 +116,7 @@ class DocumentReceipt(BaseModel):
     original: bool  # recorded_by saw the paper original
     received_at: datetime
     recorded_by: str
-    evidence_ids: list[UUID4] = Field(default_factory=list)
+    evidence_ids: list[EvidenceId] = Field(default_factory=list)
 
 
 class InsuranceClaimRecord(BaseModel):

@@ -5,9 +5,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import UUID4, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from domain.authority import Actor
+from domain.evidence import EvidenceId
 from domain.incidents import Incident
 from domain.personal_data import PERSONAL
 from domain.processes import ProcessStart
@@ -84,7 +85,7 @@ class CctvFootage(BaseModel):
     footage_ref: str
     # The uploaded CCTV files handed over (evidence ids, docs/evidence.md); empty in
     # hand-overs recorded before evidence existed.
-    evidence_ids: list[UUID4] = Field(default_factory=list)
+    evidence_ids: list[EvidenceId] = Field(default_factory=list)
 
 
 class HandOverCctv(CctvFootage):

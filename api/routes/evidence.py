@@ -30,7 +30,7 @@ from api.bodies import HoldBody, LiftHoldBody, WitnessBody
 from api.commands import case_row
 from api.deps import ActorDep, Resources, ResourcesDep
 from api.errors import CaseArchived, Problem, Refused
-from api.openapi_errors import CASE_ERRORS
+from api.openapi_errors import CASE_ERRORS, ErrorPublic
 from api.uploads import UploadReader
 from domain.authority import Actor
 from domain.evidence import (
@@ -139,6 +139,15 @@ async def _open_case(resources: Resources, case_no: str, actor: Actor) -> asyncp
     "/{case_no}/evidence",
     status_code=201,
     response_model=list[EvidencePublic],
+    responses={
+        400: {"model": ErrorPublic, "description": "Not a readable multipart body, or cut off"},
+        413: {"model": ErrorPublic, "description": "A file over its kind's limit (named)"},
+        415: {
+            "model": ErrorPublic,
+            "description": "Not multipart, or a file of a type its kind does not take, or"
+            " disguised as another type (the types named)",
+        },
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -261,7 +270,12 @@ def _digest_headers(sha256: str) -> dict[str, str]:
 @router.get(
     "/{case_no}/evidence/{evidence_id}",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={
+        200: {
+            "description": "The file as uploaded, of the type read from its content",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
 )
 async def download_evidence(
     case_no: str, evidence_id: EvidenceId, actor: ActorDep, resources: ResourcesDep
@@ -304,7 +318,12 @@ def _thumbnail(data: bytes, pixels: int, max_pixels: int) -> bytes:
 @router.get(
     "/{case_no}/evidence/{evidence_id}/thumbnail",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}}},
+    responses={
+        200: {
+            "description": "A JPEG thumbnail",
+            "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
 )
 async def evidence_thumbnail(
     case_no: str, evidence_id: EvidenceId, actor: ActorDep, resources: ResourcesDep
@@ -339,9 +358,10 @@ async def evidence_thumbnail(
 
 
 async def _named_files(
-    resources: Resources, case_no: str, evidence_ids: list[uuid.UUID]
+    resources: Resources, case_no: str, named: list[str]
 ) -> list[asyncpg.Record]:
-    rows = await store.find_evidence(resources.pool, case_no, list(evidence_ids))
+    evidence_ids = [uuid.UUID(text) for text in named]  # a body's UUIDs, as text
+    rows = await store.find_evidence(resources.pool, case_no, evidence_ids)
     found = {row["evidence_id"]: row for row in rows}
     for evidence_id in evidence_ids:
         row = found.get(evidence_id)
