@@ -34,7 +34,14 @@ PUBLIC = {
 # Temporal's codec protocol: payloads are protobuf JSON, whose readers skip unknown fields.
 LENIENT_BODIES = {"/codec/encode", "/codec/decode"}
 # Path parameters filled with values of the right shape, so only the token decides.
-SAMPLE_PARAMS = {"case_no": "202611-0001", "month": "2026-11", "week": "2026-W48", "version": "v1"}
+SAMPLE_PARAMS = {
+    "case_no": "202611-0001",
+    "month": "2026-11",
+    "week": "2026-W48",
+    "version": "v1",
+    "evidence_id": "6f1c2a4e-3b7d-4c8e-9a1f-0b2c3d4e5f60",
+    "hold_id": "6f1c2a4e-3b7d-4c8e-9a1f-0b2c3d4e5f61",
+}
 
 
 def _routes() -> list[tuple[str, str, object]]:

@@ -456,3 +456,18 @@ async def test_the_cases_history_hears_of_the_file_and_the_trail_keeps_one_entry
     events = (await api.get(f"/complaints/{case_no}/events", headers=auth("staff"))).json()
     uploads = [e for e in events if e["action"] == "evidence_uploaded"]
     assert [e["data"]["evidence_id"] for e in uploads] == [evidence_id]
+
+
+async def test_a_decompression_bomb_gets_no_thumbnail_but_downloads_as_it_is(
+    api: httpx.AsyncClient,
+) -> None:
+    case_no = await _register(api)
+    out = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(out, "PNG")  # 100 million pixels, a small file
+    bomb = out.getvalue()
+    answer = await _upload(api, case_no, [("file", ("bomb.png", bomb, "image/png"))])
+    assert answer.status_code == 201, answer.text
+    path = f"/complaints/{case_no}/evidence/{answer.json()[0]['evidence_id']}"
+    thumb = await api.get(f"{path}/thumbnail", headers=auth("staff"))
+    assert (thumb.status_code, thumb.json()["type"]) == (404, "EvidenceNotFound")
+    assert (await api.get(path, headers=auth("staff"))).content == bomb
