@@ -184,18 +184,21 @@ class Policy(BaseModel):
 
     def for_store(self, store: str) -> "Policy":
         """The policy a case of `store` runs under: the calendar with the store's settings,
-        the store's contacts over the company's (role by role), and no `stores` (the
-        workflow input stays small). A store without an entry gets the company's."""
+        the store's contacts over the company's (role by role), and no `stores` or
+        `evidence` (the workflow input stays small). A store without an entry gets the
+        company's."""
         settings = next(
             (s for name, s in self.stores.items() if store_key(name) == store_key(store)), None
         )
+        # Nor `evidence`: the API reads it at upload, a case never does.
         if settings is None:
-            return self.model_copy(update={"stores": {}})
+            return self.model_copy(update={"stores": {}, "evidence": None})
         return self.model_copy(
             update={
                 "calendar": self.calendar.for_store(settings),
                 "contacts": {**self.contacts, **settings.contacts},
                 "stores": {},
+                "evidence": None,
             }
         )
 
