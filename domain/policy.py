@@ -69,6 +69,17 @@ class DeadlineRule(BaseModel):
     notify_on_miss: list[str] = Field(
         default_factory=list, description="Contacts (roles) told when it is missed"
     )
+    # Issue 19 (000, 004): the proposal within 48 h and the negotiation alert 3 days after
+    # the complaint, not after the findings. Off in older policies: they count from the
+    # findings, as their cases ran.
+    from_complaint: bool = Field(
+        False, description="Counted from the complaint (or its reopening), not the event"
+    )
+
+    def counts_from(self, *, complaint: datetime, event: datetime) -> datetime:
+        """When this deadline's clock starts, set at `event` of a case complained at
+        `complaint` (its registration, or the second complaint's reopening)."""
+        return min(complaint, event) if self.from_complaint else event
 
     def duration_for(self, *, category: str, grade: Grade) -> Duration:
         if grade in self.by_grade:

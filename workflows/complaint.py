@@ -293,9 +293,13 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                 )
                 return self._result("closed")
             self._move_to(Stage.LIABILITY_DECIDED)
-            self._set_deadline(DeadlineName.PROPOSAL, workflow.now(), arm=True)
+            self._set_deadline(
+                DeadlineName.PROPOSAL, self._start_of(DeadlineName.PROPOSAL), arm=True
+            )
             if DeadlineName.NEGOTIATION in self._policy.deadlines:
-                self._set_deadline(DeadlineName.NEGOTIATION, workflow.now(), arm=True)
+                self._set_deadline(
+                    DeadlineName.NEGOTIATION, self._start_of(DeadlineName.NEGOTIATION), arm=True
+                )
             await self._record("findings_recorded", cmd.actor, reason=cmd.summary, data=data)
             return self._result("liability_decided")
 

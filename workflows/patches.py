@@ -20,3 +20,6 @@ PAYMENT_REQUESTS = "payment-requests"
 APPROVAL_DECISIONS = "approval-decisions"
 # Closing by the follow-up visit writes a `closed` audit entry after `followed_up`.
 CLOSED_ON_FOLLOW_UP = "closed-on-follow-up"
+# Issue 19: a deadline whose rule counts `from_complaint` (proposal, negotiation) starts at
+# the complaint's registration (or reopening) instead of at the findings.
+DEADLINES_FROM_COMPLAINT = "deskrules-deadlines-from-complaint"
