@@ -36,6 +36,7 @@ from domain.models import (
 from domain.money import Money, PositiveMoney
 from domain.police import Recipient
 from domain.policy import DeadlineName
+from domain.settlement import Consent
 from domain.strict import MOMENT_SCHEMA, Day, Moment, StrictModel, this_century
 
 # Dates a person types for a clock: within this century, so a typo of a year is a 422
@@ -71,6 +72,15 @@ class PurchaseProofCreate(StrictModel):
         return PurchaseProof(receipt_no=self.receipt_no, purchase_date=self.purchase_date)
 
 
+class LostPropertyCreate(StrictModel):
+    """A lost-property intake (000 五): what was lost, where and when."""
+
+    item: ShortText
+    where: ShortText
+    lost_at: ClockMoment | None = None
+    locker: bool = Field(False, description="Lost from a locker: its own rule (000 五)")
+
+
 class ComplaintCreate(StrictModel):
     """What intake records (DOMAIN section 2)."""
 
@@ -100,14 +110,19 @@ class ComplaintCreate(StrictModel):
         ),
         examples=["sofa ZX-200 stitching"],
     )
+    lost_property: LostPropertyCreate | None = None
+    caused_by_goods: bool = Field(
+        False, description="An injury caused by goods sold, not one in the store (000 三)"
+    )
 
     def to_intake(self) -> Intake:
         """The intake as the register row and the case's workflow input hold it."""
         return Intake.model_validate(
-            self.model_dump(exclude={"customer", "purchase_proof"})
+            self.model_dump(exclude={"customer", "purchase_proof", "lost_property"})
             | {
                 "customer": self.customer.to_record(),
                 "purchase_proof": self.purchase_proof and self.purchase_proof.to_record(),
+                "lost_property": self.lost_property and self.lost_property.model_dump(),
             }
         )
 
@@ -144,6 +159,12 @@ class ProposalBody(StrictModel):
         description="Injury cases: the amount per head of damage; they add up to amount",
         validate_default=True,
     )
+    court_judgment_ref: ShortText | None = Field(
+        None, description="An effective court judgment, where a category's rule accepts one"
+    )
+    written_answer_ref: ShortText | None = Field(
+        None, description="The insurer's or property-management company's written answer"
+    )
 
     @field_validator("heads")
     @classmethod
@@ -165,6 +186,9 @@ class CustomerResponseBody(StrictModel):
     accepted: bool
     agreement_ref: str | None = Field(None, min_length=1, max_length=100, validate_default=True)
     reason: str | None = Field(None, max_length=2000, validate_default=True)
+    written_answer_ref: ShortText | None = Field(
+        None, description="The insurer's or property-management company's written answer"
+    )
 
     @field_validator("agreement_ref")
     @classmethod
@@ -179,6 +203,31 @@ class CustomerResponseBody(StrictModel):
         if _given(info, "accepted") is False and not reason:
             raise ValueError("reason is required when the customer rejects")
         return reason
+
+
+class SettleBody(StrictModel):
+    """Settled on the spot (000 十.5B): what was given, and the customer's consent."""
+
+    kind: RemedyKind
+    amount: Money = Decimal("0")
+    given: LongText = Field(description="What the customer was given, in words")
+    consent: Consent = Field(description="oral, or signed (with agreement_ref)")
+    agreement_ref: str | None = Field(None, min_length=1, max_length=100, validate_default=True)
+    court_judgment_ref: ShortText | None = None
+
+    @field_validator("agreement_ref")
+    @classmethod
+    def _signed_needs_agreement(cls, ref: str | None, info: ValidationInfo) -> str | None:
+        if _given(info, "consent") is Consent.SIGNED and not ref:
+            raise ValueError("agreement_ref is required when the customer signed")
+        return ref
+
+
+class PromiseBody(StrictModel):
+    """The completion date promised to the customer (000 十.5B)."""
+
+    promised_by: ClockMoment
+    note: str | None = Field(None, max_length=2000)
 
 
 class ResolutionBody(StrictModel):

@@ -69,6 +69,24 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("customer_accepted", CASE, "The customer accepted the approved remedy"),
     AuditAction("customer_rejected", CASE, "The customer refused the approved remedy"),
     AuditAction("payment_requested", CASE, "Finance was asked to pay the accepted money remedy"),
+    # --- issue 19: settle on the spot, a promised completion date (000 十.5B, 004) ------
+    AuditAction(
+        "settled_on_the_spot",
+        CASE,
+        "Settled at intake or first contact within the acting person's own authority: what"
+        " was given and the customer's oral or signed consent; the follow-up visit is due",
+    ),
+    AuditAction(
+        "settlement_awaits_approval",
+        CASE,
+        "A settlement on the spot above the four-eyes floor waits for a second person's"
+        " approval, then completes",
+    ),
+    AuditAction(
+        "completion_promised",
+        CASE,
+        "The customer was given a completion date, a deadline of its own",
+    ),
     AuditAction("remedy_carried_out", CASE, "The remedy was carried out"),
     AuditAction("followed_up", CASE, "The follow-up visit recorded the customer's satisfaction"),
     AuditAction("closed", CASE, "The case closed (after its follow-up, or as not valid)"),

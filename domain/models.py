@@ -93,6 +93,15 @@ class PurchaseProof(BaseModel):
     purchase_date: date | None = None
 
 
+class LostProperty(BaseModel):
+    """A lost-property intake (000 五): what was lost, where and when; a locker's own rule."""
+
+    item: Annotated[str, PERSONAL]
+    where: str
+    lost_at: datetime | None = None
+    locker: bool = False
+
+
 class Intake(BaseModel):
     """What intake recorded (DOMAIN section 2), as the register row and the case's workflow
     input hold it. Tolerant: every case's input must read, so nothing here is tightened;
@@ -112,6 +121,11 @@ class Intake(BaseModel):
     litigation_threatened: bool = False
     incident: Incident | None = None
     subject: str | None = None
+    # Issue 19 (000 五, 六): the facts the category's compensation rules read.
+    lost_property: LostProperty | None = None
+    caused_by_goods: bool = Field(
+        False, description="An injury caused by goods sold (not one in the store)"
+    )
 
 
 # --- workflow inputs --------------------------------------------------------------
@@ -156,6 +170,9 @@ class ProposeRemedy(BaseModel):
     amount: Decimal
     details: Annotated[str, PERSONAL]
     heads: dict[DamageHead, Decimal] = Field(default_factory=dict)
+    # Issue 19: what a category's compensation rule may ask for (domain/compensation.py).
+    court_judgment_ref: str | None = None
+    written_answer_ref: str | None = None
     actor: Actor
 
 
@@ -169,6 +186,7 @@ class RecordCustomerResponse(BaseModel):
     accepted: bool
     agreement_ref: str | None = None
     reason: Annotated[str | None, PERSONAL] = None
+    written_answer_ref: str | None = None
     actor: Actor
 
 
@@ -275,6 +293,26 @@ class RecordAttendance(BaseModel):
     actor: Actor
 
 
+class SettleOnTheSpot(BaseModel):
+    """Settled at intake or first contact within one's own authority (domain/settlement.py)."""
+
+    kind: RemedyKind
+    amount: Decimal = Decimal("0")
+    given: Annotated[str, PERSONAL]
+    consent: str = "oral"
+    agreement_ref: str | None = None
+    court_judgment_ref: str | None = None
+    actor: Actor
+
+
+class PromiseCompletion(BaseModel):
+    """The completion date promised to a customer whose case cannot be settled at once."""
+
+    promised_by: datetime
+    note: Annotated[str | None, PERSONAL] = None
+    actor: Actor
+
+
 class StatusQuery(BaseModel):
     include_history: bool = True
 
@@ -364,6 +402,14 @@ class Proposal(BaseModel):
         default_factory=list,
         description="From those it passed on the way up, beyond their authority",
     )
+    # Issue 19: the category's compensation rule that covers it, and what it asked for.
+    rule: str | None = Field(None, description="The compensation rule that covers it")
+    rule_level: Level | None = Field(None, description="The lowest level the rule allows")
+    court_judgment_ref: str | None = None
+    written_answer_ref: str | None = None
+    on_the_spot: bool = Field(False, description="Settled on the spot (domain/settlement.py)")
+    given: Annotated[str | None, PERSONAL] = None
+    consent: str | None = Field(None, description="oral or signed, settled on the spot")
 
     def amount_to_approve(self) -> Decimal:
         return self.amount if self.company_pays is None else self.company_pays
@@ -411,6 +457,10 @@ class CaseStatus(BaseModel):
     delay: DelayRequest | None = Field(None, description="The latest delay request")
     escalation: EscalationView | None = Field(None, description="Awaiting acknowledgement")
     on_site: OnSiteView | None = None
+    promised_by: datetime | None = Field(
+        None, description="The completion date promised to the customer"
+    )
+    settled_on_the_spot: bool = False
     history: list[HistoryEntry] = Field(default_factory=list)
 
 

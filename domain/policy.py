@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from domain.authority import AuthorityPolicy
 from domain.calendar import BusinessCalendar
+from domain.compensation import CompensationRule
 from domain.crisis import CrisisPolicy
 from domain.durations import Duration, DurationUnit
 from domain.escalation import EscalationPolicy, MajorCasePolicy, OnSitePolicy
@@ -19,6 +20,7 @@ from domain.grades import Grade, GradingPolicy
 from domain.incidents import Incident
 from domain.reports import ReportsPolicy
 from domain.retention import RetentionPolicy
+from domain.settlement import SettlePolicy
 from domain.statutory import StatutoryRule
 from domain.stores import StoreSettings, store_key
 
@@ -41,6 +43,8 @@ class DeadlineName(StrEnum):
     RETURN_WINDOW = "return_window"
     REFUND_AFTER_RETURN = "refund_after_return"
     REPAIR = "repair"
+    # Issue 19: the completion date promised to the customer (settle_on_the_spot).
+    PROMISED = "promised"
 
 
 REQUIRED_DEADLINES = (
@@ -161,6 +165,12 @@ class Policy(BaseModel):
     major_case: MajorCasePolicy | None = None
     on_site: OnSitePolicy | None = None
     crisis: CrisisPolicy | None = None
+    # Issue 19's sections, off in older policies (cases that pinned them run as they ran).
+    settle_on_the_spot: SettlePolicy | None = None
+    compensation_rules: list[CompensationRule] = Field(
+        default_factory=list,
+        description="The category's rules, checked before the amount ladder (000 五, 六)",
+    )
     history_limit: int | None = Field(
         None,
         ge=100,

@@ -102,6 +102,7 @@ from workflows.case_clocks import CaseClocks
 from workflows.case_continuation import CaseContinuation, applied_once, unless_applied
 from workflows.case_escalation import CaseEscalation
 from workflows.case_grading import CaseGrading
+from workflows.case_settlement import CaseSettlement
 from workflows.common import audit_entry, record_with, refuse
 from workflows.insurance import InsuranceClaimWorkflow
 from workflows.mediation import MediationWorkflow
@@ -118,7 +119,7 @@ _OPEN = (DeadlineState.PENDING, DeadlineState.MISSED)
 
 
 @workflow.defn
-class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuation):
+class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseSettlement, CaseContinuation):
     """One complaint case; its updates are the commands of the service desk and managers.
     Its clocks, escalation and grading live in the mixed-in parts (workflows/case_*.py)."""
 
@@ -328,7 +329,16 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                 heads=heads,
                 insurer_covers=covers,
                 company_pays=cmd.amount - covers,
+                court_judgment_ref=cmd.court_judgment_ref,
+                written_answer_ref=cmd.written_answer_ref,
             )
+            # The category's rule before the ladder (000 五, 六): it may raise the approver.
+            self._apply_rule(
+                proposal,
+                self._compensation_rule(cmd.kind.value, cmd.amount),
+                cmd.court_judgment_ref,
+            )
+            approver = proposal.approver_level
             self._proposals.append(proposal)
             self._meet(DeadlineName.PROPOSAL)
             self._move_to(Stage.REMEDY_PROPOSED)
@@ -363,6 +373,8 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             if decision.outcome is ApprovalOutcome.APPROVED:
                 self._move_to(Stage.APPROVED)
                 self._set_deadline(DeadlineName.INFORM_CUSTOMER, workflow.now(), arm=True)
+            elif decision.outcome is ApprovalOutcome.REJECTED and proposal.on_the_spot:
+                self._spot_settlement_refused()
             elif decision.outcome is ApprovalOutcome.REJECTED:
                 self._move_to(Stage.LIABILITY_DECIDED)
                 self._set_deadline(DeadlineName.PROPOSAL, workflow.now(), arm=True)
@@ -385,6 +397,10 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                     self._notice(n.recipient, n.subject, n.body) for n in decision.notices
                 ],
             )
+            if decision.outcome is ApprovalOutcome.APPROVED and proposal.on_the_spot:
+                # Four-eyes held: the settlement on the spot completes (domain/settlement.py).
+                await self._settle(proposal, cmd.actor)
+                return self._result("settled on the spot")
             return self._result(decision.result)
 
     def _approval_decision(self, cmd: DecideApproval) -> ApprovalDecision:
@@ -483,6 +499,8 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                 )
                 return self._result("renegotiate")
             proposal.customer_response = "accepted"
+            if cmd.written_answer_ref:
+                proposal.written_answer_ref = cmd.written_answer_ref
             self._meet(DeadlineName.NEGOTIATION)
             self._agreement_ref = cmd.agreement_ref
             self._move_to(Stage.CUSTOMER_CONSENTED)
@@ -534,6 +552,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             self._check(Command.RECORD_RESOLUTION, cmd.actor)
             self._meet(DeadlineName.CLOSE)
             self._meet(DeadlineName.REOPEN_REPLY)
+            self._meet(DeadlineName.PROMISED)  # none before issue 19: nothing changes then
             self._move_to(Stage.REMEDY_CARRIED_OUT)
             self._set_deadline(DeadlineName.FOLLOW_UP, workflow.now(), arm=True)
             await self._record("remedy_carried_out", cmd.actor, reason=cmd.summary)
@@ -853,6 +872,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         if cmd.accepted:
             claim = self._processes.get(ProcessKind.INSURANCE)
             refuse(confirmation_refusal(self._proposals[-1].heads, claim))
+            self._check_agreement_rule(cmd)
 
     def _check_findings(self, cmd: RecordFindings) -> None:
         if cmd.valid:
@@ -1183,6 +1203,8 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             delay=self._delay,
             escalation=self._escalation,
             on_site=self._on_site,
+            promised_by=self._promised_by(),
+            settled_on_the_spot=self._settled_on_the_spot(),
             history=list(self._history) if query.include_history else [],
         )
 

@@ -23,3 +23,6 @@ CLOSED_ON_FOLLOW_UP = "closed-on-follow-up"
 # Issue 19: a deadline whose rule counts `from_complaint` (proposal, negotiation) starts at
 # the complaint's registration (or reopening) instead of at the findings.
 DEADLINES_FROM_COMPLAINT = "deskrules-deadlines-from-complaint"
+# Issue 19: a proposal is checked against the category's compensation rules (policy
+# `compensation_rules`, domain/compensation.py) before the amount ladder.
+COMPENSATION_RULES = "deskrules-compensation-rules"

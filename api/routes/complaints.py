@@ -24,11 +24,13 @@ from api.bodies import (
     GradeChangeBody,
     NoteBody,
     PauseBody,
+    PromiseBody,
     ProposalBody,
     ReasonBody,
     ReassignBody,
     ResolutionBody,
     ResumeBody,
+    SettleBody,
     SettleClockBody,
     StartClockBody,
 )
@@ -62,6 +64,7 @@ from domain.models import (
     DisputeDelay,
     Escalate,
     PauseClocks,
+    PromiseCompletion,
     ProposeRemedy,
     ReassignHandler,
     RecordAttendance,
@@ -73,6 +76,7 @@ from domain.models import (
     ReportExposure,
     RequestDelay,
     ResumeClocks,
+    SettleOnTheSpot,
     SettleStatutoryClock,
     StartStatutoryClock,
     StatusQuery,
@@ -324,6 +328,8 @@ for _path, _update, _body, _input in (
         AcknowledgeEscalation,
     ),
     ("on-site/attendance", ComplaintWorkflow.record_attendance, AttendanceBody, RecordAttendance),
+    ("settle", ComplaintWorkflow.settle_on_the_spot, SettleBody, SettleOnTheSpot),
+    ("promise", ComplaintWorkflow.promise_completion, PromiseBody, PromiseCompletion),
 ):
     _command_route(_path, _update, _body, _input)
 _command_route(

@@ -148,9 +148,9 @@ async def test_a_running_case_keeps_the_deadlines_of_the_policy_it_pinned(
     contact in 48 h, proposal counted from the findings) keeps it."""
     deadlines = dict(desk.policy.deadlines)
     deadlines[DeadlineName.ACKNOWLEDGE] = deadlines[DeadlineName.ACKNOWLEDGE].model_copy(
-        update={"default": deadlines[DeadlineName.ACKNOWLEDGE].default.model_copy(
-            update={"amount": 48}
-        )}
+        update={
+            "default": deadlines[DeadlineName.ACKNOWLEDGE].default.model_copy(update={"amount": 48})
+        }
     )
     for name in (DeadlineName.PROPOSAL, DeadlineName.NEGOTIATION):
         deadlines[name] = deadlines[name].model_copy(update={"from_complaint": False})
