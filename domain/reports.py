@@ -29,9 +29,12 @@ PRODUCE_ROLES = frozenset({Role.MANAGER, Role.SENIOR})
 REVISIT_ASSIGNEE = "customer_service"
 
 # Audit actions the figures read (written by workflows/complaint.py).
-CONTACT_ACTIONS = ("acknowledged",)
-REPLY_ACTIONS = ("findings_recorded", "closed_invalid")
-RESULT_ACTIONS = ("customer_accepted", "customer_rejected", "closed_invalid")
+# A case settled on the spot (issue 19) was contacted, answered and told its result at once:
+# it counts in every figure like any other resolved case.
+SETTLED_ACTION = "settled_on_the_spot"
+CONTACT_ACTIONS = ("acknowledged", SETTLED_ACTION)
+REPLY_ACTIONS = ("findings_recorded", "closed_invalid", SETTLED_ACTION)
+RESULT_ACTIONS = ("customer_accepted", "customer_rejected", "closed_invalid", SETTLED_ACTION)
 REPLY_DEADLINE = "department_reply"
 
 
@@ -205,6 +208,7 @@ class CaseFacts(BaseModel):
     satisfaction: int | None  # the latest `followed_up` entry's data.satisfaction
     missed_deadlines: list[str]  # data.deadline of every `deadline_missed` entry
     overdue_now: bool  # the register's overdue test at the report's as-of time
+    settled_on_the_spot: bool = False  # a `settled_on_the_spot` entry (issue 19)
 
 
 # --- figures ----------------------------------------------------------------------
@@ -249,6 +253,8 @@ class ReportFigures(BaseModel):
     rates: Rates
     time_to_close: dict[str, CloseTimes]  # by grade
     overdue: list[OverdueCase]
+    # Issue 19: cases settled on the spot (reports stored before it read 0).
+    settled_on_the_spot: int = 0
 
 
 class Comparison(BaseModel):
@@ -360,6 +366,7 @@ def compute_figures(cases: list[CaseFacts], rules: ReportRules) -> ReportFigures
             for grade, hours in sorted(hours_by_grade.items())
         },
         overdue=overdue,
+        settled_on_the_spot=sum(c.settled_on_the_spot for c in cases),
     )
 
 

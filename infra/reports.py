@@ -35,7 +35,8 @@ SELECT c.case_no, c.received_at, c.closed_at, c.channel, c.store, c.category, c.
        (array_agg((a.data ->> 'satisfaction')::int ORDER BY a.seq DESC)
            FILTER (WHERE a.action = 'followed_up'))[1] AS satisfaction,
        COALESCE(array_agg(a.data ->> 'deadline' ORDER BY a.seq)
-           FILTER (WHERE a.action = 'deadline_missed'), '{}') AS missed_deadlines
+           FILTER (WHERE a.action = 'deadline_missed'), '{}') AS missed_deadlines,
+       COALESCE(bool_or(a.action = 'settled_on_the_spot'), false) AS settled_on_the_spot
 FROM complaints c
 -- Only the case's own entries: its sub-processes file theirs with a process name.
 LEFT JOIN audit_events a ON a.case_no = c.case_no AND a.process IS NULL

@@ -25,7 +25,9 @@ SENIOR = Actor(user_id="senior.chen", role=Role.SENIOR, level=Level.SENIOR_MANAG
 
 
 def _rule(policy: Policy, facts: CaseFacts, kind: str, amount: str):
-    return compensation_rule_for(policy.compensation_rules, facts, kind=kind, amount=Decimal(amount))
+    return compensation_rule_for(
+        policy.compensation_rules, facts, kind=kind, amount=Decimal(amount)
+    )
 
 
 def _settle(policy: Policy, actor: Actor, facts: CaseFacts, kind: str, amount: str, **kw):

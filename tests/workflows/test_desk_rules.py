@@ -2,7 +2,7 @@
 activities and Postgres: settling on the spot (000 十.5B, 004), a promised completion date,
 and compensation by the category's rules before the amount ladder (000 五, 六)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -31,6 +31,8 @@ from domain.models import (
     StatusQuery,
 )
 from domain.policy import DeadlineName
+from domain.reports import ReportRules, compute_figures
+from infra.reports import fetch_case_facts
 from tests.support import Desk, audit_actions, case_no_of, intake, outbox_for
 from workflows.complaint import ComplaintWorkflow
 
@@ -81,7 +83,9 @@ async def test_an_apology_is_settled_on_the_spot_at_intake_and_still_gets_its_fo
     case = await desk.open(staff, intake(category=Category.SERVICE_QUALITY, claimed_amount=0))
     settled = await case.execute_update(
         ComplaintWorkflow.settle_on_the_spot,
-        _settle(staff, RemedyKind.APOLOGY, given="Apologised for the cashier's tone", consent="oral"),
+        _settle(
+            staff, RemedyKind.APOLOGY, given="Apologised for the cashier's tone", consent="oral"
+        ),
     )
     status = settled.status
     assert settled.outcome == "settled on the spot"
@@ -163,9 +167,12 @@ async def test_a_refund_on_the_spot_needs_the_customers_signed_agreement(
         "SELECT agreement_ref, amount FROM agreements WHERE case_no = $1", case_no_of(case)
     )
     assert (agreement["agreement_ref"], agreement["amount"]) == ("AG-SPOT-1", Decimal("40.00"))
-    assert await desk.pool.fetchval(
-        "SELECT count(*) FROM payment_requests WHERE case_no = $1", case_no_of(case)
-    ) == 1
+    assert (
+        await desk.pool.fetchval(
+            "SELECT count(*) FROM payment_requests WHERE case_no = $1", case_no_of(case)
+        )
+        == 1
+    )
 
 
 async def test_an_injury_is_never_settled_on_the_spot(
@@ -270,7 +277,9 @@ async def test_an_effective_court_judgment_lets_the_amount_ladder_decide(
     )
     proposed = await case.execute_update(
         ComplaintWorkflow.propose_remedy,
-        _propose(handler, RemedyKind.COMPENSATION, "180", court_judgment_ref="(2026)沪0115民初123号"),
+        _propose(
+            handler, RemedyKind.COMPENSATION, "180", court_judgment_ref="(2026)沪0115民初123号"
+        ),
     )
     proposal = proposed.status.proposals[-1]
     assert proposal.rule == "third_party_wrongs_not_compensated"
@@ -305,3 +314,32 @@ async def test_no_vehicle_agreement_before_the_insurers_written_answer(
         ),
     )
     assert accepted.status.stage is Stage.CUSTOMER_CONSENTED
+
+
+async def test_a_case_settled_on_the_spot_counts_in_every_report_figure(
+    desk: Desk, staff: Actor
+) -> None:
+    case = await desk.open(staff, intake(category=Category.PRICE, claimed_amount=0))
+    await case.execute_update(
+        ComplaintWorkflow.settle_on_the_spot,
+        _settle(staff, RemedyKind.GOODWILL_PAYMENT, "30", consent="oral", given="Voucher 30"),
+    )
+    await case.execute_update(
+        ComplaintWorkflow.record_follow_up, RecordFollowUp(actor=staff, satisfaction=4)
+    )
+    row = await desk.pool.fetchrow(
+        "SELECT received_at FROM complaints WHERE case_no = $1", case_no_of(case)
+    )
+    facts = await fetch_case_facts(
+        desk.pool,
+        row["received_at"],
+        row["received_at"] + timedelta(seconds=1),
+        datetime.now(UTC) + timedelta(days=30),
+    )
+    [settled] = [f for f in facts if f.case_no == case_no_of(case)]
+    assert settled.settled_on_the_spot and settled.contacted
+    assert settled.replied and settled.result_told and settled.satisfaction == 4
+    figures = compute_figures([settled], ReportRules())
+    assert figures.settled_on_the_spot == 1
+    assert figures.rates.contact.value == 1.0 and figures.rates.timely_reply.value == 1.0
+    assert figures.rates.result_reply.value == 1.0
