@@ -114,6 +114,9 @@ class ComplaintCreate(StrictModel):
     caused_by_goods: bool = Field(
         False, description="An injury caused by goods sold, not one in the store (000 三)"
     )
+    other_vehicle_plate: ShortText | None = Field(
+        None, description="Vehicle intakes: the plate number of the other vehicle (000 六)"
+    )
 
     def to_intake(self) -> Intake:
         """The intake as the register row and the case's workflow input hold it."""
@@ -221,6 +224,51 @@ class SettleBody(StrictModel):
         if _given(info, "consent") is Consent.SIGNED and not ref:
             raise ValueError("agreement_ref is required when the customer signed")
         return ref
+
+
+class HospitalDecisionBody(StrictModel):
+    """000 三: who accompanies the injured customer to hospital, or neither with the reason."""
+
+    accompanied_by: ShortText | None = None
+    neither_reason: str | None = Field(None, max_length=2000, validate_default=True)
+
+    @field_validator("neither_reason")
+    @classmethod
+    def _neither_needs_reason(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        if not _given(info, "accompanied_by") and not reason:
+            raise ValueError("neither_reason is required when nobody accompanies the customer")
+        return reason
+
+
+class AdvanceDecisionBody(StrictModel):
+    """000 三: the medical advance (how much, against which documents), or neither."""
+
+    amount: PositiveMoney | None = None
+    documents: list[DocumentKind] = Field(default_factory=list, validate_default=True)
+    neither_reason: str | None = Field(None, max_length=2000, validate_default=True)
+
+    @field_validator("documents")
+    @classmethod
+    def _advance_names_documents(
+        cls, documents: list[DocumentKind], info: ValidationInfo
+    ) -> list[DocumentKind]:
+        if _given(info, "amount") and not documents:
+            raise ValueError("documents: name the originals the advance is paid against")
+        return documents
+
+    @field_validator("neither_reason")
+    @classmethod
+    def _neither_needs_reason(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        if not _given(info, "amount") and not reason:
+            raise ValueError("neither_reason is required when no advance is paid")
+        return reason
+
+
+class ResponsibleBody(StrictModel):
+    """004: the new responsible person; the department head makes the change."""
+
+    person: ShortText = Field(description="The new responsible person's user id")
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class PromiseBody(StrictModel):

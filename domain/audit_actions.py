@@ -36,7 +36,12 @@ def _each_process(suffix: str, by: str, meaning: str) -> list[AuditAction]:
 
 ACTIONS: tuple[AuditAction, ...] = (
     # --- the case's lifecycle (DOMAIN sections 2, 5, 7, 8) ----------------------------
-    AuditAction("registered", CASE, "The complaint was registered and graded at intake"),
+    AuditAction(
+        "registered",
+        CASE,
+        "The complaint was registered and graded at intake (and routed to its responsible"
+        " department and person, where the policy routes)",
+    ),
     AuditAction("acknowledged", CASE, "The customer's complaint was acknowledged"),
     AuditAction(
         "findings_recorded", CASE, "The department's findings and the liability are on record"
@@ -81,6 +86,35 @@ ACTIONS: tuple[AuditAction, ...] = (
         CASE,
         "A settlement on the spot above the four-eyes floor waits for a second person's"
         " approval, then completes",
+    ),
+    AuditAction(
+        "responsible_changed",
+        CASE,
+        "The department head approved a new responsible person (004); customer service was told",
+    ),
+    AuditAction(
+        "injury_reported",
+        CASE,
+        "An injury intake: the duty manager and risk control were told at once, and the duty"
+        " manager's two decisions on the spot are due (000 三)",
+    ),
+    AuditAction(
+        "hospital_decided",
+        CASE,
+        "The duty manager decided who accompanies the injured customer to hospital, or"
+        " neither with the reason",
+    ),
+    AuditAction(
+        "advance_decided",
+        CASE,
+        "The duty manager decided the medical advance (how much, against which documents),"
+        " or neither with the reason; an advance goes to finance as an urgent request",
+    ),
+    AuditAction(
+        "senior_management_told",
+        CASE,
+        "Media exposure, a regulator referral or a consumer-association notice: senior"
+        " management was told by itself (000)",
     ),
     AuditAction(
         "completion_promised",

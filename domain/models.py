@@ -18,6 +18,7 @@ from domain.delays import DelayRequest
 from domain.durations import Duration, RFC3339Duration, rfc3339_duration
 from domain.grades import Grade
 from domain.incidents import Incident
+from domain.injury import SpotDecision
 from domain.insurance import DamageHead
 from domain.lifecycle import Stage, WaitingOn
 from domain.personal_data import PERSONAL
@@ -126,6 +127,7 @@ class Intake(BaseModel):
     caused_by_goods: bool = Field(
         False, description="An injury caused by goods sold (not one in the store)"
     )
+    other_vehicle_plate: Annotated[str | None, PERSONAL] = None  # vehicle intakes (000 六)
 
 
 # --- workflow inputs --------------------------------------------------------------
@@ -313,6 +315,31 @@ class PromiseCompletion(BaseModel):
     actor: Actor
 
 
+class DecideHospital(BaseModel):
+    """000 三: the duty manager's word on accompanying the injured customer to hospital."""
+
+    accompanied_by: str | None = None
+    neither_reason: Annotated[str | None, PERSONAL] = None
+    actor: Actor
+
+
+class DecideAdvance(BaseModel):
+    """000 三: the duty manager's word on advancing medical fees, and against what."""
+
+    amount: Decimal | None = None
+    documents: list[str] = Field(default_factory=list)
+    neither_reason: Annotated[str | None, PERSONAL] = None
+    actor: Actor
+
+
+class ChangeResponsible(BaseModel):
+    """004: a new responsible person, approved by the department head (domain/routing.py)."""
+
+    person: str
+    reason: Annotated[str, PERSONAL]
+    actor: Actor
+
+
 class StatusQuery(BaseModel):
     include_history: bool = True
 
@@ -461,6 +488,10 @@ class CaseStatus(BaseModel):
         None, description="The completion date promised to the customer"
     )
     settled_on_the_spot: bool = False
+    department: str | None = Field(None, description="The responsible department (routing)")
+    spot_decisions: list[SpotDecision] = Field(
+        default_factory=list, description="The duty manager's decisions on an injury (000 三)"
+    )
     history: list[HistoryEntry] = Field(default_factory=list)
 
 
@@ -491,6 +522,8 @@ class CarriedState(BaseModel):
     escalation: EscalationView | None
     crisis: CrisisLevel | None
     on_site: OnSiteView | None
+    department: str | None = None
+    spot_decisions: list[SpotDecision] = Field(default_factory=list)
     applied_updates: dict[str, str] = Field(
         default_factory=dict, description="Update ID to outcome: a retry is applied once"
     )
@@ -544,6 +577,7 @@ class RegisterSnapshot(BaseModel):
     overdue: bool
     reopen_count: int
     closed_at: datetime | None
+    department: str | None = None  # issue 19: the responsible department
 
 
 class SignedAgreement(BaseModel):

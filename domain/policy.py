@@ -18,8 +18,10 @@ from domain.durations import Duration, DurationUnit
 from domain.escalation import EscalationPolicy, MajorCasePolicy, OnSitePolicy
 from domain.grades import Grade, GradingPolicy
 from domain.incidents import Incident
+from domain.injury import InjuryIntakePolicy, OutsideNoticePolicy
 from domain.reports import ReportsPolicy
 from domain.retention import RetentionPolicy
+from domain.routing import RoutingPolicy
 from domain.settlement import SettlePolicy
 from domain.statutory import StatutoryRule
 from domain.stores import StoreSettings, store_key
@@ -45,6 +47,9 @@ class DeadlineName(StrEnum):
     REPAIR = "repair"
     # Issue 19: the completion date promised to the customer (settle_on_the_spot).
     PROMISED = "promised"
+    # Issue 19: the duty manager's two decisions on an injury, due within minutes (000 三).
+    HOSPITAL_DECISION = "hospital_decision"
+    ADVANCE_DECISION = "advance_decision"
 
 
 REQUIRED_DEADLINES = (
@@ -126,6 +131,8 @@ class MediationPolicy(BaseModel):
 
     def reminder_for(self, session_at: datetime) -> datetime:
         span = self.session_reminder_before
+        if span.unit is DurationUnit.MINUTES:
+            return session_at - timedelta(minutes=span.amount)
         hours = span.amount if span.unit is DurationUnit.HOURS else span.amount * 24
         return session_at - timedelta(hours=hours)
 
@@ -167,6 +174,9 @@ class Policy(BaseModel):
     crisis: CrisisPolicy | None = None
     # Issue 19's sections, off in older policies (cases that pinned them run as they ran).
     settle_on_the_spot: SettlePolicy | None = None
+    routing: RoutingPolicy | None = None
+    injury_intake: InjuryIntakePolicy | None = None
+    outside_notices: OutsideNoticePolicy | None = None
     compensation_rules: list[CompensationRule] = Field(
         default_factory=list,
         description="The category's rules, checked before the amount ladder (000 五, 六)",
@@ -206,13 +216,15 @@ class Policy(BaseModel):
         settings = next(
             (s for name, s in self.stores.items() if store_key(name) == store_key(store)), None
         )
+        routing = self.routing.for_store(store) if self.routing is not None else None
         if settings is None:
-            return self.model_copy(update={"stores": {}})
+            return self.model_copy(update={"stores": {}, "routing": routing})
         return self.model_copy(
             update={
                 "calendar": self.calendar.for_store(settings),
                 "contacts": {**self.contacts, **settings.contacts},
                 "stores": {},
+                "routing": routing,
             }
         )
 

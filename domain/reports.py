@@ -209,6 +209,7 @@ class CaseFacts(BaseModel):
     missed_deadlines: list[str]  # data.deadline of every `deadline_missed` entry
     overdue_now: bool  # the register's overdue test at the report's as-of time
     settled_on_the_spot: bool = False  # a `settled_on_the_spot` entry (issue 19)
+    department: str | None = None  # the responsible department (issue 19 routing)
 
 
 # --- figures ----------------------------------------------------------------------
@@ -255,6 +256,7 @@ class ReportFigures(BaseModel):
     overdue: list[OverdueCase]
     # Issue 19: cases settled on the spot (reports stored before it read 0).
     settled_on_the_spot: int = 0
+    by_department: dict[str, int] = Field(default_factory=dict)
 
 
 class Comparison(BaseModel):
@@ -367,6 +369,7 @@ def compute_figures(cases: list[CaseFacts], rules: ReportRules) -> ReportFigures
         },
         overdue=overdue,
         settled_on_the_spot=sum(c.settled_on_the_spot for c in cases),
+        by_department=_counts([c.department for c in cases if c.department]),
     )
 
 

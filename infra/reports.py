@@ -26,7 +26,7 @@ async def first_received_at(pool: asyncpg.Pool) -> datetime | None:
 # Overdue as infra.register defines it, but at the report's as-of time ($3), not now().
 _CASE_FACTS = """
 SELECT c.case_no, c.received_at, c.closed_at, c.channel, c.store, c.category, c.grade,
-       c.stage, c.handler, c.escalation_level, c.reopen_count,
+       c.stage, c.handler, c.escalation_level, c.reopen_count, c.department,
        (c.overdue OR COALESCE(c.closed_at IS NULL AND c.next_deadline_at < $3, false))
            AS overdue_now,
        COALESCE(bool_or(a.action = ANY($4::text[])), false) AS contacted,

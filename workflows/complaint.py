@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.clocks import PauseReason
     from domain.crisis import CrisisLevel
     from domain.delays import DelayRequest
+    from domain.injury import SpotDecision
     from domain.insurance import (
         InsuranceClaimStart,
         advance_refusal,
@@ -102,6 +103,8 @@ from workflows.case_clocks import CaseClocks
 from workflows.case_continuation import CaseContinuation, applied_once, unless_applied
 from workflows.case_escalation import CaseEscalation
 from workflows.case_grading import CaseGrading
+from workflows.case_injury import CaseInjury
+from workflows.case_routing import CaseRouting
 from workflows.case_settlement import CaseSettlement
 from workflows.common import audit_entry, record_with, refuse
 from workflows.insurance import InsuranceClaimWorkflow
@@ -119,7 +122,15 @@ _OPEN = (DeadlineState.PENDING, DeadlineState.MISSED)
 
 
 @workflow.defn
-class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseSettlement, CaseContinuation):
+class ComplaintWorkflow(
+    CaseClocks,
+    CaseEscalation,
+    CaseGrading,
+    CaseSettlement,
+    CaseRouting,
+    CaseInjury,
+    CaseContinuation,
+):
     """One complaint case; its updates are the commands of the service desk and managers.
     Its clocks, escalation and grading live in the mixed-in parts (workflows/case_*.py)."""
 
@@ -154,6 +165,8 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseSettlement,
         self._escalation: EscalationView | None = None
         self._crisis: CrisisLevel | None = None
         self._on_site: OnSiteView | None = None
+        self._department: str | None = None
+        self._spot_decisions: list[SpotDecision] = []
         self._applied: dict[str, str] = {}
         self._applied_before: dict[str, str] = {}
         self._runs = 1
@@ -182,17 +195,22 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseSettlement,
         async with self._lock:
             for name in self._deadlines:
                 self._arm(name)
+            route = self._route_at_intake(start)
+            data = {
+                "grade": start.grade.value,
+                "channel": start.intake.channel.value,
+                "category": start.intake.category.value,
+                "store": start.intake.store,
+                "policy_version": self._policy.version,
+            }
+            if route is not None:
+                data |= {"department": route.department, "responsible": route.responsible}
             await self._record(
                 "registered",
                 start.registered_by,
                 reason="; ".join(start.grade_reasons),
-                data={
-                    "grade": start.grade.value,
-                    "channel": start.intake.channel.value,
-                    "category": start.intake.category.value,
-                    "store": start.intake.store,
-                    "policy_version": self._policy.version,
-                },
+                data=data,
+                notifications=self._routing_notices(route),
             )
             self._registered = True
             await self._apply_intake_policy(start)
@@ -204,6 +222,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseSettlement,
             if start.intake.channel.value in rule.start_for_channels:
                 await self._start_statutory(name, start.registered_at, None)
         await self._notify_major_case(start)
+        await self._injury_and_notices_at_intake(start)
         await self._grade_changed_on_site()
         self._watch_ages()
 
@@ -1103,6 +1122,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseSettlement,
                 if row.next_deadline_at
                 else sa.CASE_NEXT_DEADLINE.value_unset(),
                 sa.CASE_OVERDUE.value_set(row.overdue),
+                *self._routing_attributes(),
             ]
         )
 
@@ -1179,6 +1199,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseSettlement,
             overdue=any(d.state is DeadlineState.MISSED for d in upcoming),
             reopen_count=self._reopen_count,
             closed_at=self._closed_at,
+            department=self._department,
         )
 
     def _status(self, query: StatusQuery) -> CaseStatus:
@@ -1205,6 +1226,8 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseSettlement,
             on_site=self._on_site,
             promised_by=self._promised_by(),
             settled_on_the_spot=self._settled_on_the_spot(),
+            department=self._department,
+            spot_decisions=list(self._spot_decisions),
             history=list(self._history) if query.include_history else [],
         )
 

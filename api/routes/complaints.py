@@ -11,6 +11,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.bodies import (
     AcknowledgeBody,
+    AdvanceDecisionBody,
     ApprovalBody,
     AttendanceBody,
     ComplaintCreate,
@@ -22,6 +23,7 @@ from api.bodies import (
     FindingsBody,
     FollowUpBody,
     GradeChangeBody,
+    HospitalDecisionBody,
     NoteBody,
     PauseBody,
     PromiseBody,
@@ -29,6 +31,7 @@ from api.bodies import (
     ReasonBody,
     ReassignBody,
     ResolutionBody,
+    ResponsibleBody,
     ResumeBody,
     SettleBody,
     SettleClockBody,
@@ -56,10 +59,13 @@ from domain.models import (
     CaseStatus,
     Category,
     ChangeGrade,
+    ChangeResponsible,
     CommandResult,
     Customer,
+    DecideAdvance,
     DecideApproval,
     DecideDelay,
+    DecideHospital,
     DeclareCrisis,
     DisputeDelay,
     Escalate,
@@ -154,6 +160,14 @@ async def list_register(
     handler: Annotated[
         str | None, Query(min_length=1, max_length=200, description="The handler's user id")
     ] = None,
+    department: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="The responsible department (policy `routing`), e.g. quality_control",
+        ),
+    ] = None,
     case_no: Annotated[
         str | None,
         Query(
@@ -192,6 +206,7 @@ async def list_register(
             waiting_on=waiting_on and waiting_on.value,
             overdue=overdue,
             handler=handler,
+            department=department,
             case_no_prefix=case_no,
             received_from=_midnight(received_from, zone),
             received_before=_midnight(received_to and received_to + timedelta(days=1), zone),
@@ -329,6 +344,9 @@ for _path, _update, _body, _input in (
     ),
     ("on-site/attendance", ComplaintWorkflow.record_attendance, AttendanceBody, RecordAttendance),
     ("settle", ComplaintWorkflow.settle_on_the_spot, SettleBody, SettleOnTheSpot),
+    ("responsible", ComplaintWorkflow.change_responsible, ResponsibleBody, ChangeResponsible),
+    ("injury/hospital", ComplaintWorkflow.decide_hospital, HospitalDecisionBody, DecideHospital),
+    ("injury/advance", ComplaintWorkflow.decide_advance, AdvanceDecisionBody, DecideAdvance),
     ("promise", ComplaintWorkflow.promise_completion, PromiseBody, PromiseCompletion),
 ):
     _command_route(_path, _update, _body, _input)

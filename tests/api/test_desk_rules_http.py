@@ -85,3 +85,33 @@ async def test_the_category_rules_are_in_the_policy_and_a_refusal_names_its_rule
     body = refused.json()
     assert body["type"] == "CompensationRule"
     assert "lost_belongings_not_compensated" in body["detail"] and "000 五" in body["detail"]
+
+
+async def test_the_register_filters_by_department_and_the_head_changes_the_responsible_person(
+    api: httpx.AsyncClient,
+) -> None:
+    case_no = await _open(api)  # delivery and installation: after-sales (policy routing)
+    listed = await api.get(
+        "/complaints", params={"department": "after_sales", "limit": 500}, headers=auth("staff")
+    )
+    assert listed.status_code == 200, listed.text
+    [row] = [r for r in listed.json() if r["case_no"] == case_no]
+    assert row["department"] == "after_sales"
+    other = await api.get(
+        "/complaints", params={"department": "finance", "limit": 500}, headers=auth("staff")
+    )
+    assert case_no not in [r["case_no"] for r in other.json()]
+
+    by_handler = await api.post(
+        f"/complaints/{case_no}/responsible",
+        json={"person": "handler.liu", "reason": "Leave"},
+        headers=auth("handler"),
+    )
+    assert by_handler.status_code == 403 and by_handler.json()["type"] == "RoleNotAllowed"
+    by_head = await api.post(
+        f"/complaints/{case_no}/responsible",
+        json={"person": "handler.liu", "reason": "Wang on leave"},
+        headers=auth("manager"),
+    )
+    assert by_head.status_code == 200, by_head.text
+    assert by_head.json()["status"]["handler"] == "handler.liu"
