@@ -144,6 +144,10 @@ class FindingsBody(StrictModel):
     reason: str | None = Field(
         None, max_length=2000, description="Why, when not valid", validate_default=True
     )
+    cause: ShortText | None = Field(
+        None, description="The cause, one of the policy's `lessons.causes` (事后检讨)"
+    )
+    responsible_unit: ShortText | None = Field(None, description="The unit responsible")
 
     @field_validator("reason")
     @classmethod
@@ -262,6 +266,22 @@ class AdvanceDecisionBody(StrictModel):
         if not _given(info, "amount") and not reason:
             raise ValueError("neither_reason is required when no advance is paid")
         return reason
+
+
+class CorrectiveActionBody(StrictModel):
+    """5W2H (issue 19): what, why, who, where, when (due_by), how, how much."""
+
+    what: LongText
+    why: LongText
+    who: ShortText = Field(description="The owner's user id")
+    where: ShortText
+    due_by: ClockMoment
+    how: LongText
+    how_much: Money | None = None
+
+
+class CorrectiveDoneBody(StrictModel):
+    note: LongText
 
 
 class ResponsibleBody(StrictModel):

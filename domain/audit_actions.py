@@ -117,6 +117,13 @@ ACTIONS: tuple[AuditAction, ...] = (
         " management was told by itself (000)",
     ),
     AuditAction(
+        "corrective_action_set",
+        CASE,
+        "A corrective action (5W2H) was set, its owner told; its deadline is tracked and"
+        " escalates when missed, after the case closed too",
+    ),
+    AuditAction("corrective_action_done", CASE, "The corrective action was carried out"),
+    AuditAction(
         "completion_promised",
         CASE,
         "The customer was given a completion date, a deadline of its own",

@@ -20,6 +20,7 @@ from domain.grades import Grade
 from domain.incidents import Incident
 from domain.injury import SpotDecision
 from domain.insurance import DamageHead
+from domain.lessons import CorrectiveAction
 from domain.lifecycle import Stage, WaitingOn
 from domain.personal_data import PERSONAL
 from domain.policy import DeadlineName, Policy
@@ -164,6 +165,9 @@ class RecordFindings(BaseModel):
     liability: Liability
     summary: Annotated[str, PERSONAL]
     reason: Annotated[str | None, PERSONAL] = None
+    # Issue 19 (事后检讨): the cause (policy `lessons.causes`) and the responsible unit.
+    cause: str | None = None
+    responsible_unit: str | None = None
     actor: Actor
 
 
@@ -332,6 +336,24 @@ class DecideAdvance(BaseModel):
     actor: Actor
 
 
+class RecordCorrectiveAction(BaseModel):
+    """5W2H: what, why, who, where, when (due_by), how, how much (domain/lessons.py)."""
+
+    what: Annotated[str, PERSONAL]
+    why: Annotated[str, PERSONAL]
+    who: str
+    where: str
+    due_by: datetime
+    how: Annotated[str, PERSONAL]
+    how_much: Decimal | None = None
+    actor: Actor
+
+
+class CompleteCorrectiveAction(BaseModel):
+    note: Annotated[str, PERSONAL]
+    actor: Actor
+
+
 class ChangeResponsible(BaseModel):
     """004: a new responsible person, approved by the department head (domain/routing.py)."""
 
@@ -492,6 +514,9 @@ class CaseStatus(BaseModel):
     spot_decisions: list[SpotDecision] = Field(
         default_factory=list, description="The duty manager's decisions on an injury (000 三)"
     )
+    cause: str | None = Field(None, description="The findings' cause (policy lessons.causes)")
+    responsible_unit: str | None = None
+    corrective_actions: list[CorrectiveAction] = Field(default_factory=list)
     history: list[HistoryEntry] = Field(default_factory=list)
 
 
@@ -524,6 +549,9 @@ class CarriedState(BaseModel):
     on_site: OnSiteView | None
     department: str | None = None
     spot_decisions: list[SpotDecision] = Field(default_factory=list)
+    cause: str | None = None
+    responsible_unit: str | None = None
+    corrective_actions: list[CorrectiveAction] = Field(default_factory=list)
     applied_updates: dict[str, str] = Field(
         default_factory=dict, description="Update ID to outcome: a retry is applied once"
     )

@@ -19,6 +19,7 @@ from domain.escalation import EscalationPolicy, MajorCasePolicy, OnSitePolicy
 from domain.grades import Grade, GradingPolicy
 from domain.incidents import Incident
 from domain.injury import InjuryIntakePolicy, OutsideNoticePolicy
+from domain.lessons import LessonsPolicy
 from domain.reports import ReportsPolicy
 from domain.retention import RetentionPolicy
 from domain.routing import RoutingPolicy
@@ -50,6 +51,11 @@ class DeadlineName(StrEnum):
     # Issue 19: the duty manager's two decisions on an injury, due within minutes (000 三).
     HOSPITAL_DECISION = "hospital_decision"
     ADVANCE_DECISION = "advance_decision"
+    # Issue 19: an A or B case's corrective action (5W2H), its date set when recorded.
+    CORRECTIVE_ACTION = "corrective_action"
+    # Issue 19 (001): a web complaint accepted within 1 working day, a statutory-style
+    # clock started by the channel and met by the acknowledgement.
+    WEB_ACCEPTANCE = "web_acceptance"
 
 
 REQUIRED_DEADLINES = (
@@ -177,6 +183,7 @@ class Policy(BaseModel):
     routing: RoutingPolicy | None = None
     injury_intake: InjuryIntakePolicy | None = None
     outside_notices: OutsideNoticePolicy | None = None
+    lessons: LessonsPolicy | None = None
     compensation_rules: list[CompensationRule] = Field(
         default_factory=list,
         description="The category's rules, checked before the amount ladder (000 五, 六)",

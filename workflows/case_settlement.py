@@ -56,6 +56,7 @@ _SETTLED_BY_IT = (
     DeadlineName.CLOSE,
     DeadlineName.REOPEN_REPLY,
     DeadlineName.PROMISED,
+    DeadlineName.WEB_ACCEPTANCE,
 )
 
 

@@ -34,6 +34,11 @@ with workflow.unsafe.imports_passed_through():
         late_document_refusal,
         record_late,
     )
+    from domain.lessons import (
+        CorrectiveAction,
+        cause_refusal,
+        closing_refusal_for_lessons,
+    )
     from domain.lifecycle import WAITING_ON, CaseWait, Command, Stage, WaitingOn, case_waits
     from domain.mediation import MediationStart
     from domain.models import (
@@ -104,6 +109,7 @@ from workflows.case_continuation import CaseContinuation, applied_once, unless_a
 from workflows.case_escalation import CaseEscalation
 from workflows.case_grading import CaseGrading
 from workflows.case_injury import CaseInjury
+from workflows.case_lessons import CaseLessons
 from workflows.case_routing import CaseRouting
 from workflows.case_settlement import CaseSettlement
 from workflows.common import audit_entry, record_with, refuse
@@ -129,6 +135,7 @@ class ComplaintWorkflow(
     CaseSettlement,
     CaseRouting,
     CaseInjury,
+    CaseLessons,
     CaseContinuation,
 ):
     """One complaint case; its updates are the commands of the service desk and managers.
@@ -167,6 +174,9 @@ class ComplaintWorkflow(
         self._on_site: OnSiteView | None = None
         self._department: str | None = None
         self._spot_decisions: list[SpotDecision] = []
+        self._cause: str | None = None
+        self._responsible_unit: str | None = None
+        self._corrective: list[CorrectiveAction] = []
         self._applied: dict[str, str] = {}
         self._applied_before: dict[str, str] = {}
         self._runs = 1
@@ -277,6 +287,7 @@ class ComplaintWorkflow(
             self._check(Command.ACKNOWLEDGE, cmd.actor)
             self._take_ownership(cmd.actor)
             self._meet(DeadlineName.ACKNOWLEDGE)
+            self._meet(DeadlineName.WEB_ACCEPTANCE)  # none before issue 19: nothing changes
             self._move_to(Stage.INVESTIGATING)
             self._set_deadline(DeadlineName.DEPARTMENT_REPLY, workflow.now(), arm=True)
             await self._record("acknowledged", cmd.actor, reason=cmd.note or "")
@@ -295,6 +306,7 @@ class ComplaintWorkflow(
             self._take_ownership(cmd.actor)
             self._meet(DeadlineName.DEPARTMENT_REPLY)
             data = {"valid": cmd.valid, "liability": cmd.liability.value, "summary": cmd.summary}
+            data |= self._note_lesson(cmd)
             if not cmd.valid:
                 reason = cmd.reason or ""
                 self._close(reason=f"not valid: {reason}")
@@ -586,7 +598,7 @@ class ComplaintWorkflow(
     @applied_once
     async def record_follow_up(self, cmd: RecordFollowUp) -> CommandResult:
         async with self._turn():
-            self._check_closing(Command.RECORD_FOLLOW_UP, cmd.actor)
+            self._check_follow_up(cmd)
             self._satisfaction = cmd.satisfaction
             self._meet(DeadlineName.FOLLOW_UP)
             self._close(reason="resolved")
@@ -609,7 +621,16 @@ class ComplaintWorkflow(
     @record_follow_up.validator
     @unless_applied
     def _validate_follow_up(self, cmd: RecordFollowUp) -> None:
+        self._check_follow_up(cmd)
+
+    def _check_follow_up(self, cmd: RecordFollowUp) -> None:
         self._check_closing(Command.RECORD_FOLLOW_UP, cmd.actor)
+        # Issue 19: an A or B case closes with its corrective action (off in older policies).
+        refuse(
+            closing_refusal_for_lessons(
+                self._policy.lessons, grade=self._grade, actions=self._corrective
+            )
+        )
 
     @workflow.update
     @applied_once
@@ -894,6 +915,7 @@ class ComplaintWorkflow(
             self._check_agreement_rule(cmd)
 
     def _check_findings(self, cmd: RecordFindings) -> None:
+        refuse(cause_refusal(self._policy.lessons, cmd.cause))
         if cmd.valid:
             self._check(Command.RECORD_FINDINGS, cmd.actor)
         else:
@@ -920,6 +942,8 @@ class ComplaintWorkflow(
 
     def _close(self, *, reason: str) -> None:
         for name, deadline in self._deadlines.items():
+            if name is DeadlineName.CORRECTIVE_ACTION:
+                continue  # the corrective action outlives the case, tracked on (issue 19)
             if deadline.state is DeadlineState.PENDING:
                 deadline.state = DeadlineState.CANCELLED
                 deadline.settled_at = workflow.now()
@@ -1228,6 +1252,9 @@ class ComplaintWorkflow(
             settled_on_the_spot=self._settled_on_the_spot(),
             department=self._department,
             spot_decisions=list(self._spot_decisions),
+            cause=self._cause,
+            responsible_unit=self._responsible_unit,
+            corrective_actions=list(self._corrective),
             history=list(self._history) if query.include_history else [],
         )
 

@@ -15,6 +15,8 @@ from api.bodies import (
     ApprovalBody,
     AttendanceBody,
     ComplaintCreate,
+    CorrectiveActionBody,
+    CorrectiveDoneBody,
     CrisisBody,
     CustomerResponseBody,
     DelayDecisionBody,
@@ -61,6 +63,7 @@ from domain.models import (
     ChangeGrade,
     ChangeResponsible,
     CommandResult,
+    CompleteCorrectiveAction,
     Customer,
     DecideAdvance,
     DecideApproval,
@@ -74,6 +77,7 @@ from domain.models import (
     ProposeRemedy,
     ReassignHandler,
     RecordAttendance,
+    RecordCorrectiveAction,
     RecordCustomerResponse,
     RecordFindings,
     RecordFollowUp,
@@ -347,6 +351,18 @@ for _path, _update, _body, _input in (
     ("responsible", ComplaintWorkflow.change_responsible, ResponsibleBody, ChangeResponsible),
     ("injury/hospital", ComplaintWorkflow.decide_hospital, HospitalDecisionBody, DecideHospital),
     ("injury/advance", ComplaintWorkflow.decide_advance, AdvanceDecisionBody, DecideAdvance),
+    (
+        "corrective-action",
+        ComplaintWorkflow.record_corrective_action,
+        CorrectiveActionBody,
+        RecordCorrectiveAction,
+    ),
+    (
+        "corrective-action/done",
+        ComplaintWorkflow.complete_corrective_action,
+        CorrectiveDoneBody,
+        CompleteCorrectiveAction,
+    ),
     ("promise", ComplaintWorkflow.promise_completion, PromiseBody, PromiseCompletion),
 ):
     _command_route(_path, _update, _body, _input)
