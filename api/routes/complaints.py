@@ -93,6 +93,7 @@ from domain.models import (
 )
 from domain.rules import RefusalType, approval_refusal, refusal_for
 from domain.strict import Day
+from domain.training import TrainingCase, training_case, training_refusal
 from infra.audit import list_events
 from infra.register import RegisterFilter, RegisterSort, case_snapshot, list_cases
 from workflows.complaint import ComplaintWorkflow
@@ -251,6 +252,19 @@ async def get_case(case_no: str, actor: ActorDep, resources: ResourcesDep) -> Co
         description=row["description"],
         customer=customer,
         status=status,
+    )
+
+
+@router.get("/{case_no}/training-case", response_model=TrainingCase)
+async def get_training_case(case_no: str, actor: ActorDep, resources: ResourcesDep) -> TrainingCase:
+    """An A or B case as an anonymised training case (001; issue 19): managers only."""
+    row = await case_row(resources, case_no, actor)
+    status = await case_status(resources, case_no)
+    refusal = training_refusal(actor, status.grade)
+    if refusal is not None:
+        raise Refused(refusal)
+    return training_case(
+        status, category=row["category"], store=row["store"], received_at=row["received_at"]
     )
 
 

@@ -115,3 +115,34 @@ async def test_the_register_filters_by_department_and_the_head_changes_the_respo
     )
     assert by_head.status_code == 200, by_head.text
     assert by_head.json()["status"]["handler"] == "handler.liu"
+
+
+async def test_an_a_case_is_exported_as_an_anonymised_training_case(
+    api: httpx.AsyncClient,
+) -> None:
+    injury = INTAKE | {
+        "category": "personal_injury",
+        "description": "Zhou Xin slipped on the wet floor by the escalator and cut her hand.",
+    }
+    created = await api.post("/complaints", json=injury, headers=auth("staff"))
+    assert created.status_code == 201, created.text
+    case_no = created.json()["case_no"]
+    path = f"/complaints/{case_no}/training-case"
+    assert (await api.get(path, headers=auth("staff"))).status_code == 403
+
+    exported = await api.get(path, headers=auth("manager"))
+    assert exported.status_code == 200, exported.text
+    body = exported.json()
+    assert (body["grade"], body["category"], body["department"]) == (
+        "A",
+        "personal_injury",
+        "risk_control",
+    )
+    assert "registered" in [step["action"] for step in body["steps"]]
+    text = exported.text
+    for personal in ("Zhou Xin", "zhou@example.com", "wet floor", case_no):
+        assert personal not in text
+
+    c_case = await _open(api)
+    refused = await api.get(f"/complaints/{c_case}/training-case", headers=auth("manager"))
+    assert refused.status_code == 409 and "A and B" in refused.json()["detail"]
