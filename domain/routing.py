@@ -32,6 +32,10 @@ class RoutingPolicy(BaseModel):
     by_incident: dict[Incident, str] = Field(
         default_factory=dict, description="Incident -> department; wins over the category"
     )
+    by_liability: dict[str, str] = Field(
+        default_factory=dict,
+        description="Liability found -> department the case moves to (supplier: purchasing)",
+    )
     people: dict[str, dict[str, DepartmentPeople]] = Field(
         default_factory=dict,
         description="Store (as entered at intake) -> department -> its named people",
@@ -40,6 +44,7 @@ class RoutingPolicy(BaseModel):
     @model_validator(mode="after")
     def _departments_named(self) -> "RoutingPolicy":
         used = [*self.by_category.values(), *self.by_incident.values()]
+        used += list(self.by_liability.values())
         used += [d for store in self.people.values() for d in store]
         unknown = sorted(set(used) - set(self.departments))
         if unknown:
@@ -78,6 +83,20 @@ def route_case(
         return None
     people = routing.people_of(department)
     return Route(department=department, responsible=people.responsible, head=people.head)
+
+
+def route_on_findings(
+    routing: RoutingPolicy | None, *, liability: str, department: str | None
+) -> Route | None:
+    """000: a defect the findings lay on the supplier goes to purchasing, which deals with
+    the supplier; None when the liability moves nothing."""
+    if routing is None:
+        return None
+    moved = routing.by_liability.get(liability)
+    if moved is None or moved == department:
+        return None
+    people = routing.people_of(moved)
+    return Route(department=moved, responsible=people.responsible, head=people.head)
 
 
 def responsible_change_refusal(

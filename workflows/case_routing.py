@@ -6,8 +6,14 @@ head's approval and tells customer service. The rules are domain/routing.py's.""
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain.models import ChangeResponsible, CommandResult, ComplaintStart, Notification
-    from domain.routing import Route, responsible_change_refusal, route_case
+    from domain.models import (
+        ChangeResponsible,
+        CommandResult,
+        ComplaintStart,
+        Notification,
+        RecordFindings,
+    )
+    from domain.routing import Route, responsible_change_refusal, route_case, route_on_findings
 
 from workflows import patches
 from workflows import search_attributes as sa
@@ -33,6 +39,31 @@ class CaseRouting:
         if route.responsible:
             self._handler = route.responsible
         return route
+
+    def _route_on_findings(self, cmd: RecordFindings) -> tuple[dict, list[Notification]]:
+        """The findings' liability may move the case (a supplier defect: purchasing)."""
+        routing = self._policy.routing
+        if routing is None or not routing.by_liability or self._department is None:
+            return {}, []
+        route = route_on_findings(
+            routing, liability=cmd.liability.value, department=self._department
+        )
+        if route is None or not workflow.patched(patches.ROUTING):
+            return {}, []
+        moved_from = self._department
+        self._department = route.department
+        if route.responsible:
+            self._handler = route.responsible
+        data = {"department": route.department, "moved_from": moved_from}
+        notices = self._routing_notices(route) + [
+            self._notice(
+                r,
+                f"Case {self._case_no}: moved to {route.department}",
+                f"findings: {cmd.liability.value}; from {moved_from}",
+            )
+            for r in self._policy.recipients("customer_service")
+        ]
+        return data, notices
 
     def _routing_notices(self, route: Route | None) -> list[Notification]:
         if route is None:

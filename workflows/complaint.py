@@ -17,7 +17,7 @@ from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecorder
     from domain.approvals import ApprovalDecision, ApprovalOutcome, decide_approval
-    from domain.authority import Actor, Level
+    from domain.authority import Actor, Level, Role
     from domain.clocks import PauseReason
     from domain.crisis import CrisisLevel
     from domain.delays import DelayRequest
@@ -307,6 +307,8 @@ class ComplaintWorkflow(
             self._meet(DeadlineName.DEPARTMENT_REPLY)
             data = {"valid": cmd.valid, "liability": cmd.liability.value, "summary": cmd.summary}
             data |= self._note_lesson(cmd)
+            moved, routed = self._route_on_findings(cmd) if cmd.valid else ({}, [])
+            data |= moved
             if not cmd.valid:
                 reason = cmd.reason or ""
                 self._close(reason=f"not valid: {reason}")
@@ -332,7 +334,9 @@ class ComplaintWorkflow(
                 self._set_deadline(
                     DeadlineName.NEGOTIATION, self._start_of(DeadlineName.NEGOTIATION), arm=True
                 )
-            await self._record("findings_recorded", cmd.actor, reason=cmd.summary, data=data)
+            await self._record(
+                "findings_recorded", cmd.actor, reason=cmd.summary, data=data, notifications=routed
+            )
             return self._result("liability_decided")
 
     @record_findings.validator
@@ -696,7 +700,10 @@ class ComplaintWorkflow(
                 "handler_reassigned",
                 cmd.actor,
                 reason=cmd.reason,
-                data={"from": previous, "to": cmd.handler},
+                # Issue 19: an engineer's reassignment is the repair path, said so; a change
+                # of responsible person by the department head is change_responsible.
+                data={"from": previous, "to": cmd.handler}
+                | ({"repair": True} if cmd.actor.role is Role.ENGINEER else {}),
                 notifications=[self._to_handler("Case assigned to you", cmd.reason)],
             )
             return self._result(f"handled by {cmd.handler}")

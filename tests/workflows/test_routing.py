@@ -13,7 +13,14 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
 from domain.authority import Actor
 from domain.incidents import Incident
-from domain.models import Category, ChangeResponsible, StatusQuery
+from domain.models import (
+    Acknowledge,
+    Category,
+    ChangeResponsible,
+    Liability,
+    RecordFindings,
+    StatusQuery,
+)
 from infra.register import RegisterFilter, list_cases
 from infra.reports import fetch_case_facts
 from tests.support import Desk, case_no_of, intake, outbox_for, register_row
@@ -137,3 +144,18 @@ async def test_a_case_under_a_policy_without_routing_waits_for_whoever_acknowled
     status = await case.query(ComplaintWorkflow.get_status, StatusQuery(include_history=False))
     assert (status.department, status.handler) == (None, None)
     assert await _search_attribute(case, CASE_DEPARTMENT.name) is None
+
+
+async def test_a_defect_the_findings_lay_on_the_supplier_goes_to_purchasing(
+    desk: Desk, staff: Actor, handler: Actor
+) -> None:
+    case = await desk.open(staff, intake(category=Category.PRODUCT_QUALITY))
+    await case.execute_update(ComplaintWorkflow.acknowledge, Acknowledge(actor=handler))
+    found = await case.execute_update(
+        ComplaintWorkflow.record_findings,
+        RecordFindings(actor=handler, valid=True, liability=Liability.SUPPLIER, summary="Batch"),
+    )
+    assert (found.status.department, found.status.handler) == ("purchasing", "buyer.qian")
+    told = await outbox_for(desk.pool, case_no_of(case))
+    assert any(r["recipient"] == "user:buyer.qian" for r in told)
+    assert any(r["recipient"] == "customer_service" and "purchasing" in r["subject"] for r in told)
