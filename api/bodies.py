@@ -48,6 +48,7 @@ from domain.money import Money, PositiveMoney
 from domain.personal_data import PERSONAL
 from domain.police import Recipient
 from domain.policy import DeadlineName
+from domain.settlement import Consent
 from domain.strict import MOMENT_SCHEMA, Day, Moment, StrictModel, this_century
 from domain.surveys import CallResult
 
@@ -136,6 +137,15 @@ class PurchaseProofCreate(StrictModel):
         return PurchaseProof(receipt_no=self.receipt_no, purchase_date=self.purchase_date)
 
 
+class LostPropertyCreate(StrictModel):
+    """A lost-property intake (000 五): what was lost, where and when."""
+
+    item: ShortText
+    where: ShortText
+    lost_at: ClockMoment | None = None
+    locker: bool = Field(False, description="Lost from a locker: its own rule (000 五)")
+
+
 class ComplaintCreate(StrictModel):
     """What intake records (DOMAIN section 2)."""
 
@@ -165,14 +175,22 @@ class ComplaintCreate(StrictModel):
         ),
         examples=["sofa ZX-200 stitching"],
     )
+    lost_property: LostPropertyCreate | None = None
+    caused_by_goods: bool = Field(
+        False, description="An injury caused by goods sold, not one in the store (000 三)"
+    )
+    other_vehicle_plate: ShortText | None = Field(
+        None, description="Vehicle intakes: the plate number of the other vehicle (000 六)"
+    )
 
     def to_intake(self) -> Intake:
         """The intake as the register row and the case's workflow input hold it."""
         return Intake.model_validate(
-            self.model_dump(exclude={"customer", "purchase_proof"})
+            self.model_dump(exclude={"customer", "purchase_proof", "lost_property"})
             | {
                 "customer": self.customer.to_record(),
                 "purchase_proof": self.purchase_proof and self.purchase_proof.to_record(),
+                "lost_property": self.lost_property and self.lost_property.model_dump(),
             }
         )
 
@@ -191,6 +209,10 @@ class FindingsBody(StrictModel):
     reason: str | None = Field(
         None, max_length=2000, description="Why, when not valid", validate_default=True
     )
+    cause: ShortText | None = Field(
+        None, description="The cause, one of the policy's `lessons.causes` (事后检讨)"
+    )
+    responsible_unit: ShortText | None = Field(None, description="The unit responsible")
 
     @field_validator("reason")
     @classmethod
@@ -208,6 +230,12 @@ class ProposalBody(StrictModel):
         default_factory=dict,
         description="Injury cases: the amount per head of damage; they add up to amount",
         validate_default=True,
+    )
+    court_judgment_ref: ShortText | None = Field(
+        None, description="An effective court judgment, where a category's rule accepts one"
+    )
+    written_answer_ref: ShortText | None = Field(
+        None, description="The insurer's or property-management company's written answer"
     )
 
     @field_validator("heads")
@@ -230,6 +258,9 @@ class CustomerResponseBody(StrictModel):
     accepted: bool
     agreement_ref: str | None = Field(None, min_length=1, max_length=100, validate_default=True)
     reason: str | None = Field(None, max_length=2000, validate_default=True)
+    written_answer_ref: ShortText | None = Field(
+        None, description="The insurer's or property-management company's written answer"
+    )
 
     @field_validator("agreement_ref")
     @classmethod
@@ -244,6 +275,92 @@ class CustomerResponseBody(StrictModel):
         if _given(info, "accepted") is False and not reason:
             raise ValueError("reason is required when the customer rejects")
         return reason
+
+
+class SettleBody(StrictModel):
+    """Settled on the spot (000 十.5B): what was given, and the customer's consent."""
+
+    kind: RemedyKind
+    amount: Money = Decimal("0")
+    given: LongText = Field(description="What the customer was given, in words")
+    consent: Consent = Field(description="oral, or signed (with agreement_ref)")
+    agreement_ref: str | None = Field(None, min_length=1, max_length=100, validate_default=True)
+    court_judgment_ref: ShortText | None = None
+
+    @field_validator("agreement_ref")
+    @classmethod
+    def _signed_needs_agreement(cls, ref: str | None, info: ValidationInfo) -> str | None:
+        if _given(info, "consent") is Consent.SIGNED and not ref:
+            raise ValueError("agreement_ref is required when the customer signed")
+        return ref
+
+
+class HospitalDecisionBody(StrictModel):
+    """000 三: who accompanies the injured customer to hospital, or neither with the reason."""
+
+    accompanied_by: ShortText | None = None
+    neither_reason: str | None = Field(None, max_length=2000, validate_default=True)
+
+    @field_validator("neither_reason")
+    @classmethod
+    def _neither_needs_reason(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        if not _given(info, "accompanied_by") and not reason:
+            raise ValueError("neither_reason is required when nobody accompanies the customer")
+        return reason
+
+
+class AdvanceDecisionBody(StrictModel):
+    """000 三: the medical advance (how much, against which documents), or neither."""
+
+    amount: PositiveMoney | None = None
+    documents: list[DocumentKind] = Field(default_factory=list, validate_default=True)
+    neither_reason: str | None = Field(None, max_length=2000, validate_default=True)
+
+    @field_validator("documents")
+    @classmethod
+    def _advance_names_documents(
+        cls, documents: list[DocumentKind], info: ValidationInfo
+    ) -> list[DocumentKind]:
+        if _given(info, "amount") and not documents:
+            raise ValueError("documents: name the originals the advance is paid against")
+        return documents
+
+    @field_validator("neither_reason")
+    @classmethod
+    def _neither_needs_reason(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        if not _given(info, "amount") and not reason:
+            raise ValueError("neither_reason is required when no advance is paid")
+        return reason
+
+
+class CorrectiveActionBody(StrictModel):
+    """5W2H (issue 19): what, why, who, where, when (due_by), how, how much."""
+
+    what: LongText
+    why: LongText
+    who: ShortText = Field(description="The owner's user id")
+    where: ShortText
+    due_by: ClockMoment
+    how: LongText
+    how_much: Money | None = None
+
+
+class CorrectiveDoneBody(StrictModel):
+    note: LongText
+
+
+class ResponsibleBody(StrictModel):
+    """004: the new responsible person; the department head makes the change."""
+
+    person: ShortText = Field(description="The new responsible person's user id")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PromiseBody(StrictModel):
+    """The completion date promised to the customer (000 十.5B)."""
+
+    promised_by: ClockMoment
+    note: str | None = Field(None, max_length=2000)
 
 
 class ResolutionBody(StrictModel):

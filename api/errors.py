@@ -35,6 +35,8 @@ STATUS_BY_REFUSAL = {
     RefusalType.CONDITION_NOT_MET.value: 409,
     # CCTV goes to the police, regulators or courts only (DOMAIN section 6).
     RefusalType.RECIPIENT_NOT_ALLOWED.value: 403,
+    RefusalType.OVER_AUTHORITY.value: 403,
+    RefusalType.COMPENSATION_RULE.value: 403,
 }
 
 
@@ -46,6 +48,8 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     RefusalType.ROLE_NOT_ALLOWED.value: (403, "The role or level may not do this"),
     RefusalType.SELF_APPROVAL.value: (403, "Nobody decides their own request"),
     RefusalType.RECIPIENT_NOT_ALLOWED.value: (403, "CCTV goes to the police, regulators or courts"),
+    RefusalType.OVER_AUTHORITY.value: (403, "Beyond the user's own authority"),
+    RefusalType.COMPENSATION_RULE.value: (403, "The category's compensation rule forbids it"),
     "StoreNotAllowed": (403, "The user does not work at that store"),
     "NotFound": (404, "No such resource"),
     "CaseNotFound": (404, "No such case"),

@@ -46,6 +46,7 @@ class ComplaintSummaryPublic(BaseModel):
     overdue: bool
     reopen_count: int
     closed_at: datetime | None
+    department: str | None = Field(None, description="The responsible department (routing)")
 
 
 class ComplaintPublic(BaseModel):

@@ -16,6 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from domain.authority import Actor, AuthorityPolicy, Level, rank
+from domain.compensation import actor_meets
 from domain.lifecycle import Command, Stage
 from domain.models import Proposal, Recommendation
 from domain.rules import Refusal, RefusalType, approval_refusal, refusal_for
@@ -87,7 +88,8 @@ def decide_approval(
     amount = proposal.amount_to_approve()
     to_handler = f"user:{handler}" if handler else Level.HANDLER.value
     subject = f"Case {case_no}: "
-    if actor.may_approve(amount):
+    # The category's rule (domain/compensation.py) is checked before the amount ladder.
+    if actor.may_approve(amount) and actor_meets(actor, proposal.rule_level):
         if approve:
             return ApprovalDecision(
                 ApprovalOutcome.APPROVED,
@@ -127,6 +129,8 @@ def _beyond_authority(
     assert actor.level is not None
     waiting = proposal.approver_level
     target = max(waiting, authority.approver_for(amount, above=actor.level), key=rank)
+    if proposal.rule_level is not None:
+        target = max(target, proposal.rule_level, key=rank)
     if rank(target) <= rank(actor.level):
         return _refused(
             Refusal(
@@ -139,6 +143,15 @@ def _beyond_authority(
     already = any(r.by == actor.user_id for r in proposal.recommendations)
     if not climbs and (approve or already):
         said = f"; {actor.user_id}'s recommendation is on record" if already else ""
+        if proposal.rule is not None and not actor_meets(actor, proposal.rule_level):
+            # A refusal names the rule (issue 19).
+            return _refused(
+                Refusal(
+                    RefusalType.COMPENSATION_RULE,
+                    f"proposal {proposal.number} (CNY {amount}) falls under rule "
+                    f"{proposal.rule}: it waits for {waiting.value}, not {actor.user_id}{said}",
+                )
+            )
         return _refused(
             Refusal(
                 RefusalType.CONDITION_NOT_MET,

@@ -37,7 +37,12 @@ def _each_process(suffix: str, by: str, meaning: str) -> list[AuditAction]:
 
 ACTIONS: tuple[AuditAction, ...] = (
     # --- the case's lifecycle (DOMAIN sections 2, 5, 7, 8) ----------------------------
-    AuditAction("registered", CASE, "The complaint was registered and graded at intake"),
+    AuditAction(
+        "registered",
+        CASE,
+        "The complaint was registered and graded at intake (and routed to its responsible"
+        " department and person, where the policy routes)",
+    ),
     AuditAction("acknowledged", CASE, "The customer's complaint was acknowledged"),
     AuditAction(
         "findings_recorded", CASE, "The department's findings and the liability are on record"
@@ -70,6 +75,60 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("customer_accepted", CASE, "The customer accepted the approved remedy"),
     AuditAction("customer_rejected", CASE, "The customer refused the approved remedy"),
     AuditAction("payment_requested", CASE, "Finance was asked to pay the accepted money remedy"),
+    # --- issue 19: settle on the spot, a promised completion date (000 十.5B, 004) ------
+    AuditAction(
+        "settled_on_the_spot",
+        CASE,
+        "Settled at intake or first contact within the acting person's own authority: what"
+        " was given and the customer's oral or signed consent; the follow-up visit is due",
+    ),
+    AuditAction(
+        "settlement_awaits_approval",
+        CASE,
+        "A settlement on the spot above the four-eyes floor waits for a second person's"
+        " approval, then completes",
+    ),
+    AuditAction(
+        "responsible_changed",
+        CASE,
+        "The department head approved a new responsible person (004); customer service was told",
+    ),
+    AuditAction(
+        "injury_reported",
+        CASE,
+        "An injury intake: the duty manager and risk control were told at once, and the duty"
+        " manager's two decisions on the spot are due (000 三)",
+    ),
+    AuditAction(
+        "hospital_decided",
+        CASE,
+        "The duty manager decided who accompanies the injured customer to hospital, or"
+        " neither with the reason",
+    ),
+    AuditAction(
+        "advance_decided",
+        CASE,
+        "The duty manager decided the medical advance (how much, against which documents),"
+        " or neither with the reason; an advance goes to finance as an urgent request",
+    ),
+    AuditAction(
+        "senior_management_told",
+        CASE,
+        "Media exposure, a regulator referral or a consumer-association notice: senior"
+        " management was told by itself (000)",
+    ),
+    AuditAction(
+        "corrective_action_set",
+        CASE,
+        "A corrective action (5W2H) was set, its owner told; its deadline is tracked and"
+        " escalates when missed, after the case closed too",
+    ),
+    AuditAction("corrective_action_done", CASE, "The corrective action was carried out"),
+    AuditAction(
+        "completion_promised",
+        CASE,
+        "The customer was given a completion date, a deadline of its own",
+    ),
     AuditAction("remedy_carried_out", CASE, "The remedy was carried out"),
     AuditAction("followed_up", CASE, "The follow-up visit recorded the customer's satisfaction"),
     AuditAction("closed", CASE, "The case closed (after its follow-up, or as not valid)"),

@@ -27,6 +27,8 @@ def rfc3339_duration(value: timedelta) -> str:
 
 
 class DurationUnit(StrEnum):
+    # Issue 19: the duty manager's decisions on the spot are due within minutes (000 三).
+    MINUTES = "minutes"
     HOURS = "hours"
     DAYS = "days"
     WORKING_DAYS = "working_days"
@@ -38,6 +40,8 @@ class Duration(BaseModel):
     saturday_counts: bool = False
 
     def after(self, start: datetime, calendar: BusinessCalendar) -> datetime:
+        if self.unit is DurationUnit.MINUTES:
+            return start + timedelta(minutes=self.amount)
         if self.unit is DurationUnit.HOURS:
             return start + timedelta(hours=self.amount)
         if self.unit is DurationUnit.DAYS:

@@ -39,6 +39,8 @@ class Command(StrEnum):
     SETTLE_STATUTORY_CLOCK = "settle_statutory_clock"
     ACKNOWLEDGE_ESCALATION = "acknowledge_escalation"
     RECORD_ATTENDANCE = "record_attendance"
+    SETTLE_ON_THE_SPOT = "settle_on_the_spot"
+    PROMISE_COMPLETION = "promise_completion"
 
 
 _OPEN_STAGES = frozenset(stage for stage in Stage if stage is not Stage.CLOSED)
@@ -66,6 +68,18 @@ ALLOWED_STAGES: dict[Command, frozenset[Stage]] = {
     Command.SETTLE_STATUTORY_CLOCK: _OPEN_STAGES,
     Command.ACKNOWLEDGE_ESCALATION: _OPEN_STAGES,
     Command.RECORD_ATTENDANCE: _OPEN_STAGES,
+    # At intake or at first contact (000 十.5B): before the findings.
+    Command.SETTLE_ON_THE_SPOT: frozenset({Stage.RECEIVED, Stage.INVESTIGATING}),
+    Command.PROMISE_COMPLETION: frozenset(
+        {
+            Stage.RECEIVED,
+            Stage.INVESTIGATING,
+            Stage.LIABILITY_DECIDED,
+            Stage.REMEDY_PROPOSED,
+            Stage.APPROVED,
+            Stage.CUSTOMER_CONSENTED,
+        }
+    ),
 }
 
 _CASE_WORKERS = frozenset({Role.HANDLER, Role.MANAGER, Role.SENIOR})
@@ -98,6 +112,9 @@ ALLOWED_ROLES: dict[Command, frozenset[Role]] = {
     Command.SETTLE_STATUTORY_CLOCK: _CASE_WORKERS,
     Command.ACKNOWLEDGE_ESCALATION: frozenset({Role.MANAGER, Role.SENIOR}),
     Command.RECORD_ATTENDANCE: _CASE_WORKERS,
+    # The service desk settles what is within its own authority (domain/settlement.py).
+    Command.SETTLE_ON_THE_SPOT: _CASE_WORKERS | {Role.STAFF},
+    Command.PROMISE_COMPLETION: _CASE_WORKERS | {Role.STAFF},
 }
 
 REGISTER_ROLES = _CASE_WORKERS | {Role.STAFF}

@@ -19,7 +19,9 @@ from domain.delays import DelayRequest
 from domain.durations import Duration, RFC3339Duration, rfc3339_duration
 from domain.grades import Grade
 from domain.incidents import Incident
+from domain.injury import SpotDecision
 from domain.insurance import DamageHead
+from domain.lessons import CorrectiveAction
 from domain.lifecycle import Stage, WaitingOn
 from domain.personal_data import PERSONAL
 from domain.policy import DeadlineName, Policy
@@ -106,6 +108,15 @@ class PurchaseProof(BaseModel):
     purchase_date: date | None = None
 
 
+class LostProperty(BaseModel):
+    """A lost-property intake (000 五): what was lost, where and when; a locker's own rule."""
+
+    item: Annotated[str, PERSONAL]
+    where: str
+    lost_at: datetime | None = None
+    locker: bool = False
+
+
 class Intake(BaseModel):
     """What intake recorded (DOMAIN section 2), as the register row and the case's workflow
     input hold it. Tolerant: every case's input must read, so nothing here is tightened;
@@ -125,6 +136,12 @@ class Intake(BaseModel):
     litigation_threatened: bool = False
     incident: Incident | None = None
     subject: str | None = None
+    # Issue 19 (000 五, 六): the facts the category's compensation rules read.
+    lost_property: LostProperty | None = None
+    caused_by_goods: bool = Field(
+        False, description="An injury caused by goods sold (not one in the store)"
+    )
+    other_vehicle_plate: Annotated[str | None, PERSONAL] = None  # vehicle intakes (000 六)
 
 
 # --- workflow inputs --------------------------------------------------------------
@@ -161,6 +178,9 @@ class RecordFindings(BaseModel):
     liability: Liability
     summary: Annotated[str, PERSONAL]
     reason: Annotated[str | None, PERSONAL] = None
+    # Issue 19 (事后检讨): the cause (policy `lessons.causes`) and the responsible unit.
+    cause: str | None = None
+    responsible_unit: str | None = None
     actor: Actor
 
 
@@ -169,6 +189,9 @@ class ProposeRemedy(BaseModel):
     amount: Decimal
     details: Annotated[str, PERSONAL]
     heads: dict[DamageHead, Decimal] = Field(default_factory=dict)
+    # Issue 19: what a category's compensation rule may ask for (domain/compensation.py).
+    court_judgment_ref: str | None = None
+    written_answer_ref: str | None = None
     actor: Actor
 
 
@@ -182,6 +205,7 @@ class RecordCustomerResponse(BaseModel):
     accepted: bool
     agreement_ref: str | None = None
     reason: Annotated[str | None, PERSONAL] = None
+    written_answer_ref: str | None = None
     actor: Actor
 
 
@@ -288,6 +312,69 @@ class RecordAttendance(BaseModel):
     actor: Actor
 
 
+class SettleOnTheSpot(BaseModel):
+    """Settled at intake or first contact within one's own authority (domain/settlement.py)."""
+
+    kind: RemedyKind
+    amount: Decimal = Decimal("0")
+    given: Annotated[str, PERSONAL]
+    consent: str = "oral"
+    agreement_ref: str | None = None
+    court_judgment_ref: str | None = None
+    actor: Actor
+
+
+class PromiseCompletion(BaseModel):
+    """The completion date promised to a customer whose case cannot be settled at once."""
+
+    promised_by: datetime
+    note: Annotated[str | None, PERSONAL] = None
+    actor: Actor
+
+
+class DecideHospital(BaseModel):
+    """000 三: the duty manager's word on accompanying the injured customer to hospital."""
+
+    accompanied_by: str | None = None
+    neither_reason: Annotated[str | None, PERSONAL] = None
+    actor: Actor
+
+
+class DecideAdvance(BaseModel):
+    """000 三: the duty manager's word on advancing medical fees, and against what."""
+
+    amount: Decimal | None = None
+    documents: list[str] = Field(default_factory=list)
+    neither_reason: Annotated[str | None, PERSONAL] = None
+    actor: Actor
+
+
+class RecordCorrectiveAction(BaseModel):
+    """5W2H: what, why, who, where, when (due_by), how, how much (domain/lessons.py)."""
+
+    what: Annotated[str, PERSONAL]
+    why: Annotated[str, PERSONAL]
+    who: str
+    where: str
+    due_by: datetime
+    how: Annotated[str, PERSONAL]
+    how_much: Decimal | None = None
+    actor: Actor
+
+
+class CompleteCorrectiveAction(BaseModel):
+    note: Annotated[str, PERSONAL]
+    actor: Actor
+
+
+class ChangeResponsible(BaseModel):
+    """004: a new responsible person, approved by the department head (domain/routing.py)."""
+
+    person: str
+    reason: Annotated[str, PERSONAL]
+    actor: Actor
+
+
 class StatusQuery(BaseModel):
     include_history: bool = True
 
@@ -377,6 +464,14 @@ class Proposal(BaseModel):
         default_factory=list,
         description="From those it passed on the way up, beyond their authority",
     )
+    # Issue 19: the category's compensation rule that covers it, and what it asked for.
+    rule: str | None = Field(None, description="The compensation rule that covers it")
+    rule_level: Level | None = Field(None, description="The lowest level the rule allows")
+    court_judgment_ref: str | None = None
+    written_answer_ref: str | None = None
+    on_the_spot: bool = Field(False, description="Settled on the spot (domain/settlement.py)")
+    given: Annotated[str | None, PERSONAL] = None
+    consent: str | None = Field(None, description="oral or signed, settled on the spot")
 
     def amount_to_approve(self) -> Decimal:
         return self.amount if self.company_pays is None else self.company_pays
@@ -427,6 +522,17 @@ class CaseStatus(BaseModel):
     revisits: list[Revisit] = Field(
         default_factory=list, description="Re-visits after closing: calls and survey answers"
     )
+    promised_by: datetime | None = Field(
+        None, description="The completion date promised to the customer"
+    )
+    settled_on_the_spot: bool = False
+    department: str | None = Field(None, description="The responsible department (routing)")
+    spot_decisions: list[SpotDecision] = Field(
+        default_factory=list, description="The duty manager's decisions on an injury (000 三)"
+    )
+    cause: str | None = Field(None, description="The findings' cause (policy lessons.causes)")
+    responsible_unit: str | None = None
+    corrective_actions: list[CorrectiveAction] = Field(default_factory=list)
     history: list[HistoryEntry] = Field(default_factory=list)
 
 
@@ -457,6 +563,11 @@ class CarriedState(BaseModel):
     escalation: EscalationView | None
     crisis: CrisisLevel | None
     on_site: OnSiteView | None
+    department: str | None = None
+    spot_decisions: list[SpotDecision] = Field(default_factory=list)
+    cause: str | None = None
+    responsible_unit: str | None = None
+    corrective_actions: list[CorrectiveAction] = Field(default_factory=list)
     applied_updates: dict[str, str] = Field(
         default_factory=dict, description="Update ID to outcome: a retry is applied once"
     )
@@ -511,6 +622,7 @@ class RegisterSnapshot(BaseModel):
     overdue: bool
     reopen_count: int
     closed_at: datetime | None
+    department: str | None = None  # issue 19: the responsible department
 
 
 class SignedAgreement(BaseModel):

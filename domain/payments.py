@@ -37,6 +37,8 @@ class PaymentRequest(BaseModel):
     agreement_ref: str
     requested_by: str = Field(description="Who recorded the customer's acceptance")
     requested_at: datetime = Field(description="Workflow time: every retry sends the same")
+    # Issue 19: the duty manager's medical advance on the spot (000 三.3 紧急请款).
+    urgent: bool = False
 
 
 class PaymentReceipt(BaseModel):

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from domain.authority import AuthorityPolicy
 from domain.calendar import BusinessCalendar
+from domain.compensation import CompensationRule
 from domain.crisis import CrisisPolicy
 from domain.customer_messages import CustomerMessagesPolicy, contact_channel_of
 from domain.durations import Duration, DurationUnit
@@ -20,8 +21,12 @@ from domain.escalation import EscalationPolicy, MajorCasePolicy, OnSitePolicy
 from domain.evidence import EvidencePolicy
 from domain.grades import Grade, GradingPolicy
 from domain.incidents import Incident
+from domain.injury import InjuryIntakePolicy, OutsideNoticePolicy
+from domain.lessons import LessonsPolicy
 from domain.reports import ReportsPolicy
 from domain.retention import RetentionPolicy
+from domain.routing import RoutingPolicy
+from domain.settlement import SettlePolicy
 from domain.statutory import StatutoryRule
 from domain.stores import StoreSettings, store_key
 
@@ -49,6 +54,16 @@ class DeadlineName(StrEnum):
     # and the re-visit of a case closed without a follow-up visit (not valid), after closing.
     REVISIT_AFTER_REMEDY = "revisit_after_remedy"
     REVISIT = "revisit"
+    # Issue 19: the completion date promised to the customer (settle_on_the_spot).
+    PROMISED = "promised"
+    # Issue 19: the duty manager's two decisions on an injury, due within minutes (000 三).
+    HOSPITAL_DECISION = "hospital_decision"
+    ADVANCE_DECISION = "advance_decision"
+    # Issue 19: an A or B case's corrective action (5W2H), its date set when recorded.
+    CORRECTIVE_ACTION = "corrective_action"
+    # Issue 19 (001): a web complaint accepted within 1 working day, a statutory-style
+    # clock started by the channel and met by the acknowledgement.
+    WEB_ACCEPTANCE = "web_acceptance"
 
 
 REQUIRED_DEADLINES = (
@@ -77,6 +92,17 @@ class DeadlineRule(BaseModel):
     notify_on_miss: list[str] = Field(
         default_factory=list, description="Contacts (roles) told when it is missed"
     )
+    # Issue 19 (000, 004): the proposal within 48 h and the negotiation alert 3 days after
+    # the complaint, not after the findings. Off in older policies: they count from the
+    # findings, as their cases ran.
+    from_complaint: bool = Field(
+        False, description="Counted from the complaint (or its reopening), not the event"
+    )
+
+    def counts_from(self, *, complaint: datetime, event: datetime) -> datetime:
+        """When this deadline's clock starts, set at `event` of a case complained at
+        `complaint` (its registration, or the second complaint's reopening)."""
+        return min(complaint, event) if self.from_complaint else event
 
     def duration_for(self, *, category: str, grade: Grade) -> Duration:
         if grade in self.by_grade:
@@ -119,6 +145,8 @@ class MediationPolicy(BaseModel):
 
     def reminder_for(self, session_at: datetime) -> datetime:
         span = self.session_reminder_before
+        if span.unit is DurationUnit.MINUTES:
+            return session_at - timedelta(minutes=span.amount)
         hours = span.amount if span.unit is DurationUnit.HOURS else span.amount * 24
         return session_at - timedelta(hours=hours)
 
@@ -161,6 +189,16 @@ class Policy(BaseModel):
     major_case: MajorCasePolicy | None = None
     on_site: OnSitePolicy | None = None
     crisis: CrisisPolicy | None = None
+    # Issue 19's sections, off in older policies (cases that pinned them run as they ran).
+    settle_on_the_spot: SettlePolicy | None = None
+    routing: RoutingPolicy | None = None
+    injury_intake: InjuryIntakePolicy | None = None
+    outside_notices: OutsideNoticePolicy | None = None
+    lessons: LessonsPolicy | None = None
+    compensation_rules: list[CompensationRule] = Field(
+        default_factory=list,
+        description="The category's rules, checked before the amount ladder (000 五, 六)",
+    )
     history_limit: int | None = Field(
         None,
         ge=100,
@@ -202,14 +240,16 @@ class Policy(BaseModel):
             (s for name, s in self.stores.items() if store_key(name) == store_key(store)), None
         )
         # Nor `evidence`: the API reads it at upload, a case never does.
+        routing = self.routing.for_store(store) if self.routing is not None else None
         if settings is None:
-            return self.model_copy(update={"stores": {}, "evidence": None})
+            return self.model_copy(update={"stores": {}, "evidence": None, "routing": routing})
         return self.model_copy(
             update={
                 "calendar": self.calendar.for_store(settings),
                 "contacts": {**self.contacts, **settings.contacts},
                 "stores": {},
                 "evidence": None,
+                "routing": routing,
             }
         )
 

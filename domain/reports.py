@@ -29,10 +29,14 @@ PRODUCE_ROLES = frozenset({Role.MANAGER, Role.SENIOR})
 REVISIT_ASSIGNEE = "customer_service"
 
 # Audit actions the figures read (written by workflows/complaint.py).
-CONTACT_ACTIONS = ("acknowledged",)
-REPLY_ACTIONS = ("findings_recorded", "closed_invalid")
-RESULT_ACTIONS = ("customer_accepted", "customer_rejected", "closed_invalid")
+# A case settled on the spot (issue 19) was contacted, answered and told its result at once:
+# it counts in every figure like any other resolved case.
+SETTLED_ACTION = "settled_on_the_spot"
+CONTACT_ACTIONS = ("acknowledged", SETTLED_ACTION)
+REPLY_ACTIONS = ("findings_recorded", "closed_invalid", SETTLED_ACTION)
+RESULT_ACTIONS = ("customer_accepted", "customer_rejected", "closed_invalid", SETTLED_ACTION)
 REPLY_DEADLINE = "department_reply"
+CORRECTIVE = "corrective_action"
 
 
 class ReportRules(BaseModel):
@@ -212,6 +216,19 @@ class CaseFacts(BaseModel):
     satisfaction: int | None  # the latest `followed_up` entry's data.satisfaction
     missed_deadlines: list[str]  # data.deadline of every `deadline_missed` entry
     overdue_now: bool  # the register's overdue test at the report's as-of time
+    settled_on_the_spot: bool = False  # a `settled_on_the_spot` entry (issue 19)
+    department: str | None = None  # the responsible department (issue 19 routing)
+    # Issue 19 section 6 (事后检讨): the latest findings' cause, the corrective action, the
+    # subject as the repeat check reads it.
+    cause: str | None = None
+    corrective_set: bool = False
+    corrective_done: bool = False
+    subject_key: str | None = None
+    # Issue 19 section 7 (004): what the case's responsible person (its handler) did
+    # themselves; a store's or another's reply does not count for the appraisal figures.
+    contacted_by_responsible: bool = False
+    replied_by_responsible: bool = False
+    result_by_responsible: bool = False
 
 
 # --- figures ----------------------------------------------------------------------
@@ -256,6 +273,20 @@ class ReportFigures(BaseModel):
     rates: Rates
     time_to_close: dict[str, CloseTimes]  # by grade
     overdue: list[OverdueCase]
+    # Issue 19: cases settled on the spot (reports stored before it read 0).
+    settled_on_the_spot: int = 0
+    by_department: dict[str, int] = Field(default_factory=dict)
+    by_cause: dict[str, int] = Field(default_factory=dict)
+    corrective_actions_open: int = 0  # set and not yet done
+    corrective_actions_overdue: int = 0  # open, and their deadline was missed
+    repeat_subjects: dict[str, int] = Field(
+        default_factory=dict, description="Subjects complained about by two or more cases"
+    )
+    # Issue 19 section 7: the appraisal figures (004), per responsible person, department
+    # and store (appraisal_rates).
+    rates_by_person: dict[str, Rates] = Field(default_factory=dict)
+    rates_by_department: dict[str, Rates] = Field(default_factory=dict)
+    rates_by_store: dict[str, Rates] = Field(default_factory=dict)
 
 
 class Comparison(BaseModel):
@@ -340,6 +371,42 @@ def compute_rates(cases: list[CaseFacts], rules: ReportRules) -> Rates:
     )
 
 
+def appraisal_rates(cases: list[CaseFacts], rules: ReportRules) -> Rates:
+    """The rates people are appraised on, as 004 defines them (docs/reports.md):
+    timely reply counts only the responsible person's own reply within the department-reply
+    deadline (2 working days, Saturday counting), not a store's; contact counts the
+    responsible person's own contact with the customer; result reply counts the
+    responsible person's final answer (the customer's response to the remedy, or the
+    reason it is not valid) back on the case for customer service; satisfaction and
+    second complaints as the company's rates (001, 004)."""
+    total = len(cases)
+    followed_up = [c for c in cases if c.satisfaction is not None]
+    return Rates(
+        timely_reply=rate(
+            sum(
+                c.replied_by_responsible and REPLY_DEADLINE not in c.missed_deadlines for c in cases
+            ),
+            total,
+        ),
+        contact=rate(sum(c.contacted_by_responsible for c in cases), total),
+        result_reply=rate(sum(c.result_by_responsible for c in cases), total),
+        satisfaction=rate(
+            sum((c.satisfaction or 0) >= rules.satisfied_from for c in followed_up),
+            len(followed_up),
+        ),
+        second_complaint=rate(sum(c.reopen_count > 0 for c in cases), total),
+    )
+
+
+def _appraised_by(cases: list[CaseFacts], key, rules: ReportRules) -> dict[str, Rates]:
+    groups: dict[str, list[CaseFacts]] = {}
+    for case in cases:
+        name = key(case)
+        if name:
+            groups.setdefault(name, []).append(case)
+    return {name: appraisal_rates(group, rules) for name, group in sorted(groups.items())}
+
+
 def compute_figures(cases: list[CaseFacts], rules: ReportRules) -> ReportFigures:
     """Every figure of DOMAIN section 9 over the cases received in the period."""
     hours_by_grade: dict[str, list[float]] = {}
@@ -376,6 +443,22 @@ def compute_figures(cases: list[CaseFacts], rules: ReportRules) -> ReportFigures
             for grade, hours in sorted(hours_by_grade.items())
         },
         overdue=overdue,
+        settled_on_the_spot=sum(c.settled_on_the_spot for c in cases),
+        by_department=_counts([c.department for c in cases if c.department]),
+        by_cause=_counts([c.cause for c in cases if c.cause]),
+        corrective_actions_open=sum(c.corrective_set and not c.corrective_done for c in cases),
+        corrective_actions_overdue=sum(
+            c.corrective_set and not c.corrective_done and CORRECTIVE in c.missed_deadlines
+            for c in cases
+        ),
+        rates_by_person=_appraised_by(cases, lambda c: c.handler, rules),
+        rates_by_department=_appraised_by(cases, lambda c: c.department, rules),
+        rates_by_store=_appraised_by(cases, lambda c: c.store, rules),
+        repeat_subjects={
+            subject: count
+            for subject, count in _counts([c.subject_key for c in cases if c.subject_key]).items()
+            if count >= 2
+        },
     )
 
 

@@ -22,6 +22,10 @@ class RefusalType(StrEnum):
     PROCESSES_OPEN = "ProcessesOpen"
     CONDITION_NOT_MET = "ConditionNotMet"
     RECIPIENT_NOT_ALLOWED = "RecipientNotAllowed"
+    # Issue 19: beyond one's own authority to settle on the spot, and a category's
+    # compensation rule (domain/compensation.py) that reserves the remedy for a higher level.
+    OVER_AUTHORITY = "OverAuthority"
+    COMPENSATION_RULE = "CompensationRule"
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from domain.payments import PaymentReceipt, PaymentRequest
 _INSERT = """
 INSERT INTO payment_requests
     (idempotency_key, case_no, proposal, remedy_kind, amount, insurer_covers,
-     agreement_ref, requested_by, requested_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     agreement_ref, requested_by, requested_at, urgent)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (idempotency_key) DO NOTHING
 """
 
@@ -27,6 +27,7 @@ async def insert_payment_request(pool: asyncpg.Pool, request: PaymentRequest) ->
             request.agreement_ref,
             request.requested_by,
             request.requested_at,
+            request.urgent,
         )
         row = await conn.fetchrow(
             "SELECT idempotency_key, received_at, status FROM payment_requests"

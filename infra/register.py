@@ -180,6 +180,7 @@ async def apply_snapshot(
             -- a snapshot of a worker before `waits` leaves the column to the stage's wait
             waits = CASE WHEN cardinality($14::text[]) > 0 THEN $14::text[] ELSE ARRAY[$6] END,
             snapshot = COALESCE($15::jsonb, snapshot),
+            department = COALESCE($18, department),
             snapshot_history = CASE
                 WHEN $15::jsonb IS NULL THEN NULL
                 WHEN jsonb_array_length(snapshot_history) = $17::int - 1
@@ -204,6 +205,7 @@ async def apply_snapshot(
         status.model_dump(mode="json", exclude={"history"}) if status is not None else None,
         entry.model_dump(mode="json") if entry is not None else None,
         history_length,
+        row.department,
     )
 
 
@@ -219,7 +221,7 @@ REGISTER_COLUMNS = f"""
                        FROM case_processes p
                        WHERE p.case_no = complaints.case_no AND p.is_open), '{{}}') AS waits,
     {OVERDUE} AS overdue,
-    reopen_count, closed_at, updated_at
+    reopen_count, closed_at, updated_at, department
 """
 
 
@@ -307,6 +309,7 @@ class RegisterFilter:
     waiting_on: str | None = None
     overdue: bool | None = None
     handler: str | None = None
+    department: str | None = None  # issue 19: the responsible department
     case_no_prefix: str | None = None
     received_from: datetime | None = None  # inclusive
     received_before: datetime | None = None  # exclusive
@@ -326,7 +329,7 @@ async def list_cases(pool: asyncpg.Pool, flt: RegisterFilter) -> list[asyncpg.Re
         args.append(value)
         return f"${len(args)}"
 
-    for column in ("stage", "grade", "category", "handler"):
+    for column in ("stage", "grade", "category", "handler", "department"):
         value = getattr(flt, column)
         if value is not None:
             clauses.append(f"{column} = {arg(value)}")

@@ -26,7 +26,7 @@ async def first_received_at(pool: asyncpg.Pool) -> datetime | None:
 # Overdue as infra.register defines it, but at the report's as-of time ($3), not now().
 _CASE_FACTS = """
 SELECT c.case_no, c.received_at, c.closed_at, c.channel, c.store, c.category, c.grade,
-       c.stage, c.handler, c.escalation_level, c.reopen_count,
+       c.stage, c.handler, c.escalation_level, c.reopen_count, c.department,
        (c.overdue OR COALESCE(c.closed_at IS NULL AND c.next_deadline_at < $3, false))
            AS overdue_now,
        COALESCE(bool_or(a.action = ANY($4::text[])), false) AS contacted,
@@ -35,7 +35,19 @@ SELECT c.case_no, c.received_at, c.closed_at, c.channel, c.store, c.category, c.
        (array_agg((a.data ->> 'satisfaction')::int ORDER BY a.seq DESC)
            FILTER (WHERE a.action = 'followed_up'))[1] AS satisfaction,
        COALESCE(array_agg(a.data ->> 'deadline' ORDER BY a.seq)
-           FILTER (WHERE a.action = 'deadline_missed'), '{}') AS missed_deadlines
+           FILTER (WHERE a.action = 'deadline_missed'), '{}') AS missed_deadlines,
+       COALESCE(bool_or(a.action = 'settled_on_the_spot'), false) AS settled_on_the_spot,
+       (array_agg(a.data ->> 'cause' ORDER BY a.seq DESC)
+           FILTER (WHERE a.action = 'findings_recorded'))[1] AS cause,
+       COALESCE(bool_or(a.action = 'corrective_action_set'), false) AS corrective_set,
+       COALESCE(bool_or(a.action = 'corrective_action_done'), false) AS corrective_done,
+       c.subject_key,
+       COALESCE(bool_or(a.action = ANY($4::text[]) AND a.actor_id = c.handler), false)
+           AS contacted_by_responsible,
+       COALESCE(bool_or(a.action = ANY($5::text[]) AND a.actor_id = c.handler), false)
+           AS replied_by_responsible,
+       COALESCE(bool_or(a.action = ANY($6::text[]) AND a.actor_id = c.handler), false)
+           AS result_by_responsible
 FROM complaints c
 -- Only the case's own entries: its sub-processes file theirs with a process name.
 LEFT JOIN audit_events a ON a.case_no = c.case_no AND a.process IS NULL

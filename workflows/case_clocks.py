@@ -64,6 +64,19 @@ class CaseClocks:
         if arm:
             self._arm(name)
 
+    def _start_of(self, name: DeadlineName) -> datetime:
+        """When a deadline set now starts: now, or the complaint's registration (or its
+        reopening as a second complaint) where the rule counts from the complaint."""
+        now = workflow.now()
+        rule = self._policy.deadlines[name]
+        if not rule.from_complaint or not workflow.patched(patches.DEADLINES_FROM_COMPLAINT):
+            return now
+        complaint = self._start.registered_at
+        reopened = self._deadlines.get(DeadlineName.REOPEN_REPLY)
+        if self._reopen_count and reopened is not None and reopened.started_at is not None:
+            complaint = reopened.started_at
+        return rule.counts_from(complaint=complaint, event=now)
+
     def _arm(self, name: DeadlineName) -> None:
         due = self._deadlines[name].due_at
         running = self._timers.get(name)

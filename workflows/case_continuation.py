@@ -73,6 +73,11 @@ class CaseContinuation:
         self._escalation = carried.escalation
         self._crisis = carried.crisis
         self._on_site = carried.on_site
+        self._department = carried.department
+        self._spot_decisions = list(carried.spot_decisions)
+        self._cause = carried.cause
+        self._responsible_unit = carried.responsible_unit
+        self._corrective = list(carried.corrective_actions)
         self._applied_before = dict(carried.applied_updates)
         self._runs = carried.runs + 1
         self._signals_seen = set(carried.signals_seen)
@@ -122,6 +127,11 @@ class CaseContinuation:
             escalation=self._escalation,
             crisis=self._crisis,
             on_site=self._on_site,
+            department=self._department,
+            spot_decisions=list(self._spot_decisions),
+            cause=self._cause,
+            responsible_unit=self._responsible_unit,
+            corrective_actions=list(self._corrective),
             applied_updates=self._applied_before | self._applied,
             runs=self._runs,
             signals_seen=sorted(self._signals_seen),

@@ -77,6 +77,7 @@ class CaseGrading:
                 await self._change_grade(
                     Grade.A, cmd.actor, action="exposure_reported", reason=reason, data=data
                 )
+            await self._exposure_tells_senior_management(cmd)  # issue 19: off in older policies
             return self._result(f"grade {self._grade.value}")
 
     @report_exposure.validator

@@ -17,12 +17,13 @@ from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 with workflow.unsafe.imports_passed_through():
     from activities.case_records import CaseRecorder
     from domain.approvals import ApprovalDecision, ApprovalOutcome, decide_approval
-    from domain.authority import Actor, Level
+    from domain.authority import Actor, Level, Role
     from domain.clocks import PauseReason
     from domain.crisis import CrisisLevel
     from domain.customer_messages import REMEDY_LABELS, MessageMoment, money
     from domain.delays import DelayRequest
     from domain.evidence import RecordEvidence
+    from domain.injury import SpotDecision
     from domain.insurance import (
         InsuranceClaimStart,
         advance_refusal,
@@ -34,6 +35,11 @@ with workflow.unsafe.imports_passed_through():
         RecordLateDocument,
         late_document_refusal,
         record_late,
+    )
+    from domain.lessons import (
+        CorrectiveAction,
+        cause_refusal,
+        closing_refusal_for_lessons,
     )
     from domain.lifecycle import WAITING_ON, CaseWait, Command, Stage, WaitingOn, case_waits
     from domain.mediation import MediationStart
@@ -106,6 +112,10 @@ from workflows.case_continuation import CaseContinuation, applied_once, unless_a
 from workflows.case_customer import CaseCustomer
 from workflows.case_escalation import CaseEscalation
 from workflows.case_grading import CaseGrading
+from workflows.case_injury import CaseInjury
+from workflows.case_lessons import CaseLessons
+from workflows.case_routing import CaseRouting
+from workflows.case_settlement import CaseSettlement
 from workflows.common import audit_entry, record_with, refuse
 from workflows.insurance import InsuranceClaimWorkflow
 from workflows.mediation import MediationWorkflow
@@ -122,7 +132,17 @@ _OPEN = (DeadlineState.PENDING, DeadlineState.MISSED)
 
 
 @workflow.defn
-class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuation, CaseCustomer):
+class ComplaintWorkflow(
+    CaseClocks,
+    CaseEscalation,
+    CaseGrading,
+    CaseSettlement,
+    CaseRouting,
+    CaseInjury,
+    CaseLessons,
+    CaseContinuation,
+    CaseCustomer,
+):
     """One complaint case; its updates are the commands of the service desk and managers.
     Its clocks, escalation and grading live in the mixed-in parts (workflows/case_*.py)."""
 
@@ -157,6 +177,11 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         self._escalation: EscalationView | None = None
         self._crisis: CrisisLevel | None = None
         self._on_site: OnSiteView | None = None
+        self._department: str | None = None
+        self._spot_decisions: list[SpotDecision] = []
+        self._cause: str | None = None
+        self._responsible_unit: str | None = None
+        self._corrective: list[CorrectiveAction] = []
         self._applied: dict[str, str] = {}
         self._applied_before: dict[str, str] = {}
         self._runs = 1
@@ -186,17 +211,22 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         async with self._lock:
             for name in self._deadlines:
                 self._arm(name)
+            route = self._route_at_intake(start)
+            data = {
+                "grade": start.grade.value,
+                "channel": start.intake.channel.value,
+                "category": start.intake.category.value,
+                "store": start.intake.store,
+                "policy_version": self._policy.version,
+            }
+            if route is not None:
+                data |= {"department": route.department, "responsible": route.responsible}
             await self._record(
                 "registered",
                 start.registered_by,
                 reason="; ".join(start.grade_reasons),
-                data={
-                    "grade": start.grade.value,
-                    "channel": start.intake.channel.value,
-                    "category": start.intake.category.value,
-                    "store": start.intake.store,
-                    "policy_version": self._policy.version,
-                },
+                data=data,
+                notifications=self._routing_notices(route),
             )
             self._registered = True
             await self._apply_intake_policy(start)
@@ -212,6 +242,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             if start.intake.channel.value in rule.start_for_channels:
                 await self._start_statutory(name, start.registered_at, None)
         await self._notify_major_case(start)
+        await self._injury_and_notices_at_intake(start)
         await self._grade_changed_on_site()
         self._watch_ages()
 
@@ -266,6 +297,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             self._check(Command.ACKNOWLEDGE, cmd.actor)
             self._take_ownership(cmd.actor)
             self._meet(DeadlineName.ACKNOWLEDGE)
+            self._meet(DeadlineName.WEB_ACCEPTANCE)  # none before issue 19: nothing changes
             self._move_to(Stage.INVESTIGATING)
             self._set_deadline(DeadlineName.DEPARTMENT_REPLY, workflow.now(), arm=True)
             await self._record("acknowledged", cmd.actor, reason=cmd.note or "")
@@ -288,6 +320,9 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             self._take_ownership(cmd.actor)
             self._meet(DeadlineName.DEPARTMENT_REPLY)
             data = {"valid": cmd.valid, "liability": cmd.liability.value, "summary": cmd.summary}
+            data |= self._note_lesson(cmd)
+            moved, routed = self._route_on_findings(cmd) if cmd.valid else ({}, [])
+            data |= moved
             if not cmd.valid:
                 reason = cmd.reason or ""
                 self._close(reason=f"not valid: {reason}")
@@ -314,10 +349,16 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                 await self._send_survey(SurveyPurpose.REVISIT)
                 return self._result("closed")
             self._move_to(Stage.LIABILITY_DECIDED)
-            self._set_deadline(DeadlineName.PROPOSAL, workflow.now(), arm=True)
+            self._set_deadline(
+                DeadlineName.PROPOSAL, self._start_of(DeadlineName.PROPOSAL), arm=True
+            )
             if DeadlineName.NEGOTIATION in self._policy.deadlines:
-                self._set_deadline(DeadlineName.NEGOTIATION, workflow.now(), arm=True)
-            await self._record("findings_recorded", cmd.actor, reason=cmd.summary, data=data)
+                self._set_deadline(
+                    DeadlineName.NEGOTIATION, self._start_of(DeadlineName.NEGOTIATION), arm=True
+                )
+            await self._record(
+                "findings_recorded", cmd.actor, reason=cmd.summary, data=data, notifications=routed
+            )
             return self._result("liability_decided")
 
     @record_findings.validator
@@ -345,7 +386,16 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                 heads=heads,
                 insurer_covers=covers,
                 company_pays=cmd.amount - covers,
+                court_judgment_ref=cmd.court_judgment_ref,
+                written_answer_ref=cmd.written_answer_ref,
             )
+            # The category's rule before the ladder (000 五, 六): it may raise the approver.
+            self._apply_rule(
+                proposal,
+                self._compensation_rule(cmd.kind.value, cmd.amount),
+                cmd.court_judgment_ref,
+            )
+            approver = proposal.approver_level
             self._proposals.append(proposal)
             self._meet(DeadlineName.PROPOSAL)
             self._move_to(Stage.REMEDY_PROPOSED)
@@ -380,6 +430,8 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             if decision.outcome is ApprovalOutcome.APPROVED:
                 self._move_to(Stage.APPROVED)
                 self._set_deadline(DeadlineName.INFORM_CUSTOMER, workflow.now(), arm=True)
+            elif decision.outcome is ApprovalOutcome.REJECTED and proposal.on_the_spot:
+                self._spot_settlement_refused()
             elif decision.outcome is ApprovalOutcome.REJECTED:
                 self._move_to(Stage.LIABILITY_DECIDED)
                 self._set_deadline(DeadlineName.PROPOSAL, workflow.now(), arm=True)
@@ -402,6 +454,10 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                     self._notice(n.recipient, n.subject, n.body) for n in decision.notices
                 ],
             )
+            if decision.outcome is ApprovalOutcome.APPROVED and proposal.on_the_spot:
+                # Four-eyes held: the settlement on the spot completes (domain/settlement.py).
+                await self._settle(proposal, cmd.actor)
+                return self._result("settled on the spot")
             if decision.outcome is ApprovalOutcome.APPROVED:
                 # 002: told within 5 days of the approval; queued at once.
                 await self._tell_customer(
@@ -509,6 +565,8 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                 )
                 return self._result("renegotiate")
             proposal.customer_response = "accepted"
+            if cmd.written_answer_ref:
+                proposal.written_answer_ref = cmd.written_answer_ref
             self._meet(DeadlineName.NEGOTIATION)
             self._agreement_ref = cmd.agreement_ref
             self._move_to(Stage.CUSTOMER_CONSENTED)
@@ -560,6 +618,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             self._check(Command.RECORD_RESOLUTION, cmd.actor)
             self._meet(DeadlineName.CLOSE)
             self._meet(DeadlineName.REOPEN_REPLY)
+            self._meet(DeadlineName.PROMISED)  # none before issue 19: nothing changes then
             self._move_to(Stage.REMEDY_CARRIED_OUT)
             self._set_deadline(DeadlineName.FOLLOW_UP, workflow.now(), arm=True)
             self._revisit_due(DeadlineName.REVISIT_AFTER_REMEDY)
@@ -577,7 +636,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
     @applied_once
     async def record_follow_up(self, cmd: RecordFollowUp) -> CommandResult:
         async with self._turn():
-            self._check_closing(Command.RECORD_FOLLOW_UP, cmd.actor)
+            self._check_follow_up(cmd)
             self._satisfaction = cmd.satisfaction
             self._meet(DeadlineName.FOLLOW_UP)
             self._meet(DeadlineName.REVISIT_AFTER_REMEDY)
@@ -601,7 +660,16 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
     @record_follow_up.validator
     @unless_applied
     def _validate_follow_up(self, cmd: RecordFollowUp) -> None:
+        self._check_follow_up(cmd)
+
+    def _check_follow_up(self, cmd: RecordFollowUp) -> None:
         self._check_closing(Command.RECORD_FOLLOW_UP, cmd.actor)
+        # Issue 19: an A or B case closes with its corrective action (off in older policies).
+        refuse(
+            closing_refusal_for_lessons(
+                self._policy.lessons, grade=self._grade, actions=self._corrective
+            )
+        )
 
     @workflow.update
     @applied_once
@@ -668,7 +736,10 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                 "handler_reassigned",
                 cmd.actor,
                 reason=cmd.reason,
-                data={"from": previous, "to": cmd.handler},
+                # Issue 19: an engineer's reassignment is the repair path, said so; a change
+                # of responsible person by the department head is change_responsible.
+                data={"from": previous, "to": cmd.handler}
+                | ({"repair": True} if cmd.actor.role is Role.ENGINEER else {}),
                 notifications=[self._to_handler("Case assigned to you", cmd.reason)],
             )
             return self._result(f"handled by {cmd.handler}")
@@ -907,8 +978,10 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         if cmd.accepted:
             claim = self._processes.get(ProcessKind.INSURANCE)
             refuse(confirmation_refusal(self._proposals[-1].heads, claim))
+            self._check_agreement_rule(cmd)
 
     def _check_findings(self, cmd: RecordFindings) -> None:
+        refuse(cause_refusal(self._policy.lessons, cmd.cause))
         if cmd.valid:
             self._check(Command.RECORD_FINDINGS, cmd.actor)
         else:
@@ -935,6 +1008,8 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
 
     def _close(self, *, reason: str) -> None:
         for name, deadline in self._deadlines.items():
+            if name is DeadlineName.CORRECTIVE_ACTION:
+                continue  # the corrective action outlives the case, tracked on (issue 19)
             if deadline.state is DeadlineState.PENDING:
                 deadline.state = DeadlineState.CANCELLED
                 deadline.settled_at = workflow.now()
@@ -1142,6 +1217,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                 if row.next_deadline_at
                 else sa.CASE_NEXT_DEADLINE.value_unset(),
                 sa.CASE_OVERDUE.value_set(row.overdue),
+                *self._routing_attributes(),
             ]
         )
 
@@ -1218,6 +1294,7 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             overdue=any(d.state is DeadlineState.MISSED for d in upcoming),
             reopen_count=self._reopen_count,
             closed_at=self._closed_at,
+            department=self._department,
         )
 
     def _status(self, query: StatusQuery) -> CaseStatus:
@@ -1243,6 +1320,13 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
             escalation=self._escalation,
             on_site=self._on_site,
             revisits=list(self._revisits),
+            promised_by=self._promised_by(),
+            settled_on_the_spot=self._settled_on_the_spot(),
+            department=self._department,
+            spot_decisions=list(self._spot_decisions),
+            cause=self._cause,
+            responsible_unit=self._responsible_unit,
+            corrective_actions=list(self._corrective),
             history=list(self._history) if query.include_history else [],
         )
 

@@ -24,3 +24,15 @@ CLOSED_ON_FOLLOW_UP = "closed-on-follow-up"
 CUSTOMER_MESSAGES = "customer-messages"
 # Re-visit deadlines (after the remedy, after closing) and the re-visit calls that meet them.
 REVISITS = "revisits"
+# Issue 19: a deadline whose rule counts `from_complaint` (proposal, negotiation) starts at
+# the complaint's registration (or reopening) instead of at the findings.
+DEADLINES_FROM_COMPLAINT = "deskrules-deadlines-from-complaint"
+# Issue 19: a proposal is checked against the category's compensation rules (policy
+# `compensation_rules`, domain/compensation.py) before the amount ladder.
+COMPENSATION_RULES = "deskrules-compensation-rules"
+# Issue 19: intake routes the case to its responsible department and person (policy
+# `routing`), named in the registration's entry, the register and CaseDepartment.
+ROUTING = "deskrules-routing"
+# Issue 19: an injury intake tells the duty manager and risk control and opens the duty
+# manager's two decisions; media, regulator and association cases tell senior management.
+INJURY_INTAKE = "deskrules-injury-intake"

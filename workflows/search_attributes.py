@@ -19,6 +19,8 @@ CASE_WAITING_SINCE = SearchAttributeKey.for_datetime("CaseWaitingSince")
 CASE_HANDLER = SearchAttributeKey.for_keyword("CaseHandler")
 CASE_NEXT_DEADLINE = SearchAttributeKey.for_datetime("CaseNextDeadline")
 CASE_OVERDUE = SearchAttributeKey.for_bool("CaseOverdue")
+# Issue 19: the responsible department (policy `routing`); unset for cases before it.
+CASE_DEPARTMENT = SearchAttributeKey.for_keyword("CaseDepartment")
 
 ALL = (
     CASE_NO,
@@ -31,6 +33,7 @@ ALL = (
     CASE_HANDLER,
     CASE_NEXT_DEADLINE,
     CASE_OVERDUE,
+    CASE_DEPARTMENT,
 )
 
 # The names the Temporal CLI and operator API use for each type.

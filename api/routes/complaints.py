@@ -11,9 +11,12 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.bodies import (
     AcknowledgeBody,
+    AdvanceDecisionBody,
     ApprovalBody,
     AttendanceBody,
     ComplaintCreate,
+    CorrectiveActionBody,
+    CorrectiveDoneBody,
     CrisisBody,
     CustomerResponseBody,
     DelayDecisionBody,
@@ -22,14 +25,18 @@ from api.bodies import (
     FindingsBody,
     FollowUpBody,
     GradeChangeBody,
+    HospitalDecisionBody,
     NoteBody,
     PauseBody,
+    PromiseBody,
     ProposalBody,
     ReasonBody,
     ReassignBody,
     ResolutionBody,
+    ResponsibleBody,
     ResumeBody,
     RevisitBody,
+    SettleBody,
     SettleClockBody,
     StartClockBody,
 )
@@ -55,17 +62,23 @@ from domain.models import (
     CaseStatus,
     Category,
     ChangeGrade,
+    ChangeResponsible,
     CommandResult,
+    CompleteCorrectiveAction,
     Customer,
+    DecideAdvance,
     DecideApproval,
     DecideDelay,
+    DecideHospital,
     DeclareCrisis,
     DisputeDelay,
     Escalate,
     PauseClocks,
+    PromiseCompletion,
     ProposeRemedy,
     ReassignHandler,
     RecordAttendance,
+    RecordCorrectiveAction,
     RecordCustomerResponse,
     RecordFindings,
     RecordFollowUp,
@@ -74,6 +87,7 @@ from domain.models import (
     ReportExposure,
     RequestDelay,
     ResumeClocks,
+    SettleOnTheSpot,
     SettleStatutoryClock,
     StartStatutoryClock,
     StatusQuery,
@@ -81,6 +95,7 @@ from domain.models import (
 from domain.rules import RefusalType, approval_refusal, refusal_for
 from domain.strict import Day
 from domain.surveys import RecordRevisit
+from domain.training import TrainingCase, training_case, training_refusal
 from infra.audit import list_events
 from infra.register import RegisterFilter, RegisterSort, case_snapshot, list_cases
 from workflows.complaint import ComplaintWorkflow
@@ -152,6 +167,14 @@ async def list_register(
     handler: Annotated[
         str | None, Query(min_length=1, max_length=200, description="The handler's user id")
     ] = None,
+    department: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="The responsible department (policy `routing`), e.g. quality_control",
+        ),
+    ] = None,
     case_no: Annotated[
         str | None,
         Query(
@@ -190,6 +213,7 @@ async def list_register(
             waiting_on=waiting_on and waiting_on.value,
             overdue=overdue,
             handler=handler,
+            department=department,
             case_no_prefix=case_no,
             received_from=_midnight(received_from, zone),
             received_before=_midnight(received_to and received_to + timedelta(days=1), zone),
@@ -231,6 +255,19 @@ async def get_case(case_no: str, actor: ActorDep, resources: ResourcesDep) -> Co
         description=row["description"],
         customer=customer,
         status=status,
+    )
+
+
+@router.get("/{case_no}/training-case", response_model=TrainingCase)
+async def get_training_case(case_no: str, actor: ActorDep, resources: ResourcesDep) -> TrainingCase:
+    """An A or B case as an anonymised training case (001; issue 19): managers only."""
+    row = await case_row(resources, case_no, actor)
+    status = await case_status(resources, case_no)
+    refusal = training_refusal(actor, status.grade)
+    if refusal is not None:
+        raise Refused(refusal)
+    return training_case(
+        status, category=row["category"], store=row["store"], received_at=row["received_at"]
     )
 
 
@@ -328,6 +365,23 @@ for _path, _update, _body, _input in (
         AcknowledgeEscalation,
     ),
     ("on-site/attendance", ComplaintWorkflow.record_attendance, AttendanceBody, RecordAttendance),
+    ("settle", ComplaintWorkflow.settle_on_the_spot, SettleBody, SettleOnTheSpot),
+    ("responsible", ComplaintWorkflow.change_responsible, ResponsibleBody, ChangeResponsible),
+    ("injury/hospital", ComplaintWorkflow.decide_hospital, HospitalDecisionBody, DecideHospital),
+    ("injury/advance", ComplaintWorkflow.decide_advance, AdvanceDecisionBody, DecideAdvance),
+    (
+        "corrective-action",
+        ComplaintWorkflow.record_corrective_action,
+        CorrectiveActionBody,
+        RecordCorrectiveAction,
+    ),
+    (
+        "corrective-action/done",
+        ComplaintWorkflow.complete_corrective_action,
+        CorrectiveDoneBody,
+        CompleteCorrectiveAction,
+    ),
+    ("promise", ComplaintWorkflow.promise_completion, PromiseBody, PromiseCompletion),
 ):
     _command_route(_path, _update, _body, _input)
 _command_route(

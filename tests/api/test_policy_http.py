@@ -150,7 +150,9 @@ async def test_a_posted_version_is_active_for_new_cases_while_older_cases_keep_t
 
 
 async def test_an_invalid_policy_is_refused_with_the_line_and_the_field(desk) -> None:
-    text = _policy_text("2026.12-bad", "amount: 2, unit: days}\n", "amount: 0, unit: days}\n")
+    text = _policy_text(
+        "2026.12-bad", "amount: 2, unit: days}            # 001", "amount: 0, unit: days}  # 001"
+    )
     line = text[: text.index("amount: 0, unit: days}")].count("\n") + 1
     async with desk() as api:
         refused = await api.post("/policy", content=text, headers=auth("engineer") | YAML)

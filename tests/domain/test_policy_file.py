@@ -66,8 +66,8 @@ def _edited(tmp_path: Path, old: str, new: str) -> tuple[Path, int]:
 def test_an_invalid_policy_file_is_refused_with_its_line_and_field(tmp_path: Path) -> None:
     path, line = _edited(
         tmp_path,
-        "default: {amount: 2, unit: days}\n",
-        "default: {amount: 0, unit: days}\n",
+        "default: {amount: 2, unit: days}            # 001",
+        "default: {amount: 0, unit: days}            # 001",
     )
     with pytest.raises(PolicyFileError) as refused:
         load_policy(path)

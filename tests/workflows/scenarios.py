@@ -36,6 +36,7 @@ from domain.models import (
     CaseEvent,
     Category,
     ChangeGrade,
+    CommandResult,
     ComplaintStart,
     Customer,
     DecideApproval,
@@ -48,6 +49,7 @@ from domain.models import (
     ProcessEvent,
     ProposeRemedy,
     RecordAttendance,
+    RecordCorrectiveAction,
     RecordCustomerResponse,
     RecordFindings,
     RecordFollowUp,
@@ -80,6 +82,31 @@ MANAGER = Actor(
     authority_limit=Decimal("5000"),
 )
 SENIOR = Actor(user_id="senior.chen", role=Role.SENIOR, level=Level.SENIOR_MANAGEMENT)
+
+
+async def close_with_follow_up(
+    handle: WorkflowHandle, *, by: Actor | None = None, satisfaction: int = 4
+) -> CommandResult:
+    """The follow-up visit that closes a case; an A or B case first gets the corrective
+    action it closes with (issue 19, policy `lessons`), when its policy has one."""
+    status = await handle.query(ComplaintWorkflow.get_status, StatusQuery(include_history=False))
+    if status.grade in (Grade.A, Grade.B) and not status.corrective_actions:
+        await handle.execute_update(
+            ComplaintWorkflow.record_corrective_action,
+            RecordCorrectiveAction(
+                actor=MANAGER,
+                what="Brief the team on the case",
+                why="Its cause",
+                who=MANAGER.user_id,
+                where="the store",
+                due_by=status.waiting.since + timedelta(days=7),
+                how="At the weekly meeting",
+            ),
+        )
+    return await handle.execute_update(
+        ComplaintWorkflow.record_follow_up,
+        RecordFollowUp(actor=by or STAFF, satisfaction=satisfaction),
+    )
 
 
 class RecordedEvents:
@@ -182,9 +209,7 @@ async def negotiated_and_closed_after_findings(handle: WorkflowHandle) -> None:
     await handle.execute_update(
         ComplaintWorkflow.record_resolution, RecordResolution(actor=HANDLER, summary="paid")
     )
-    await handle.execute_update(
-        ComplaintWorkflow.record_follow_up, RecordFollowUp(actor=STAFF, satisfaction=4)
-    )
+    await close_with_follow_up(handle)
 
 
 async def missed_then_invalid_then_reopened(
@@ -277,9 +302,7 @@ async def injury_with_insurance_and_police(
     await handle.execute_update(
         ComplaintWorkflow.record_resolution, RecordResolution(actor=HANDLER, summary="paid")
     )
-    await handle.execute_update(
-        ComplaintWorkflow.record_follow_up, RecordFollowUp(actor=STAFF, satisfaction=4)
-    )
+    await close_with_follow_up(handle)
 
 
 async def paused_delayed_and_escalated(env: WorkflowEnvironment, handle: WorkflowHandle) -> None:

@@ -102,7 +102,13 @@ async def test_c_grade_product_complaint_goes_from_intake_to_closed(
         ("closed", "system"),  # closing by the follow-up is on record as a closing
     ]
     row = await register_row(desk.pool, case_no)
-    assert (row["stage"], row["grade"], row["handler"]) == ("closed", "C", handler.user_id)
+    # The findings laid the defect on the supplier: purchasing's responsible person has the
+    # case (policy routing.by_liability, issue 19).
+    routing = desk.policy.for_store("Shanghai Pudong").routing
+    assert routing is not None
+    purchasing = routing.people_of("purchasing").responsible
+    assert (row["stage"], row["grade"], row["handler"]) == ("closed", "C", purchasing)
+    assert row["department"] == "purchasing"
     assert row["closed_at"] is not None and row["overdue"] is False
     agreement = await desk.pool.fetchrow("SELECT * FROM agreements WHERE case_no = $1", case_no)
     assert agreement["agreement_ref"] == "AG-2026-0001"

@@ -32,6 +32,7 @@ from domain.models import (
 )
 from domain.policy import DeadlineName, Policy
 from domain.processes import ProcessKind, StartMediation, process_workflow_id
+from domain.routing import route_case
 from tests.support import Desk, audit_actions, case_no_of, intake
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
@@ -104,7 +105,13 @@ async def test_a_long_case_continues_as_new_and_keeps_its_state_timers_and_sub_p
     assert [r["reason"] for r in notes].count("first call") == 1
 
     status = await case.query(ComplaintWorkflow.get_status, StatusQuery())
-    assert status.handler == handler.user_id and status.stage.value == "liability_decided"
+    # Routed at intake to risk control's responsible person (policy `routing`), carried over.
+    routed = route_case(
+        desk.policy.for_store("Shanghai Pudong").routing, category="personal_injury", incident=None
+    )
+    assert routed is not None and routed.responsible
+    assert status.handler == routed.responsible and status.stage.value == "liability_decided"
+    assert status.department == "risk_control"
     assert any(h.action == "acknowledged" for h in status.history)  # the first run's
     insurance = next(p for p in status.processes if p.kind is ProcessKind.INSURANCE)
     assert insurance.open

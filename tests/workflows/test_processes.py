@@ -57,6 +57,7 @@ from domain.processes import (
     process_workflow_id,
 )
 from tests.support import Desk, audit_actions, case_no_of, intake, outbox_for
+from tests.workflows.scenarios import close_with_follow_up
 from workflows.complaint import ComplaintWorkflow
 from workflows.insurance import InsuranceClaimWorkflow
 from workflows.mediation import MediationWorkflow
@@ -219,7 +220,8 @@ async def test_injured_customer_insurance_and_police_gate_the_case_until_both_en
     await audit_entry(desk.pool, case_no, "insurance_ended")
     await audit_entry(desk.pool, case_no, "police_ended")
 
-    closed = await case.execute_update(ComplaintWorkflow.record_follow_up, follow_up)
+    # An A case closes with its corrective action (issue 19, policy `lessons`).
+    closed = await close_with_follow_up(case, by=staff)
     assert closed.status.stage is Stage.CLOSED
     assert {p.kind: p.outcome for p in closed.status.processes} == {
         ProcessKind.INSURANCE: "insurer pays CNY 800",

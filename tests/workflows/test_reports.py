@@ -23,7 +23,6 @@ from domain.models import (
     ProposeRemedy,
     RecordCustomerResponse,
     RecordFindings,
-    RecordFollowUp,
     RecordResolution,
     RemedyKind,
     Reopen,
@@ -40,6 +39,7 @@ from infra.audit import append_audit
 from infra.reports import find_report
 from infra.revisits import complete_revisit_tasks
 from tests.support import Desk, case_no_of, intake, register_only, register_row
+from tests.workflows.scenarios import close_with_follow_up
 from workflows.complaint import ComplaintWorkflow
 from workflows.reports import ReportWorkflow
 
@@ -94,9 +94,8 @@ async def _resolve(
     await case.execute_update(
         ComplaintWorkflow.record_resolution, RecordResolution(actor=handler, summary="Refunded")
     )
-    return await case.execute_update(
-        ComplaintWorkflow.record_follow_up, RecordFollowUp(actor=staff, satisfaction=satisfaction)
-    )
+    # A B case (3+ people) closes with its corrective action (issue 19, policy `lessons`).
+    return await close_with_follow_up(case, by=staff, satisfaction=satisfaction)
 
 
 async def test_the_monthly_figures_match_the_cases_driven_through_the_lifecycle(
