@@ -23,6 +23,8 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from domain.authority import EVERY_STORE_ROLES, Actor, AuthorityPolicy, Level, Role
+from domain.notifications import EmailAddress, Language, WebhookName
+from domain.stores import store_key
 from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -41,6 +43,17 @@ class Person(BaseModel):
     stores: list[str] = Field(
         default_factory=list,
         description="Store names, as the desk enters them at intake (case and spacing aside)",
+    )
+    # Where notices reach the person (docs/notifications.md); none: their in-app inbox only.
+    email: EmailAddress | None = None
+    language: Language = "zh"
+    webhooks: list[WebhookName] = Field(
+        default_factory=list, description="Webhooks (NOTIFY_WEBHOOKS names) they are told on"
+    )
+    receives: list[str] = Field(
+        default_factory=list,
+        description="Roles (store_manager, customer_service, ...) whose notices reach their"
+        " in-app inbox at their stores, beside those of their level",
     )
 
     @field_validator("stores")
@@ -62,6 +75,16 @@ class Person(BaseModel):
         if self.role not in EVERY_STORE_ROLES and not self.stores:
             raise ValueError(f"user {self.user_id}: role {self.role} needs its stores")
         return self
+
+    def holds(self, role: str, store: str) -> bool:
+        """Whether notices to `role` at `store` are theirs: their level or a role they
+        receive, at a store they work at (senior management and engineers: every store)."""
+        mine = role == (self.level.value if self.level else None) or role in self.receives
+        if not mine:
+            return False
+        return self.role in EVERY_STORE_ROLES or store_key(store) in {
+            store_key(name) for name in self.stores
+        }
 
     def as_actor(self, authority: AuthorityPolicy) -> Actor:
         if "authority_limit" in self.model_fields_set:
@@ -120,6 +143,10 @@ class UserDirectory:
 
     def actor_for(self, token: str) -> Actor | None:
         return self._by_token.get(token)
+
+    @property
+    def people(self) -> list[User]:
+        return list(self._users)
 
     def for_authority(self, authority: AuthorityPolicy) -> "UserDirectory":
         return UserDirectory(self._users, authority)

@@ -17,6 +17,7 @@ from domain.durations import Duration, DurationUnit
 from domain.escalation import EscalationPolicy, MajorCasePolicy, OnSitePolicy
 from domain.grades import Grade, GradingPolicy
 from domain.incidents import Incident
+from domain.notifications import NotificationsPolicy
 from domain.reports import ReportsPolicy
 from domain.retention import RetentionPolicy
 from domain.statutory import StatutoryRule
@@ -163,6 +164,9 @@ class Policy(BaseModel):
         default_factory=dict,
         description="Per store (the intake's store name): time zone, hours, days, contacts",
     )
+    # Issue 14: how notices are delivered (read by the relay, never by a case). None in
+    # policies that predate it: no role inboxes, the default retries.
+    notifications: NotificationsPolicy | None = None
 
     @model_validator(mode="after")
     def _every_deadline_defined(self) -> "Policy":
@@ -178,6 +182,16 @@ class Policy(BaseModel):
             raise ValueError("stores: two entries name the same store (case and spaces aside)")
         return self
 
+    @model_validator(mode="after")
+    def _notification_stores_known(self) -> "Policy":
+        if self.notifications is None:
+            return self
+        known = {store_key(name) for name in self.stores}
+        unknown = [name for name in self.notifications.stores if store_key(name) not in known]
+        if unknown:
+            raise ValueError(f"notifications.stores: not in stores: {', '.join(unknown)}")
+        return self
+
     def for_store(self, store: str) -> "Policy":
         """The policy a case of `store` runs under: the calendar with the store's settings,
         the store's contacts over the company's (role by role), and no `stores` (the
@@ -186,12 +200,13 @@ class Policy(BaseModel):
             (s for name, s in self.stores.items() if store_key(name) == store_key(store)), None
         )
         if settings is None:
-            return self.model_copy(update={"stores": {}})
+            return self.model_copy(update={"stores": {}, "notifications": None})
         return self.model_copy(
             update={
                 "calendar": self.calendar.for_store(settings),
                 "contacts": {**self.contacts, **settings.contacts},
                 "stores": {},
+                "notifications": None,
             }
         )
 

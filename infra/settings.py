@@ -8,10 +8,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class WebhookSettings(BaseModel):
+    """A group bot or JSON receiver notices go to (docs/notifications.md): the policy and
+    the users file name it; its URL and secret stay here, out of the policy."""
+
+    kind: Literal["wecom", "dingtalk", "feishu", "webhook"]
+    url: str = Field(pattern=r"^https?://")
+    # DingTalk and Feishu: the bot's signing secret ("加签"); webhook: the HMAC key.
+    secret: SecretStr = SecretStr("")
 
 
 class Settings(BaseSettings):
@@ -57,13 +67,36 @@ class Settings(BaseSettings):
     # exactly one of the two. The first key encrypts; every key listed decrypts.
     codec_keys: SecretStr = SecretStr("")
     codec_key_file: Path | None = None
+    # Notification delivery (docs/notifications.md): the relay runs as a task of every
+    # worker; several are safe (each delivery is locked while it is sent).
+    relay_enabled: bool = True
+    relay_poll_seconds: float = Field(1.0, gt=0)
+    relay_concurrency: int = Field(2, ge=1, le=32)
+    # Email: an SMTP server, with STARTTLS and a login where it asks for them. No host:
+    # email deliveries fail (and retry, then wait on the stuck list) until one is set.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = True
+    smtp_from: str = "Complaint Desk <complaints@localhost>"
+    smtp_timeout_seconds: float = Field(30.0, gt=0)
+    # Webhooks by name, as JSON: {"duty-wecom": {"kind": "wecom", "url": "https://..."}}.
+    notify_webhooks: dict[str, WebhookSettings] = Field(default_factory=dict)
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+    # The SMS gateway adapter: a JSON POST signed like the generic webhook (HMAC-SHA256).
+    sms_gateway_url: str = ""
+    sms_gateway_secret: SecretStr = SecretStr("")
+    # The embedded default's local mailbox (make run): every message the local SMTP server
+    # received, one file each; GET /local-mailbox shows them to demo users (IDENTITY=demo).
+    local_mailbox_dir: Path | None = None
 
     @field_validator("worker_metrics_port", mode="before")
     @classmethod
     def _empty_port_is_off(cls, value: object) -> object:
         return 0 if value in ("", None) else value
 
-    @field_validator("codec_key_file", "jwt_jwks_file", mode="before")
+    @field_validator("codec_key_file", "jwt_jwks_file", "local_mailbox_dir", mode="before")
     @classmethod
     def _empty_path_is_none(cls, value: object) -> object:
         return None if value == "" else value
