@@ -14,7 +14,7 @@ from api.identity import Identity, identity_from_settings
 from api.middleware import install_observability
 from api.nul_guard import install_nul_guard
 from api.query_params import refuse_unknown_query_parameters
-from api.routes import complaints, health, policy, processes, reports, stuck
+from api.routes import complaints, health, notifications, policy, processes, reports, stuck
 from api.routes.codec import install_codec_server
 from infra.db import create_pool
 from infra.logging import configure_logging
@@ -79,5 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(processes.router)
     app.include_router(reports.router)
     app.include_router(policy.router)
+    app.include_router(notifications.router)
     install_codec_server(app, settings)
     return app

@@ -36,6 +36,7 @@ from api.commands import IdempotencyKey, PreCheck, add_command_route, case_row
 from api.deps import ActorDep, Resources, ResourcesDep
 from api.errors import CaseArchived, CaseNotFound, Problem, Refused
 from api.intake import in_policy_names, open_complaint
+from api.notices import DELIVERY_STATE_ROLES, notifications_public
 from api.openapi_errors import CASE_ERRORS, REGISTERED_BEFORE
 from api.schemas import (
     AuditEventPublic,
@@ -80,6 +81,7 @@ from domain.models import (
 from domain.rules import RefusalType, approval_refusal, refusal_for
 from domain.strict import Day
 from infra.audit import list_events
+from infra.deliveries import deliveries_of
 from infra.register import RegisterFilter, RegisterSort, case_snapshot, list_cases
 from workflows.complaint import ComplaintWorkflow
 
@@ -223,11 +225,15 @@ async def get_case(case_no: str, actor: ActorDep, resources: ResourcesDep) -> Co
     customer = None
     if actor.role in PERSONAL_DATA_ROLES:
         customer = Customer(name=row["customer_name"], contact=row["customer_contact"])
+    notifications = None
+    if actor.role in DELIVERY_STATE_ROLES:
+        notifications = notifications_public(await deliveries_of(resources.pool, case_no))
     return ComplaintPublic(
         summary=ComplaintSummaryPublic.model_validate(dict(row)),
         description=row["description"],
         customer=customer,
         status=status,
+        notifications=notifications,
     )
 
 
