@@ -4,12 +4,13 @@ Every variable here is also named in docker-compose.yml; tests/test_compose.py k
 two in step.
 """
 
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,7 +83,7 @@ class Settings(BaseSettings):
     smtp_from: str = "Complaint Desk <complaints@localhost>"
     smtp_timeout_seconds: float = Field(30.0, gt=0)
     # Webhooks by name, as JSON: {"duty-wecom": {"kind": "wecom", "url": "https://..."}}.
-    notify_webhooks: dict[str, WebhookSettings] = Field(default_factory=dict)
+    notify_webhooks: Annotated[dict[str, WebhookSettings], NoDecode] = Field(default_factory=dict)
     webhook_timeout_seconds: float = Field(10.0, gt=0)
     # The SMS gateway adapter: a JSON POST signed like the generic webhook (HMAC-SHA256).
     sms_gateway_url: str = ""
@@ -90,6 +91,15 @@ class Settings(BaseSettings):
     # The embedded default's local mailbox (make run): every message the local SMTP server
     # received, one file each; GET /local-mailbox shows them to demo users (IDENTITY=demo).
     local_mailbox_dir: Path | None = None
+
+    @field_validator("notify_webhooks", mode="before")
+    @classmethod
+    def _webhooks_from_json(cls, value: object) -> object:
+        # The environment's JSON is parsed by pydantic-settings; a value handed over as a
+        # string (compose's, a test's) the same way, and an empty one is none.
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
 
     @field_validator("worker_metrics_port", mode="before")
     @classmethod
