@@ -178,6 +178,7 @@ class Channels:
                 password=password if settings.smtp_username else None,
                 start_tls=settings.smtp_starttls,
                 timeout=settings.smtp_timeout_seconds,
+                cert_bundle=str(settings.smtp_ca_file) if settings.smtp_ca_file else None,
             )
         except (aiosmtplib.SMTPException, OSError) as err:
             raise DeliveryFailed(f"SMTP {settings.smtp_host}:{settings.smtp_port}: {err}") from err

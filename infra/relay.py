@@ -188,7 +188,22 @@ class Relay:
         return len(rows)
 
     async def _expand(self, conn: asyncpg.Connection, row: asyncpg.Record, policy: Policy) -> None:
-        resolved = resolve(row["recipient"], row["store"], row["customer"], policy, self._directory)
+        try:
+            resolved = resolve(
+                row["recipient"], row["store"], row["customer"], policy, self._directory
+            )
+        except ValueError as err:  # pydantic's too: one unreadable row must not block others
+            log.exception("notification_unresolvable", notification_id=row["notification_id"])
+            resolved = Resolved(
+                [
+                    Destination(
+                        channel=Channel.NONE,
+                        destination=row["recipient"],
+                        dead=f"could not resolve {row['recipient']}: {err}"[:2000],
+                    )
+                ],
+                [],
+            )
         destinations = [self._with_kind(d) for d in resolved.destinations]
         only = row["only_destinations"]
         if only is not None:
@@ -271,9 +286,9 @@ class Relay:
                 retry_at = now + timedelta(seconds=retry.delay_after(failures, self._jitter()))
             await conn.execute(
                 """
-                UPDATE deliveries SET state = $2, attempts = $3, last_error = $4,
-                    next_attempt_at = COALESCE($5, next_attempt_at),
-                    sent_at = CASE WHEN $2 = 'sent' THEN $6 ELSE NULL END
+                UPDATE deliveries SET state = $2::text, attempts = $3, last_error = $4,
+                    next_attempt_at = COALESCE($5::timestamptz, next_attempt_at),
+                    sent_at = CASE WHEN $2::text = 'sent' THEN $6::timestamptz ELSE NULL END
                 WHERE delivery_id = $1
                 """,
                 row["delivery_id"],

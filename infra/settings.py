@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     smtp_from: str = "Complaint Desk <complaints@localhost>"
     smtp_timeout_seconds: float = Field(30.0, gt=0)
+    # A private CA's certificates (PEM) for the SMTP server's; empty: the system's.
+    smtp_ca_file: Path | None = None
     # Webhooks by name, as JSON: {"duty-wecom": {"kind": "wecom", "url": "https://..."}}.
     notify_webhooks: Annotated[dict[str, WebhookSettings], NoDecode] = Field(default_factory=dict)
     webhook_timeout_seconds: float = Field(10.0, gt=0)
@@ -106,7 +108,9 @@ class Settings(BaseSettings):
     def _empty_port_is_off(cls, value: object) -> object:
         return 0 if value in ("", None) else value
 
-    @field_validator("codec_key_file", "jwt_jwks_file", "local_mailbox_dir", mode="before")
+    @field_validator(
+        "codec_key_file", "jwt_jwks_file", "local_mailbox_dir", "smtp_ca_file", mode="before"
+    )
     @classmethod
     def _empty_path_is_none(cls, value: object) -> object:
         return None if value == "" else value
