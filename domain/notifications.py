@@ -70,7 +70,7 @@ class RetryPolicy(BaseModel):
         """Seconds to wait after `failures` failed tries (1 or more); `jitter` in [0, 1).
 
         "Equal jitter": half the step is fixed, half random, so relays that failed
-        together spread out, yet each wait is at least as long as the one before."""
+        together spread out, yet below the cap each wait is at least the one before."""
         step = min(self.first_delay_seconds * 2 ** (failures - 1), self.max_delay_seconds)
         return step / 2 + step / 2 * jitter
 

@@ -277,7 +277,10 @@ class Relay:
             error = await self._attempt(conn, row)
             failures = row["attempts"] + 1
             now = datetime.now(UTC)
-            if error is None:
+            if isinstance(error, _Skip):
+                # Not a failure: there is nothing to send it to any more; never retried.
+                state, retry_at, error = "skipped", None, error.reason
+            elif error is None:
                 state, retry_at = "sent", None
             elif retry.gives_up_after(failures):
                 state, retry_at = "dead", None
@@ -317,15 +320,15 @@ class Relay:
                 attempts=failures,
                 error=error,
             )
-            if state == "sent":
+            if state in ("sent", "skipped"):
                 await _complete_if_done(conn, row["notification_id"])
                 if row["recipient"] == CUSTOMER:
                     await _audit_customer(
                         conn,
                         row,
                         Destination(channel=Channel(row["channel"]), destination=CUSTOMER),
-                        sent=True,
-                        why="",
+                        sent=state == "sent",
+                        why=error or "",
                     )
             elif state == "dead":
                 await self._record_dead(
@@ -337,7 +340,7 @@ class Relay:
                 )
         return True
 
-    async def _attempt(self, conn: asyncpg.Connection, row: asyncpg.Record) -> str | None:
+    async def _attempt(self, conn: asyncpg.Connection, row: asyncpg.Record) -> "str | _Skip | None":
         """None when the channel took it, else why not."""
         channel = Channel(row["channel"])
         address = row["destination"]
@@ -346,10 +349,13 @@ class Relay:
             customer = await conn.fetchval(
                 "SELECT intake -> 'customer' FROM complaints WHERE case_no = $1", row["case_no"]
             )
-            contact = CustomerContact.model_validate(customer or {})
+            try:
+                contact = CustomerContact.model_validate(customer or {})
+            except ValueError:
+                contact = CustomerContact()
             address = contact.email if channel is Channel.EMAIL else contact.phone
             if not address or not contact.contact_consent:
-                return "the customer's address or consent is gone (anonymised?)"
+                return _Skip("the customer's address or consent is gone (anonymised?)")
         message = Message(
             delivery_id=row["delivery_id"],
             notification_id=row["notification_id"],
@@ -426,6 +432,11 @@ class Relay:
         log.info("relay_started", concurrency=concurrency)
         await asyncio.gather(*(sender() for _ in range(concurrency)))
         log.info("relay_stopped")
+
+
+@dataclass
+class _Skip:
+    reason: str
 
 
 def key_of(dest: Destination) -> str:

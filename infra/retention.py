@@ -44,6 +44,9 @@ WHERE case_no = ANY($1::text[]) AND (reason <> '' OR data ?| $3::text[])
 """
 
 _BLANK_NOTIFICATIONS = "UPDATE outbox SET body = $2 WHERE case_no = ANY($1::text[])"
+# The in-app inbox holds each notice's copy (infra/relay.py); deliveries hold no address
+# of the customer (read from the intake at sending time), so they need nothing.
+_BLANK_INBOX = "UPDATE inbox SET body = $2 WHERE case_no = ANY($1::text[])"
 
 
 async def anonymise_closed_before(
@@ -64,6 +67,7 @@ async def anonymise_closed_before(
         await conn.execute(_ANONYMISE_CASE, row["case_no"], ANONYMISED, intake, now)
     await conn.execute(_BLANK_AUDIT_TEXT, case_nos, ANONYMISED, list(FREE_TEXT_KEYS))
     await conn.execute(_BLANK_NOTIFICATIONS, case_nos, ANONYMISED)
+    await conn.execute(_BLANK_INBOX, case_nos, ANONYMISED)
     for row in rows:
         closed_on = row["closed_at"].date().isoformat()
         await append_audit(

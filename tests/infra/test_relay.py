@@ -34,10 +34,12 @@ from domain.authority import Actor
 from domain.models import Category, Notification
 from domain.notifications import Inbox, NotificationsPolicy, RetryPolicy
 from domain.policy import Policy
+from domain.retention import ANONYMISED
 from infra.audit import queue_notification
 from infra.channels import Channels
 from infra.deliveries import inbox_of
 from infra.relay import Relay, directory_from_settings
+from infra.retention import anonymise_closed_before
 from infra.settings import ROOT, Settings
 from tests.notify_support import Receiver, deliveries, fresh_database, set_customer
 from tests.support import Desk, audit_actions, case_no_of, intake, register_only
@@ -469,3 +471,33 @@ async def test_a_role_nobody_can_be_told_as_is_dead_lettered_at_once(
     assert (dead["channel"], dead["state"]) == ("none", "dead")
     assert "no inbox for quality_control" in dead["last_error"]
     assert ("notification_dead_lettered", "system:relay") in await audit_actions(pool, case_no)
+
+
+async def test_anonymising_a_case_blanks_its_inbox_copies_and_stops_its_customer_messages(
+    own, policy: Policy, staff: Actor
+) -> None:
+    _, pool = own
+    case_no = await register_only(pool, policy, staff)
+    await set_customer(
+        pool, case_no, phone="13900000000", contact_consent=True, contact_channel="sms"
+    )
+    await _notice(pool, case_no, "user:handler.wang", "Case closed")
+    await _notice(pool, case_no, "customer", "请评价")
+    relay = _relay(pool, _settings(None), _policy(policy))
+    while await relay.expand_pending():
+        pass
+    await pool.execute(
+        "UPDATE complaints SET stage = 'closed', closed_at = now() - interval '400 days'"
+        " WHERE case_no = $1",
+        case_no,
+    )
+    async with pool.acquire() as conn, conn.transaction():
+        assert await anonymise_closed_before(
+            conn, closed_before=dt.datetime.now(dt.UTC), keep_days=365, limit=10
+        ) == [case_no]
+    await relay.run_once()
+
+    (entry,) = (await inbox_of(pool, "handler.wang", 10))[1]
+    assert entry["body"] == ANONYMISED
+    customer = next(d for d in await deliveries(pool, case_no) if d["recipient"] == "customer")
+    assert customer["state"] == "skipped" and "gone" in customer["last_error"]
