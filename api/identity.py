@@ -13,6 +13,7 @@ Either way authority limits come from the policy by level (a users-file entry ma
 own), and senior management and engineers work at every store (`EVERY_STORE_ROLES`).
 """
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -204,7 +205,13 @@ class JwtIdentity:
     """`IDENTITY=jwt`: bearer JWTs verified for signature, expiry, issuer and audience;
     the user id, role, level and stores come from claims named in the settings."""
 
-    def __init__(self, settings: Settings, authority: AuthorityPolicy, keys=None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        authority: AuthorityPolicy,
+        keys=None,
+        seen: "dict[str, Person] | None" = None,
+    ) -> None:
         missing = [
             name
             for name, value in (
@@ -219,6 +226,8 @@ class JwtIdentity:
             raise IdentityConfigError("IDENTITY=jwt needs one of JWT_JWKS_URL and JWT_JWKS_FILE")
         self._settings = settings
         self._authority = authority
+        # Who signed in and what their claims say, for the people table (take_seen).
+        self._seen: dict[str, Person] = {} if seen is None else seen
         self._algorithms = [a.strip() for a in settings.jwt_algorithms.split(",") if a.strip()]
         unsafe = [a for a in self._algorithms if a.lower() == "none" or a.upper().startswith("HS")]
         if unsafe or not self._algorithms:
@@ -236,7 +245,14 @@ class JwtIdentity:
 
     def for_authority(self, authority: AuthorityPolicy) -> "JwtIdentity":
         # The same key source: its cache survives a policy change.
-        return JwtIdentity(self._settings, authority, self._keys)
+        return JwtIdentity(self._settings, authority, self._keys, self._seen)
+
+    def take_seen(self) -> "list[Person]":
+        """The people signed in since the last call (their latest claims), for the relay's
+        directory (infra/people.py)."""
+        seen = list(self._seen.values())
+        self._seen.clear()
+        return seen
 
     def actor_for(self, token: str) -> Actor | None:
         settings = self._settings
@@ -260,6 +276,10 @@ class JwtIdentity:
                     "level": claim(claims, settings.jwt_level_claim),
                     # Every store for these roles, whatever the provider lists for them.
                     "stores": [] if _every_store(role) else _as_list(stores),
+                    # Where notices reach them (docs/notifications.md).
+                    "email": _email(claim(claims, settings.jwt_email_claim)),
+                    "language": _language(claim(claims, settings.jwt_language_claim)),
+                    "receives": _as_list(claim(claims, settings.jwt_receives_claim)),
                 }
             )
         except jwt.PyJWTError as err:
@@ -272,7 +292,20 @@ class JwtIdentity:
             )
             log.info("token_refused", reason=f"claims: {problems}")
             return None
+        self._seen[person.user_id] = person
         return person.as_actor(self._authority)
+
+
+def _email(value: Any) -> str | None:
+    """An address claim, if it looks like one: a strange one must not refuse the token."""
+    if isinstance(value, str) and re.fullmatch(r"[^@\s]+@[^@\s]+", value) and len(value) < 255:
+        return value
+    return None
+
+
+def _language(value: Any) -> str:
+    """A locale claim (`zh-CN`, `en_US`, `en`) as the language notices are written in."""
+    return "en" if isinstance(value, str) and value.lower().startswith("en") else "zh"
 
 
 def _every_store(role: Any) -> bool:

@@ -41,6 +41,7 @@ from domain.notifications import (
 from domain.policy import Policy
 from infra.audit import append_audit
 from infra.channels import Channels, DeliveryFailed, Message
+from infra.people import load_people
 from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -52,14 +53,18 @@ EXPAND_BATCH = 50
 class Directory(Protocol):
     """The people notices reach: by user id, and those who hold a role at a store."""
 
+    async def refresh(self, conn: asyncpg.Connection) -> None: ...
+
     def person(self, user_id: str) -> Person | None: ...
 
     def holders(self, role: str, store: str) -> list[str]: ...
 
 
 class NoDirectory:
-    """IDENTITY=jwt: the relay knows no one's address (the provider's claims reach only
-    the API); `user:` notices go to the inbox, roles to their policy inboxes."""
+    """Nobody known: `user:` notices go to the inbox only, roles to their policy inboxes."""
+
+    async def refresh(self, conn: asyncpg.Connection) -> None:
+        pass
 
     def person(self, user_id: str) -> Person | None:
         return None
@@ -71,8 +76,11 @@ class NoDirectory:
 class UsersFileDirectory:
     """IDENTITY=demo: the users file (config/users.yaml)."""
 
-    def __init__(self, people: list) -> None:  # api.identity.User
+    def __init__(self, people: list) -> None:  # api.identity.Person (User)
         self._people = {p.user_id: p for p in people}
+
+    async def refresh(self, conn: asyncpg.Connection) -> None:
+        pass
 
     def person(self, user_id: str) -> Person | None:
         user = self._people.get(user_id)
@@ -86,9 +94,26 @@ class UsersFileDirectory:
         return sorted(uid for uid, user in self._people.items() if user.holds(role, store))
 
 
+class PeopleDirectory(UsersFileDirectory):
+    """IDENTITY=jwt: the people the API has seen, with their claims (infra/people.py),
+    read afresh before each batch is resolved."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    async def refresh(self, conn: asyncpg.Connection) -> None:
+        from api.identity import Person as Claims
+
+        people = []
+        for raw in await load_people(conn):
+            with contextlib.suppress(ValueError):
+                people.append(Claims.model_validate(raw))
+        self._people = {p.user_id: p for p in people}
+
+
 def directory_from_settings(settings: Settings) -> Directory:
     if settings.identity != "demo":
-        return NoDirectory()
+        return PeopleDirectory()
     # The users file's model is the API's (api/identity.py): the same file, read alike.
     from api.identity import UsersFile
 
@@ -171,6 +196,7 @@ class Relay:
         """Resolves up to EXPAND_BATCH outbox rows into deliveries and inbox entries."""
         policy = self._policy()
         async with self._pool.acquire() as conn, conn.transaction():
+            await self._directory.refresh(conn)
             rows = await conn.fetch(
                 """
                 SELECT o.notification_id, o.case_no, o.seq, o.recipient, o.subject, o.body,

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     jwt_role_claim: str = "role"
     jwt_level_claim: str = "level"
     jwt_stores_claim: str = "stores"
+    # Where notices reach the user (docs/notifications.md): their address, their language
+    # (a locale: en* is English, anything else Chinese) and roles whose notices they receive.
+    jwt_email_claim: str = "email"
+    jwt_language_claim: str = "locale"
+    jwt_receives_claim: str = "receives"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     log_level: str = "INFO"

@@ -67,3 +67,11 @@ CREATE TABLE inbox (
 );
 
 CREATE INDEX inbox_user_idx ON inbox (user_id, (read_at IS NULL), created_at DESC);
+
+-- IDENTITY=jwt: the people the API has seen, from their tokens' claims (api/identity.py),
+-- so the relay can reach them by address and find who holds a role at a store.
+CREATE TABLE people (
+    user_id  text PRIMARY KEY,
+    person   jsonb NOT NULL,                     -- api.identity.Person: email, level, stores
+    seen_at  timestamptz NOT NULL DEFAULT now()
+);

@@ -2,12 +2,15 @@
 endpoint or SMS gateway; a fresh database each (the relay delivers every row it finds)."""
 
 import json
+import random
 import threading
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -91,6 +94,15 @@ async def fresh_database(postgres: EmbeddedPostgres) -> AsyncIterator[tuple[str,
     url = postgres.url(f"notify_{uuid.uuid4().hex[:8]}")
     await migrate(url)
     pool = await create_pool(url)
+    # Case numbers are workflow IDs on the shared Temporal server: a new database must not
+    # number its cases from 0001 again, or its intake would find another test's workflow.
+    now = datetime.now(UTC)
+    months = {f"{now.astimezone(ZoneInfo(zone)):%Y%m}" for zone in ("UTC", "Asia/Shanghai")}
+    offset = random.randrange(10_000, 10_000_000) * 10
+    await pool.executemany(
+        "INSERT INTO case_counters (month, last_serial) VALUES ($1, $2)",
+        [(month, offset) for month in months],
+    )
     try:
         yield url, pool
     finally:

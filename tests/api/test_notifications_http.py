@@ -3,6 +3,7 @@ resend, the in-app inbox, the relay's metrics and make run's local mailbox. The 
 worker and relay run for real on a database of the test's own (the relay delivers every
 row it finds), with local HTTP and SMTP servers as receivers."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -76,7 +77,7 @@ async def api(desk_settings, dev_client: Client, own) -> AsyncIterator[httpx.Asy
 
 def _relay(pool: asyncpg.Pool, settings: Settings, policy: Policy) -> Relay:
     notifications = NotificationsPolicy(
-        retry=RetryPolicy(max_attempts=5, first_delay_seconds=1, max_delay_seconds=60),
+        retry=RetryPolicy(max_attempts=5, first_delay_seconds=60, max_delay_seconds=3600),
         role_inboxes={"duty_manager": Inbox(webhooks=[DUTY_HOOK])},
     )
     with_inboxes = policy.model_copy(update={"notifications": notifications})
@@ -93,6 +94,13 @@ async def _case_with_notice(api: httpx.AsyncClient, pool: asyncpg.Pool) -> tuple
     created = await api.post("/complaints", json=INTAKE, headers=auth("staff"))
     assert created.status_code == 201, created.text
     case_no = created.json()["case_no"]
+    # The case's first change is recorded (its snapshot is what GET /complaints/{id} reads).
+    for _ in range(600):
+        if await pool.fetchval(
+            "SELECT snapshot IS NOT NULL FROM complaints WHERE case_no = $1", case_no
+        ):
+            break
+        await asyncio.sleep(0.1)
     note = Notification(
         notification_id=str(uuid.uuid4()),
         recipient="duty_manager",
@@ -125,12 +133,14 @@ async def test_a_receiver_failing_five_times_backs_off_is_dead_lettered_listed_r
     )
     assert [a["ok"] for a in attempts] == [False] * 5
     waits = [(a["retry_at"] - a["at"]).total_seconds() for a in attempts[:4]]
-    # Each wait between half and all of 1 s * 2^(n-1): exponential, jittered, growing.
+    # Each wait between half and all of 60 s * 2^(n-1): exponential, jittered, growing.
     for n, wait in enumerate(waits):
-        assert 2**n / 2 <= wait <= 2**n
+        assert 30 * 2**n <= wait <= 60 * 2**n
     assert waits == sorted(waits) and attempts[4]["retry_at"] is None
 
-    handler_view = (await api.get(f"/complaints/{case_no}", headers=auth("handler"))).json()
+    read = await api.get(f"/complaints/{case_no}", headers=auth("handler"))
+    assert read.status_code == 200, read.text
+    handler_view = read.json()
     notice = next(
         n for n in handler_view["notifications"] if n["notification_id"] == notification_id
     )
