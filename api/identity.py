@@ -149,6 +149,10 @@ class UserDirectory:
     def people(self) -> list[User]:
         return list(self._users)
 
+    def listed(self) -> list[User]:
+        """The users of the file, for the console's sign-in page (IDENTITY=demo only)."""
+        return list(self._users)
+
     def for_authority(self, authority: AuthorityPolicy) -> "UserDirectory":
         return UserDirectory(self._users, authority)
 

@@ -153,6 +153,7 @@ def _banner(
     mailbox: str | None = None,
 ) -> str:
     rows = [
+        ("Console", f"{api_url}/ (sign in as a demo user below)"),
         ("API", api_url),
         ("API docs", f"{api_url}/docs"),
         ("API metrics", f"{api_url}/metrics"),
