@@ -52,6 +52,16 @@ class DeliveryState(StrEnum):
 OPEN_STATES = (DeliveryState.QUEUED, DeliveryState.RETRYING)
 
 
+class NoticeState(StrEnum):
+    """A notice's state over all its deliveries (GET /complaints/{case_no})."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"  # a delivery is retrying
+    DEAD = "dead"  # a delivery is dead-lettered
+    RESENT = "resent"  # repaired: a copy was queued
+
+
 class RetryPolicy(BaseModel):
     """Exponential backoff with jitter: the n-th failure waits between half and all of
     first_delay * 2^(n-1), capped at max_delay; after max_attempts the delivery is dead."""
