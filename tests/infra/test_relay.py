@@ -501,3 +501,27 @@ async def test_anonymising_a_case_blanks_its_inbox_copies_and_stops_its_customer
     assert entry["body"] == ANONYMISED
     customer = next(d for d in await deliveries(pool, case_no) if d["recipient"] == "customer")
     assert customer["state"] == "skipped" and "gone" in customer["last_error"]
+
+
+async def test_the_worker_runs_the_relay_beside_it_until_told_to_stop(
+    own, policy: Policy, staff: Actor, mail: LocalMailServer
+) -> None:
+    from worker import start_relay
+
+    url, pool = own
+    case_no = await register_only(pool, policy, staff)
+    await _notice(pool, case_no, "user:senior.chen", "major case")
+    settings = _settings(mail, database_url=url, relay_poll_seconds=0.1)
+    stop = asyncio.Event()
+    relay = await start_relay(settings, pool, stop)
+
+    async def sent() -> bool:
+        return await pool.fetchval(
+            "SELECT sent_at IS NOT NULL FROM outbox WHERE case_no = $1", case_no
+        )
+
+    await _until(sent, "the worker's relay delivered the notice")
+    stop.set()
+    await asyncio.wait_for(relay, 30)
+    (message,) = [m for m in mail.messages() if m["X-Complaint-Desk-Case"] == case_no]
+    assert message["To"] == "chen.jie@desk.local"
