@@ -34,7 +34,14 @@ PUBLIC = {
 # Temporal's codec protocol: payloads are protobuf JSON, whose readers skip unknown fields.
 LENIENT_BODIES = {"/codec/encode", "/codec/decode"}
 # Path parameters filled with values of the right shape, so only the token decides.
-SAMPLE_PARAMS = {"case_no": "202611-0001", "month": "2026-11", "week": "2026-W48", "version": "v1"}
+SAMPLE_PARAMS = {
+    "case_no": "202611-0001",
+    "month": "2026-11",
+    "week": "2026-W48",
+    "version": "v1",
+    "entry_id": "1",
+    "message_id": "0001.eml",
+}
 
 
 def _is_console(path: str) -> bool:
