@@ -13,9 +13,12 @@ from pydantic import BaseModel, Field
 
 from api.deps import ActorDep, ResourcesDep
 from api.errors import Problem
+from api.openapi_errors import INVALID, NOT_FOUND, UNAUTHENTICATED, UNAVAILABLE
 from infra.deliveries import INBOX_LIMIT, inbox_of, mark_read
 
-router = APIRouter(tags=["notifications"])
+router = APIRouter(
+    tags=["notifications"], responses=UNAUTHENTICATED | NOT_FOUND | INVALID | UNAVAILABLE
+)
 
 
 class InboxEntryPublic(BaseModel):
