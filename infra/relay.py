@@ -397,7 +397,10 @@ class Relay:
                 self._channels.send(channel, address, message), self._send_timeout
             )
         except DeliveryFailed as err:
-            return str(err)[:2000]
+            # A server's refusal may quote the address: a customer's is personal data
+            # (DOMAIN 8), and the delivery state is shown to engineers too.
+            reason = str(err).replace(address, CUSTOMER) if for_customer else str(err)
+            return reason[:2000]
         except TimeoutError:
             return f"no answer within {self._send_timeout:.0f} s"
         except Exception as err:  # a bug in a channel must not stop the relay
