@@ -23,11 +23,14 @@ from activities.finance import FinanceDesk
 from activities.reports import ReportActivities
 from activities.retention import RetentionActivities
 from domain.personal_data import Catalogue, models_of_modules, models_of_signatures
+from infra.channels import Channels
 from infra.db import create_pool
 from infra.evidence_store import EvidenceFiles, evidence_files
 from infra.logging import ActivityLogContext, configure_logging
 from infra.metrics import temporal_runtime
-from infra.policy_file import load_policy
+from infra.policy_file import load_policy, read_policy_file
+from infra.policy_versions import ActivePolicy
+from infra.relay import Relay, directory_from_settings
 from infra.schedules import ensure_schedules
 from infra.settings import Settings, get_settings
 from infra.store_repair import repair_store_names
@@ -159,15 +162,50 @@ async def main(settings: Settings) -> None:
             survey_links=SurveyLinkSigner.from_settings(settings),
             evidence=evidence_files(settings),
         )
+        # The notification relay (docs/notifications.md) runs beside the worker: one per
+        # worker process, any number safely (each delivery is locked while it is sent).
+        stop_relay = asyncio.Event()
+        relay = await start_relay(settings, pool, stop_relay) if settings.relay_enabled else None
+
+        def shut_down() -> None:
+            stop_relay.set()
+            asyncio.ensure_future(worker.shutdown())
+
         # SIGTERM (docker stop, Ctrl-C via the launcher) lets running tasks finish first.
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(worker.shutdown()))
+            loop.add_signal_handler(sig, shut_down)
         log.info("worker_started", task_queue=settings.temporal_task_queue)
         await worker.run()
+        stop_relay.set()
+        if relay is not None:
+            await relay
         log.info("worker_stopped")
     finally:
         await pool.close()
+
+
+async def start_relay(
+    settings: Settings, pool: asyncpg.Pool, stop: asyncio.Event
+) -> "asyncio.Task[None]":
+    """The relay as a task of this process, following the active policy version."""
+    active = await ActivePolicy.start(pool, read_policy_file(settings.policy_file))
+    refresh = asyncio.create_task(active.keep_fresh())
+    channels = Channels(settings)
+    relay = Relay(pool, channels, lambda: active.policy, directory_from_settings(settings))
+
+    async def run() -> None:
+        try:
+            await relay.run(
+                stop,
+                poll_seconds=settings.relay_poll_seconds,
+                concurrency=settings.relay_concurrency,
+            )
+        finally:
+            refresh.cancel()
+            await channels.aclose()
+
+    return asyncio.create_task(run())
 
 
 if __name__ == "__main__":

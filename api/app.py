@@ -11,16 +11,27 @@ from api.console import install_console
 from api.deps import Resources
 from api.docs import install_docs
 from api.errors import install_error_handlers
-from api.identity import Identity, identity_from_settings
+from api.identity import Identity, JwtIdentity, identity_from_settings
 from api.middleware import install_observability
 from api.nul_guard import install_nul_guard
 from api.public import survey
 from api.query_params import refuse_unknown_query_parameters
-from api.routes import complaints, evidence, health, policy, processes, reports, revisits, stuck
+from api.routes import (
+    complaints,
+    evidence,
+    health,
+    notifications,
+    policy,
+    processes,
+    reports,
+    revisits,
+    stuck,
+)
 from api.routes.codec import install_codec_server
 from infra.db import create_pool
 from infra.evidence_store import evidence_files
 from infra.logging import configure_logging
+from infra.people import keep_recording
 from infra.policy_file import read_policy_file
 from infra.policy_versions import ActivePolicy, PolicyVersion
 from infra.settings import Settings, get_settings
@@ -38,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool = await create_pool(settings.database_url)
         refresher: asyncio.Task[None] | None = None
         files = None
+        recorder: asyncio.Task[None] | None = None
         try:
             # The active version (README "Policy"): the latest activated in the table,
             # which the file seeds. Resources.policy follows it, and with it what intake
@@ -56,12 +68,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.resources = resources
             app.state.active_policy = active
             refresher = asyncio.create_task(active.keep_fresh())
+            if isinstance(users, JwtIdentity):
+                # Who signed in, for the notification relay's directory (infra/people.py).
+                recorder = asyncio.create_task(keep_recording(pool, users.take_seen))
             yield
         finally:
-            if refresher is not None:
-                refresher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await refresher
+            for task in (refresher, recorder):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             if files is not None:
                 await files.close()
             await pool.close()
@@ -88,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(revisits.router)
     app.include_router(policy.router)
+    app.include_router(notifications.router)
     # Public: the customer's survey page, no sign-in (its link is the credential).
     app.include_router(survey.router)
     install_codec_server(app, settings)

@@ -59,6 +59,8 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "NotificationNotFound": (404, "The case has no such notification"),
     "EvidenceNotFound": (404, "The case has no such evidence file"),
     "HoldNotFound": (404, "The case has no such legal hold"),
+    "InboxEntryNotFound": (404, "No such notification in your inbox"),
+    "MailNotFound": (404, "No such message in the local mailbox"),
     "MethodNotAllowed": (405, "The route does not take this method"),
     RefusalType.STAGE_NOT_ALLOWED.value: (409, "Not in the case's current stage"),
     RefusalType.TOP_OF_CHAIN.value: (409, "Already at the top of the escalation chain"),

@@ -13,6 +13,7 @@ Either way authority limits come from the policy by level (a users-file entry ma
 own), and senior management and engineers work at every store (`EVERY_STORE_ROLES`).
 """
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,6 +24,8 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from domain.authority import EVERY_STORE_ROLES, Actor, AuthorityPolicy, Level, Role
+from domain.notifications import EmailAddress, Language, WebhookName
+from domain.stores import store_key
 from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -41,6 +44,17 @@ class Person(BaseModel):
     stores: list[str] = Field(
         default_factory=list,
         description="Store names, as the desk enters them at intake (case and spacing aside)",
+    )
+    # Where notices reach the person (docs/notifications.md); none: their in-app inbox only.
+    email: EmailAddress | None = None
+    language: Language = "zh"
+    webhooks: list[WebhookName] = Field(
+        default_factory=list, description="Webhooks (NOTIFY_WEBHOOKS names) they are told on"
+    )
+    receives: list[str] = Field(
+        default_factory=list,
+        description="Roles (store_manager, customer_service, ...) whose notices reach their"
+        " in-app inbox at their stores, beside those of their level",
     )
 
     @field_validator("stores")
@@ -62,6 +76,16 @@ class Person(BaseModel):
         if self.role not in EVERY_STORE_ROLES and not self.stores:
             raise ValueError(f"user {self.user_id}: role {self.role} needs its stores")
         return self
+
+    def holds(self, role: str, store: str) -> bool:
+        """Whether notices to `role` at `store` are theirs: their level or a role they
+        receive, at a store they work at (senior management and engineers: every store)."""
+        mine = role == (self.level.value if self.level else None) or role in self.receives
+        if not mine:
+            return False
+        return self.role in EVERY_STORE_ROLES or store_key(store) in {
+            store_key(name) for name in self.stores
+        }
 
     def as_actor(self, authority: AuthorityPolicy) -> Actor:
         if "authority_limit" in self.model_fields_set:
@@ -120,6 +144,10 @@ class UserDirectory:
 
     def actor_for(self, token: str) -> Actor | None:
         return self._by_token.get(token)
+
+    @property
+    def people(self) -> list[User]:
+        return list(self._users)
 
     def listed(self) -> list[User]:
         """The users of the file, for the console's sign-in page (IDENTITY=demo only)."""
@@ -181,7 +209,13 @@ class JwtIdentity:
     """`IDENTITY=jwt`: bearer JWTs verified for signature, expiry, issuer and audience;
     the user id, role, level and stores come from claims named in the settings."""
 
-    def __init__(self, settings: Settings, authority: AuthorityPolicy, keys=None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        authority: AuthorityPolicy,
+        keys=None,
+        seen: "dict[str, Person] | None" = None,
+    ) -> None:
         missing = [
             name
             for name, value in (
@@ -196,6 +230,8 @@ class JwtIdentity:
             raise IdentityConfigError("IDENTITY=jwt needs one of JWT_JWKS_URL and JWT_JWKS_FILE")
         self._settings = settings
         self._authority = authority
+        # Who signed in and what their claims say, for the people table (take_seen).
+        self._seen: dict[str, Person] = {} if seen is None else seen
         self._algorithms = [a.strip() for a in settings.jwt_algorithms.split(",") if a.strip()]
         unsafe = [a for a in self._algorithms if a.lower() == "none" or a.upper().startswith("HS")]
         if unsafe or not self._algorithms:
@@ -213,7 +249,14 @@ class JwtIdentity:
 
     def for_authority(self, authority: AuthorityPolicy) -> "JwtIdentity":
         # The same key source: its cache survives a policy change.
-        return JwtIdentity(self._settings, authority, self._keys)
+        return JwtIdentity(self._settings, authority, self._keys, self._seen)
+
+    def take_seen(self) -> "list[Person]":
+        """The people signed in since the last call (their latest claims), for the relay's
+        directory (infra/people.py)."""
+        seen = list(self._seen.values())
+        self._seen.clear()
+        return seen
 
     def actor_for(self, token: str) -> Actor | None:
         settings = self._settings
@@ -237,6 +280,10 @@ class JwtIdentity:
                     "level": claim(claims, settings.jwt_level_claim),
                     # Every store for these roles, whatever the provider lists for them.
                     "stores": [] if _every_store(role) else _as_list(stores),
+                    # Where notices reach them (docs/notifications.md).
+                    "email": _email(claim(claims, settings.jwt_email_claim)),
+                    "language": _language(claim(claims, settings.jwt_language_claim)),
+                    "receives": _as_list(claim(claims, settings.jwt_receives_claim)),
                 }
             )
         except jwt.PyJWTError as err:
@@ -249,7 +296,20 @@ class JwtIdentity:
             )
             log.info("token_refused", reason=f"claims: {problems}")
             return None
+        self._seen[person.user_id] = person
         return person.as_actor(self._authority)
+
+
+def _email(value: Any) -> str | None:
+    """An address claim, if it looks like one: a strange one must not refuse the token."""
+    if isinstance(value, str) and re.fullmatch(r"[^@\s]+@[^@\s]+", value) and len(value) < 255:
+        return value
+    return None
+
+
+def _language(value: Any) -> str:
+    """A locale claim (`zh-CN`, `en_US`, `en`) as the language notices are written in."""
+    return "en" if isinstance(value, str) and value.lower().startswith("en") else "zh"
 
 
 def _every_store(role: Any) -> bool:

@@ -5,16 +5,20 @@ seen by the route and everything it calls in the same task. `GET /metrics` serve
 request metrics for Prometheus; like /health it needs no token.
 """
 
+import contextlib
 import re
 import time
 import uuid
+from datetime import UTC, datetime
 
+import asyncpg
 import structlog
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.case_numbers import workflow_id_for
+from infra.deliveries import delivery_figures
 from infra.metrics import HttpMetrics
 
 log = structlog.get_logger(__name__)
@@ -89,9 +93,16 @@ def install_observability(app: FastAPI) -> HttpMetrics:
     app.add_middleware(RequestContext, metrics=metrics)
 
     @app.get("/metrics", tags=["health"], response_class=Response)
-    async def prometheus_metrics() -> Response:
-        """Request counts and latencies by method, route template and status, for
-        Prometheus. No token, like /health."""
+    async def prometheus_metrics(request: Request) -> Response:
+        """Request counts and latencies by method, route template and status, and the
+        notification relay's figures (from the database: every relay's), for Prometheus.
+        No token, like /health."""
+        resources = getattr(request.app.state, "resources", None)
+        if resources is not None:
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                metrics.notifications.update(
+                    await delivery_figures(resources.pool, datetime.now(UTC))
+                )
         body, content_type = metrics.exposition()
         return Response(content=body, media_type=content_type)
 

@@ -49,11 +49,39 @@ class ComplaintSummaryPublic(BaseModel):
     department: str | None = Field(None, description="The responsible department (routing)")
 
 
+class DeliveryPublic(BaseModel):
+    """One channel of a notice (docs/notifications.md)."""
+
+    channel: str
+    destination: str = Field(description="An address, a webhook's name, or `customer`")
+    state: str = Field(description="queued, retrying, sent, skipped or dead")
+    attempts: int
+    last_error: str | None = Field(description="Why the last try failed, or why skipped")
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+
+
+class NotificationPublic(BaseModel):
+    notification_id: str
+    recipient: str
+    subject: str
+    created_at: datetime
+    state: str = Field(
+        description="queued (not yet resolved or sent), sent (every delivery sent or"
+        " skipped), failed (a delivery retrying), dead (a delivery dead-lettered), resent"
+    )
+    resent_as: str | None
+    deliveries: list[DeliveryPublic]
+
+
 class ComplaintPublic(BaseModel):
     summary: ComplaintSummaryPublic
     description: str
     customer: Customer | None
     status: CaseStatus
+    notifications: list[NotificationPublic] | None = Field(
+        None, description="Delivery state of the case's notices, for roles that look after them"
+    )
 
 
 class AuditEventPublic(BaseModel):

@@ -11,7 +11,9 @@ State lives under `.data/` (Postgres data dir, Temporal history in `temporal.db`
 logs, and `codec-keys.yaml`, the payload encryption key made at the first start unless
 CODEC_KEYS or CODEC_KEY_FILE is set). Ports: EMBEDDED_PG_PORT (5432),
 EMBEDDED_TEMPORAL_PORT (7233), EMBEDDED_TEMPORAL_UI_PORT (8233), API_HOST/API_PORT (127.0.0.1:8000),
-WORKER_METRICS_HOST/WORKER_METRICS_PORT (127.0.0.1:9464, 0 for none).
+WORKER_METRICS_HOST/WORKER_METRICS_PORT (127.0.0.1:9464, 0 for none), EMBEDDED_SMTP_PORT
+(2525: the local mail server, unless SMTP_HOST is set, keeps every notice mailed under
+`.data/mail/`; GET /local-mailbox shows them, docs/notifications.md).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import structlog
 import yaml
 
 from api.identity import UsersFile
+from devstack.mailbox import LocalMailServer
 from devstack.migrate import migrate
 from devstack.ports import PortInUseError, port_is_free, wait_for_port
 from devstack.postgres import EmbeddedPostgres
@@ -51,14 +54,15 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / ".data"
 DATABASE_NAME = "complaints"
 CODEC_KEY_FILE = DATA_DIR / "codec-keys.yaml"
+MAIL_DIR = DATA_DIR / "mail"
 # Custom search attributes the dev server registers at start (name -> Temporal type).
 SEARCH_ATTRIBUTES: dict[str, str] = registrations()
 
 
 PORTS_HINT = (
     "stop what holds the port, or choose others with EMBEDDED_PG_PORT, EMBEDDED_TEMPORAL_PORT,"
-    " EMBEDDED_TEMPORAL_UI_PORT, API_PORT (or use your own servers via DATABASE_URL and"
-    " TEMPORAL_ADDRESS)"
+    " EMBEDDED_TEMPORAL_UI_PORT, EMBEDDED_SMTP_PORT, API_PORT (or use your own servers via"
+    " DATABASE_URL, TEMPORAL_ADDRESS and SMTP_HOST)"
 )
 
 
@@ -146,6 +150,7 @@ def _banner(
     database_url: str,
     users: list[tuple[str, str]],
     worker_metrics_url: str | None = None,
+    mailbox: str | None = None,
 ) -> str:
     rows = [
         ("Console", f"{api_url}/ (sign in as a demo user below)"),
@@ -158,6 +163,8 @@ def _banner(
         ("Temporal", temporal),
         ("Postgres", _display_url(database_url)),
     ]
+    if mailbox:
+        rows.append(("Local mailbox", mailbox))
     lines = ["", "Complaint Desk is running", ""]
     lines += [f"  {label:<16} {value}" for label, value in rows]
     lines += ["", "  Demo users (send  Authorization: Bearer <token>)", ""]
@@ -251,6 +258,22 @@ def _start_everything(stack: contextlib.ExitStack) -> Started:
         env["TEMPORAL_UI_URL"] = ui_url
         watched.append(("temporal", temporal.is_running, lambda: f"see {temporal.log_file}"))
 
+    mailbox = None
+    if "SMTP_HOST" not in os.environ:
+        smtp_port = _env_port("EMBEDDED_SMTP_PORT", 2525)
+        if not port_is_free(smtp_port):
+            raise PortInUseError(f"local mail server: port 127.0.0.1:{smtp_port} is already in use")
+        mail = LocalMailServer(MAIL_DIR, smtp_port)
+        mail.start()
+        stack.callback(mail.stop)
+        env.update(
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=str(smtp_port),
+            SMTP_STARTTLS="false",
+            LOCAL_MAILBOX_DIR=str(MAIL_DIR),
+        )
+        mailbox = f"{MAIL_DIR} ({api_url}/local-mailbox)"
+
     applied = asyncio.run(migrate(database_url))
     log.info("devstack.migrated", applied=applied or "up to date")
 
@@ -265,7 +288,9 @@ def _start_everything(stack: contextlib.ExitStack) -> Started:
 
     temporal_text = f"{temporal_address} (namespace {settings.temporal_namespace})"
     users = demo_users(settings.users_file)
-    banner = _banner(api_url, ui_url, temporal_text, database_url, users, worker_metrics_url)
+    banner = _banner(
+        api_url, ui_url, temporal_text, database_url, users, worker_metrics_url, mailbox
+    )
     return Started(watched, banner, local_host, port)
 
 

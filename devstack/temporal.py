@@ -65,6 +65,7 @@ def _run_blocking(coro: Coroutine[Any, Any, T]) -> T:
 # TemporalReportedProblems search attribute, which GET /complaints/stuck queries.
 DYNAMIC_CONFIG = {"system.numConsecutiveWorkflowTaskProblemsToTriggerSearchAttribute": "2"}
 
+
 class TemporalDevServer:
     """`temporal server start-dev` on 127.0.0.1:`port`, Web UI on `ui_port` (None: headless)."""
 

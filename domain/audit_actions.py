@@ -18,6 +18,7 @@ PROCESS = "sub-process"
 REPAIR = "repair path"
 RETENTION = "retention"
 EVIDENCE = "evidence API"
+RELAY = "notification relay"
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,22 @@ ACTIONS: tuple[AuditAction, ...] = (
     ),
     # --- outside the workflows --------------------------------------------------------
     AuditAction("notification_resent", REPAIR, "A lost notification was queued again (a new copy)"),
+    AuditAction(
+        "notification_dead_lettered",
+        RELAY,
+        "A notice could not be delivered on one channel after the policy's tries (or had"
+        " nobody to go to): listed as stuck until resent",
+    ),
+    AuditAction(
+        "customer_message_delivered",
+        RELAY,
+        "A message was delivered to the customer (by email or SMS; the text is not kept here)",
+    ),
+    AuditAction(
+        "customer_message_not_sent",
+        RELAY,
+        "A message to the customer was not sent: no consent, no channel or no address",
+    ),
     AuditAction("anonymised", RETENTION, "The case's personal data was anonymised after retention"),
     AuditAction(
         "evidence_deleted",

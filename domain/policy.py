@@ -23,6 +23,7 @@ from domain.grades import Grade, GradingPolicy
 from domain.incidents import Incident
 from domain.injury import InjuryIntakePolicy, OutsideNoticePolicy
 from domain.lessons import LessonsPolicy
+from domain.notifications import NotificationsPolicy
 from domain.reports import ReportsPolicy
 from domain.retention import RetentionPolicy
 from domain.routing import RoutingPolicy
@@ -216,6 +217,9 @@ class Policy(BaseModel):
     customer_messages: CustomerMessagesPolicy | None = Field(
         None, description="What the customer is told at each moment (docs/customer-messages.md)"
     )
+    # Issue 14: how notices are delivered (read by the relay, never by a case). None in
+    # policies that predate it: no role inboxes, the default retries.
+    notifications: NotificationsPolicy | None = None
 
     @model_validator(mode="after")
     def _every_deadline_defined(self) -> "Policy":
@@ -231,6 +235,16 @@ class Policy(BaseModel):
             raise ValueError("stores: two entries name the same store (case and spaces aside)")
         return self
 
+    @model_validator(mode="after")
+    def _notification_stores_known(self) -> "Policy":
+        if self.notifications is None:
+            return self
+        known = {store_key(name) for name in self.stores}
+        unknown = [name for name in self.notifications.stores if store_key(name) not in known]
+        if unknown:
+            raise ValueError(f"notifications.stores: not in stores: {', '.join(unknown)}")
+        return self
+
     def for_store(self, store: str) -> "Policy":
         """The policy a case of `store` runs under: the calendar with the store's settings,
         the store's contacts over the company's (role by role), and no `stores` or
@@ -242,7 +256,9 @@ class Policy(BaseModel):
         # Nor `evidence`: the API reads it at upload, a case never does.
         routing = self.routing.for_store(store) if self.routing is not None else None
         if settings is None:
-            return self.model_copy(update={"stores": {}, "evidence": None, "routing": routing})
+            return self.model_copy(
+                update={"stores": {}, "evidence": None, "routing": routing, "notifications": None}
+            )
         return self.model_copy(
             update={
                 "calendar": self.calendar.for_store(settings),
@@ -250,6 +266,7 @@ class Policy(BaseModel):
                 "stores": {},
                 "evidence": None,
                 "routing": routing,
+                "notifications": None,
             }
         )
 

@@ -90,6 +90,24 @@ async def resend_notification(
             return None
         copy = Notification(notification_id=str(uuid.uuid4()), **dict(original))
         await queue_notification(conn, case_no, copy)
+        # Where the original was dead-lettered, the copy goes there only (those that got
+        # it are not told twice); with none dead, everywhere again. The stuck list stops
+        # showing the original's dead letters (infra/relay.py, docs/notifications.md).
+        dead = await conn.fetch(
+            "SELECT channel || ':' || destination AS key FROM deliveries"
+            " WHERE notification_id = $1 AND state = 'dead'",
+            notification_id,
+        )
+        await conn.execute(
+            "UPDATE outbox SET only_destinations = $2 WHERE notification_id = $1",
+            copy.notification_id,
+            [row["key"] for row in dead] or None,
+        )
+        await conn.execute(
+            "UPDATE outbox SET resent_as = $2 WHERE notification_id = $1",
+            notification_id,
+            copy.notification_id,
+        )
         await append_audit(
             conn,
             case_no,

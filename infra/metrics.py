@@ -14,6 +14,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     GCCollector,
     Histogram,
     PlatformCollector,
@@ -53,6 +54,41 @@ def temporal_runtime(host: str, port: int) -> Runtime | None:
     return runtime
 
 
+NOTIFICATION_DELIVERIES = "complaint_desk_notification_deliveries"
+NOTIFICATION_FAILED_ATTEMPTS = "complaint_desk_notification_failed_attempts"
+NOTIFICATION_OLDEST_UNSENT = "complaint_desk_notification_oldest_unsent_seconds"
+DELIVERY_STATES = ("queued", "retrying", "sent", "skipped", "dead")
+
+
+class NotificationMetrics:
+    """The relay's figures, read from the database at each scrape: every relay (each
+    worker runs one) writes the same tables, so any API process reports them all."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.deliveries = Gauge(
+            NOTIFICATION_DELIVERIES,
+            "Deliveries of notices by state (sent, dead = dead-lettered, retrying = failed)",
+            ("state",),
+            registry=registry,
+        )
+        self.failed_attempts = Gauge(
+            NOTIFICATION_FAILED_ATTEMPTS,
+            "Delivery attempts that failed, all time",
+            registry=registry,
+        )
+        self.oldest_unsent = Gauge(
+            NOTIFICATION_OLDEST_UNSENT,
+            "Age of the oldest outbox row not yet delivered (dead-lettered ones aside)",
+            registry=registry,
+        )
+
+    def update(self, figures) -> None:  # infra.deliveries.DeliveryFigures
+        for state in DELIVERY_STATES:
+            self.deliveries.labels(state).set(figures.by_state.get(state, 0))
+        self.failed_attempts.set(figures.failed_attempts)
+        self.oldest_unsent.set(figures.oldest_unsent_seconds)
+
+
 @dataclass
 class HttpMetrics:
     """The API's request metrics, in a registry of their own: the test suite creates many
@@ -75,6 +111,7 @@ class HttpMetrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.notifications = NotificationMetrics(self.registry)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()

@@ -50,6 +50,9 @@ WHERE case_no = ANY($1::text[]) AND (reason <> '' OR data ?| $3::text[])
 """
 
 _BLANK_NOTIFICATIONS = "UPDATE outbox SET body = $2 WHERE case_no = ANY($1::text[])"
+# The in-app inbox holds each notice's copy (infra/relay.py); deliveries hold no address
+# of the customer (read from the intake at sending time), so they need nothing.
+_BLANK_INBOX = "UPDATE inbox SET body = $2 WHERE case_no = ANY($1::text[])"
 
 
 async def anonymise_closed_before(
@@ -73,6 +76,7 @@ async def anonymise_closed_before(
     # Their evidence rows are marked deleted here, in the batch; the files themselves are
     # deleted once it commits (activities/retention.py), and again by any later run.
     deleted = await forget_evidence_of(conn, case_nos, now)
+    await conn.execute(_BLANK_INBOX, case_nos, ANONYMISED)
     for row in rows:
         closed_on = row["closed_at"].date().isoformat()
         await append_audit(

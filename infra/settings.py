@@ -4,14 +4,25 @@ Every variable here is also named in docker-compose.yml; tests/test_compose.py k
 two in step.
 """
 
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class WebhookSettings(BaseModel):
+    """A group bot or JSON receiver notices go to (docs/notifications.md): the policy and
+    the users file name it; its URL and secret stay here, out of the policy."""
+
+    kind: Literal["wecom", "dingtalk", "feishu", "webhook"]
+    url: str = Field(pattern=r"^https?://")
+    # DingTalk and Feishu: the bot's signing secret ("加签"); webhook: the HMAC key.
+    secret: SecretStr = SecretStr("")
 
 
 class Settings(BaseSettings):
@@ -39,6 +50,11 @@ class Settings(BaseSettings):
     jwt_role_claim: str = "role"
     jwt_level_claim: str = "level"
     jwt_stores_claim: str = "stores"
+    # Where notices reach the user (docs/notifications.md): their address, their language
+    # (a locale: en* is English, anything else Chinese) and roles whose notices they receive.
+    jwt_email_claim: str = "email"
+    jwt_language_claim: str = "locale"
+    jwt_receives_claim: str = "receives"
     # The console (api/console/, docs/console.md): a session ends after this long unused.
     console_session_idle_minutes: int = Field(480, gt=0)
     # IDENTITY=jwt: the console signs in through the identity provider (OpenID Connect,
@@ -87,13 +103,54 @@ class Settings(BaseSettings):
     # "" (none), "AES256" (the store's keys) or "aws:kms" with S3_KMS_KEY_ID.
     s3_server_side_encryption: str = ""
     s3_kms_key_id: str = ""
+    # Notification delivery (docs/notifications.md): the relay runs as a task of every
+    # worker; several are safe (each delivery is locked while it is sent).
+    relay_enabled: bool = True
+    relay_poll_seconds: float = Field(1.0, gt=0)
+    relay_concurrency: int = Field(2, ge=1, le=32)
+    # Email: an SMTP server, with STARTTLS and a login where it asks for them. No host:
+    # email deliveries fail (and retry, then wait on the stuck list) until one is set.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = True
+    smtp_from: str = "Complaint Desk <complaints@localhost>"
+    smtp_timeout_seconds: float = Field(30.0, gt=0)
+    # A private CA's certificates (PEM) for the SMTP server's; empty: the system's.
+    smtp_ca_file: Path | None = None
+    # Webhooks by name, as JSON: {"duty-wecom": {"kind": "wecom", "url": "https://..."}}.
+    notify_webhooks: Annotated[dict[str, WebhookSettings], NoDecode] = Field(default_factory=dict)
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+    # The SMS gateway adapter: a JSON POST signed like the generic webhook (HMAC-SHA256).
+    sms_gateway_url: str = ""
+    sms_gateway_secret: SecretStr = SecretStr("")
+    # The embedded default's local mailbox (make run): every message the local SMTP server
+    # received, one file each; GET /local-mailbox shows them to demo users (IDENTITY=demo).
+    local_mailbox_dir: Path | None = None
+
+    @field_validator("notify_webhooks", mode="before")
+    @classmethod
+    def _webhooks_from_json(cls, value: object) -> object:
+        # The environment's JSON is parsed by pydantic-settings; a value handed over as a
+        # string (compose's, a test's) the same way, and an empty one is none.
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
 
     @field_validator("worker_metrics_port", mode="before")
     @classmethod
     def _empty_port_is_off(cls, value: object) -> object:
         return 0 if value in ("", None) else value
 
-    @field_validator("codec_key_file", "jwt_jwks_file", "evidence_staging_dir", mode="before")
+    @field_validator(
+        "codec_key_file",
+        "jwt_jwks_file",
+        "evidence_staging_dir",
+        "local_mailbox_dir",
+        "smtp_ca_file",
+        mode="before",
+    )
     @classmethod
     def _empty_path_is_none(cls, value: object) -> object:
         return None if value == "" else value

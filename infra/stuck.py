@@ -66,6 +66,8 @@ class StuckCase:
     handler: str | None = None
     next_deadline: datetime | None = None
     failure: str | None = None
+    # Notices the relay dead-lettered (infra/deliveries.py dead_letters), as the API shows them.
+    dead_letters: list = field(default_factory=list)
 
 
 async def find_stuck(

@@ -16,11 +16,26 @@ from domain.grades import Grade
 from domain.incidents import Incident
 from domain.lifecycle import CaseWait, Command, Stage
 from domain.models import Category, Channel, DeadlineState, ExposureKind, Liability, RemedyKind
+from domain.notifications import DeliveryState, NoticeState
 from domain.policy import DeadlineName
 from domain.processes import ProcessKind
 from infra.register import RegisterSort
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {
+    NoticeState: {
+        NoticeState.QUEUED: N_("Queued"),
+        NoticeState.SENT: N_("Sent"),
+        NoticeState.FAILED: N_("Failed, retrying"),
+        NoticeState.DEAD: N_("Not delivered (stuck)"),
+        NoticeState.RESENT: N_("Resent"),
+    },
+    DeliveryState: {
+        DeliveryState.QUEUED: N_("Queued"),
+        DeliveryState.RETRYING: N_("Failed, retrying"),
+        DeliveryState.SENT: N_("Sent"),
+        DeliveryState.SKIPPED: N_("Not sent"),
+        DeliveryState.DEAD: N_("Not delivered (stuck)"),
+    },
     Stage: {
         Stage.RECEIVED: N_("Registered"),
         Stage.INVESTIGATING: N_("Investigating"),

@@ -60,6 +60,10 @@ async def _form(request: Request, page: Page) -> dict[str, str] | Response:
 async def _with_counts(page: Page) -> list:
     sections = await my_work(page)
     page.counts = counts(sections)
+    # The bell: the inbox's unread count (api/console/notices.py).
+    from api.console.notices import unread
+
+    page.counts["notifications"] = await unread(page)
     return sections
 
 

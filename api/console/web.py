@@ -30,6 +30,7 @@ from domain.crisis import CrisisLevel
 from domain.grades import Grade
 from domain.lifecycle import CaseWait, Command, Stage
 from domain.models import Category, Channel, DeadlineState, RemedyKind
+from domain.notifications import DeliveryState, NoticeState
 from domain.policy import DeadlineName
 from domain.processes import ProcessKind
 
@@ -69,6 +70,8 @@ TEMPLATE_GLOBALS = {
     "process_kinds": ProcessKind,
     "commands_enum": Command,
     "outcomes": ApprovalOutcome,
+    "notice_states": NoticeState,
+    "delivery_states": DeliveryState,
     "page_titles": labels.PROBLEM_TITLES,
     # Each language by its own name: never translated.
     "language_names": {"zh_Hans": "中文", "en": "English"},

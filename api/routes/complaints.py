@@ -44,6 +44,7 @@ from api.commands import IdempotencyKey, PreCheck, add_command_route, case_row
 from api.deps import ActorDep, Resources, ResourcesDep
 from api.errors import CaseArchived, CaseNotFound, Problem, Refused
 from api.intake import in_policy_names, open_complaint
+from api.notices import DELIVERY_STATE_ROLES, notifications_public
 from api.openapi_errors import CASE_ERRORS, REGISTERED_BEFORE
 from api.schemas import (
     AuditEventPublic,
@@ -97,6 +98,7 @@ from domain.strict import Day
 from domain.surveys import RecordRevisit
 from domain.training import TrainingCase, training_case, training_refusal
 from infra.audit import list_events
+from infra.deliveries import deliveries_of
 from infra.register import RegisterFilter, RegisterSort, case_snapshot, list_cases
 from workflows.complaint import ComplaintWorkflow
 
@@ -250,11 +252,15 @@ async def get_case(case_no: str, actor: ActorDep, resources: ResourcesDep) -> Co
     if actor.role in PERSONAL_DATA_ROLES:
         # The intake's record: with the contact consent and channel messages go by.
         customer = Customer.model_validate(row["intake"]["customer"])
+    notifications = None
+    if actor.role in DELIVERY_STATE_ROLES:
+        notifications = notifications_public(await deliveries_of(resources.pool, case_no))
     return ComplaintPublic(
         summary=ComplaintSummaryPublic.model_validate(dict(row)),
         description=row["description"],
         customer=customer,
         status=status,
+        notifications=notifications,
     )
 
 

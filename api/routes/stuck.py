@@ -16,12 +16,26 @@ from domain.case_numbers import workflow_id_for
 from domain.models import Notification
 from domain.strict import StrictModel
 from infra.audit import resend_notification
+from infra.deliveries import dead_letters
 from infra.register import stores_of
-from infra.stuck import find_stuck, register_deadlines
+from infra.stuck import StuckCase, find_stuck, register_deadlines
 
 router = APIRouter(prefix="/complaints", tags=["stuck cases"], responses=CASE_ERRORS)
 
 REPAIR_ROLES = frozenset({Role.ENGINEER, Role.MANAGER, Role.SENIOR})
+
+
+class DeadLetterPublic(BaseModel):
+    """A notice the relay gave up on (docs/notifications.md): resend it by its id."""
+
+    notification_id: str
+    recipient: str
+    subject: str
+    channel: str
+    destination: str
+    attempts: int
+    last_error: str | None
+    queued_at: datetime
 
 
 class StuckCasePublic(BaseModel):
@@ -37,6 +51,10 @@ class StuckCasePublic(BaseModel):
     next_deadline: datetime | None
     failure: str | None = Field(description="The failing workflow task's error, if any")
     web_ui: str
+    dead_letters: list[DeadLetterPublic] = Field(
+        default_factory=list,
+        description="Notices not delivered after the policy's tries: resend-notification",
+    )
 
 
 class ResendBody(StrictModel):
@@ -76,6 +94,7 @@ async def list_stuck(actor: ActorDep, resources: ResourcesDep) -> list[StuckCase
         overdue_deadlines=register_deadlines(resources.pool, label),
         local=lambda moment: policy.calendar.local(moment).strftime("%Y-%m-%d %H:%M %Z"),
     )
+    cases = await _with_dead_letters(resources, cases)
     if actor.stores is not None:
         # A manager's own stores only, by the register (a workflow with no row is none's).
         stores = await stores_of(resources.pool, sorted({case.case_no for case in cases}))
@@ -99,9 +118,43 @@ async def list_stuck(actor: ActorDep, resources: ResourcesDep) -> list[StuckCase
             next_deadline=case.next_deadline,
             failure=case.failure,
             web_ui=f"{ui}/workflows/{case.workflow_id}",
+            dead_letters=case.dead_letters,
         )
         for case in cases
     ]
+
+
+async def _with_dead_letters(resources, cases: list[StuckCase]) -> list[StuckCase]:
+    """Cases with a dead-lettered notice are stuck too: nobody was told."""
+    by_case = {case.case_no: case for case in cases}
+    for row in await dead_letters(resources.pool):
+        case = by_case.get(row["case_no"])
+        if case is None:
+            case = StuckCase(
+                workflow_id=workflow_id_for(row["case_no"]),
+                workflow_type="ComplaintWorkflow",
+                case_no=row["case_no"],
+            )
+            by_case[case.case_no] = case
+            cases.append(case)
+        case.dead_letters.append(
+            DeadLetterPublic(
+                notification_id=row["notification_id"],
+                recipient=row["recipient"],
+                subject=row["subject"],
+                channel=row["channel"],
+                destination=row["destination"],
+                attempts=row["attempts"],
+                last_error=row["last_error"],
+                queued_at=row["created_at"],
+            )
+        )
+        case.reasons.append(
+            f"notification {row['notification_id']} to {row['recipient']} not delivered"
+            f" by {row['channel']} ({row['destination']}) after {row['attempts']} attempts:"
+            f" {row['last_error']}"
+        )
+    return cases
 
 
 @router.post("/{case_no}/repair/resend-notification", response_model=RepairResult)

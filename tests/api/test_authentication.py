@@ -45,6 +45,8 @@ SAMPLE_PARAMS = {
     "version": "v1",
     "evidence_id": "6f1c2a4e-3b7d-4c8e-9a1f-0b2c3d4e5f60",
     "hold_id": "6f1c2a4e-3b7d-4c8e-9a1f-0b2c3d4e5f61",
+    "entry_id": "1",
+    "message_id": "0001.eml",
 }
 
 

@@ -231,3 +231,31 @@ async def test_over_http_a_token_acts_with_its_stores_and_a_bad_one_is_401(
         response = await jwt_api.get(f"/complaints/{case_no}", headers=bearer(refused))
         assert response.status_code == 401, refused
         assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_the_relay_reaches_jwt_users_by_the_claims_they_last_signed_in_with(
+    identity: JwtIdentity, postgres
+) -> None:
+    from infra.people import record_people
+    from infra.relay import PeopleDirectory
+    from tests.notify_support import fresh_database
+
+    identity.actor_for(
+        token(
+            sub="duty.he", role="manager", level="duty_manager", email="he@shop.cn", locale="en-GB"
+        )
+    )
+    identity.actor_for(token(sub="odd.one", email="not an address"))  # still signs in
+    assert identity.actor_for(token(sub="odd.one", email="not an address")) is not None
+    seen = {p.user_id: p for p in identity.take_seen()}
+    assert (seen["duty.he"].email, seen["duty.he"].language) == ("he@shop.cn", "en")
+    assert seen["odd.one"].email is None and identity.take_seen() == []
+
+    async with fresh_database(postgres) as (_, pool):
+        await record_people(pool, list(seen.values()))
+        directory = PeopleDirectory()
+        async with pool.acquire() as conn:
+            await directory.refresh(conn)
+    assert directory.person("duty.he").email == "he@shop.cn"
+    assert directory.holders("duty_manager", "shenzhen futian") == ["duty.he"]
+    assert directory.holders("duty_manager", "Urumqi Tianshan") == []
