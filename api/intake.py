@@ -108,7 +108,7 @@ async def open_complaint(
         grade_reasons=decision.reasons,
         registered_at=case.received_at,
         registered_by=actor,
-        policy=policy.for_case(case.intake.store, case.intake.customer),
+        policy=policy.for_case(case.intake),
     )
     await _start_workflow(temporal, task_queue, start)
     log.info("complaint_registered", case_no=case.case_no, replayed=not case.created)
@@ -141,7 +141,7 @@ async def restart_workflow(
         grade_reasons=[f"workflow started by {actor.user_id} from the register: {reason}"],
         registered_at=row["received_at"],
         registered_by=actor,
-        policy=policy.for_case(row["store"], intake.customer),
+        policy=policy.for_case(intake),
     )
     await _start_workflow(temporal, task_queue, start)
     log.info("complaint_workflow_restarted", case_no=start.case_no, by=actor.user_id)

@@ -11,6 +11,7 @@ excepts (lost belongings). Every refusal names its rule.
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -59,14 +60,38 @@ class CaseFacts:
     caused_by_goods: bool = False
 
 
-def _covers(rule: CompensationRule, facts: CaseFacts, kind: str, amount: Decimal) -> bool:
+def facts_of(intake: Any) -> CaseFacts:
+    """What the rules read of an intake (domain.models.Intake): fixed at registration."""
+    lost = intake.lost_property
+    return CaseFacts(
+        category=intake.category.value,
+        incident=intake.incident,
+        locker=bool(lost and lost.locker),
+        caused_by_goods=intake.caused_by_goods,
+    )
+
+
+def _names_the_case(rule: CompensationRule, facts: CaseFacts) -> bool:
+    """Whether the rule's categories and incidents take in the case: the part of a rule
+    that the intake alone decides."""
     if rule.categories and rule.incidents:
         # Either names the wrong: a theft is one whatever category the desk chose.
-        if facts.category not in rule.categories and facts.incident not in rule.incidents:
-            return False
-    elif rule.categories and facts.category not in rule.categories:
-        return False
-    elif rule.incidents and facts.incident not in rule.incidents:
+        return facts.category in rule.categories or facts.incident in rule.incidents
+    if rule.categories:
+        return facts.category in rule.categories
+    if rule.incidents:
+        return facts.incident in rule.incidents
+    return True
+
+
+def rules_for_case(rules: list[CompensationRule], facts: CaseFacts) -> list[CompensationRule]:
+    """The rules that can ever cover a case with these facts, in their order: what a new
+    case pins (the others would never be read, and the policy rides in every case's input)."""
+    return [rule for rule in rules if _names_the_case(rule, facts)]
+
+
+def _covers(rule: CompensationRule, facts: CaseFacts, kind: str, amount: Decimal) -> bool:
+    if not _names_the_case(rule, facts):
         return False
     if rule.remedy_kinds and kind not in rule.remedy_kinds:
         return False

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from domain.authority import AuthorityPolicy
 from domain.calendar import BusinessCalendar
-from domain.compensation import CompensationRule
+from domain.compensation import CompensationRule, facts_of, rules_for_case
 from domain.crisis import CrisisPolicy
 from domain.customer_messages import CustomerMessagesPolicy, contact_channel_of
 from domain.durations import Duration, DurationUnit
@@ -270,14 +270,19 @@ class Policy(BaseModel):
             }
         )
 
-    def for_case(self, store: str, customer: Any) -> "Policy":
-        """The policy a new case pins: made for its store, and without the customer
+    def for_case(self, intake: Any) -> "Policy":
+        """The policy a new case (domain.models.Intake) pins: made for its store, with only
+        the compensation rules its category and incident can meet, and without the customer
         messages' templates when the customer may not be written to (consent is given at
-        intake): they would never be read, and every case carries its policy in its input."""
-        policy = self.for_store(store)
-        if policy.customer_messages is not None and contact_channel_of(customer) is None:
-            return policy.model_copy(update={"customer_messages": None})
-        return policy
+        intake): what a case would never read it does not carry, and every case carries its
+        policy in its input (bench/budgets.json `start_input_bytes`)."""
+        policy = self.for_store(intake.store)
+        update: dict[str, Any] = {
+            "compensation_rules": rules_for_case(policy.compensation_rules, facts_of(intake))
+        }
+        if policy.customer_messages is not None and contact_channel_of(intake.customer) is None:
+            update["customer_messages"] = None
+        return policy.model_copy(update=update)
 
     def recipients(self, role: str) -> list[str]:
         """Who is told as `role`: the named people, or the role itself when none are."""

@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
         CompensationRule,
         agreement_refusal,
         compensation_rule_for,
+        facts_of,
         required_level,
         rule_by_name,
     )
@@ -66,14 +67,7 @@ class CaseSettlement:
     # --- the category's compensation rules -----------------------------------------
 
     def _case_facts(self) -> CaseFacts:
-        intake = self._start.intake
-        lost = intake.lost_property
-        return CaseFacts(
-            category=intake.category.value,
-            incident=intake.incident,
-            locker=bool(lost and lost.locker),
-            caused_by_goods=intake.caused_by_goods,
-        )
+        return facts_of(self._start.intake)
 
     def _compensation_rule(self, kind: str, amount: Decimal) -> CompensationRule | None:
         """The rule covering a proposed remedy; none under a policy without rules."""

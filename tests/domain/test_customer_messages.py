@@ -18,7 +18,7 @@ from domain.customer_messages import (
     money,
     render_message,
 )
-from domain.models import Customer
+from domain.models import Customer, Intake
 from domain.policy import Policy
 from infra.policy_file import parse_policy
 from infra.settings import ROOT
@@ -117,8 +117,19 @@ def test_a_case_whose_customer_may_not_be_written_to_pins_no_templates(policy: P
     told = Customer(
         name="A", contact="x", email="a@b.cn", contact_consent=True, contact_channel="email"
     )
-    assert policy.for_case("Shanghai Pudong", silent).customer_messages is None
-    assert policy.for_case("Shanghai Pudong", told).customer_messages == policy.customer_messages
+    assert policy.for_case(_intake(silent)).customer_messages is None
+    assert policy.for_case(_intake(told)).customer_messages == policy.customer_messages
+
+
+def _intake(customer: Customer) -> Intake:
+    return Intake(
+        channel="walk_in",
+        store="Shanghai Pudong",
+        category="service_quality",
+        description="rude answer at the till",
+        requested_remedy="apology",
+        customer=customer,
+    )
 
 
 def test_an_older_policy_without_the_section_loads_and_tells_nothing() -> None:

@@ -5,7 +5,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from domain.authority import Actor, Level, Role
-from domain.compensation import CaseFacts, compensation_rule_for, required_level, rule_refusal
+from domain.compensation import (
+    CaseFacts,
+    compensation_rule_for,
+    required_level,
+    rule_refusal,
+    rules_for_case,
+)
 from domain.incidents import Incident
 from domain.lifecycle import Stage
 from domain.models import RemedyKind
@@ -129,3 +135,21 @@ def test_a_promise_lies_in_the_future_and_within_the_policy() -> None:
     assert promise_refusal(promised_by=now, furthest=furthest, **common) is not None
     assert promise_refusal(promised_by=now + timedelta(days=20), furthest=furthest, **common)
     assert promise_refusal(promised_by=now + timedelta(days=1), furthest=None, **common)
+
+
+def test_a_case_pins_only_the_compensation_rules_its_intake_can_meet(policy: Policy) -> None:
+    every = policy.compensation_rules
+    for facts in (
+        CaseFacts(category="lost_belongings", incident=Incident.THEFT, locker=True),
+        CaseFacts(category="conflict", incident=Incident.FIGHT),
+        CaseFacts(category="personal_injury", caused_by_goods=True),
+        CaseFacts(category="service_quality"),
+    ):
+        kept = rules_for_case(every, facts)
+        assert len(kept) < len(every)
+        # Whatever the remedy, the kept rules decide as the whole list does.
+        for kind in ("compensation", "goodwill", "refund", "repair", "medical_advance"):
+            for amount in ("0", "10", "199", "200", "5000"):
+                whole = compensation_rule_for(every, facts, kind=kind, amount=Decimal(amount))
+                pinned = compensation_rule_for(kept, facts, kind=kind, amount=Decimal(amount))
+                assert pinned == whole, (facts, kind, amount)
