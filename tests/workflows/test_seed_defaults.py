@@ -72,8 +72,12 @@ def test_the_default_policy_carries_the_seeds_numbers(policy: Policy) -> None:
     assert acknowledge.by_category == {}  # every complaint, goods too (001, 004)
     assert deadlines[DeadlineName.PROPOSAL].from_complaint
     assert deadlines[DeadlineName.NEGOTIATION].from_complaint
+    # 004's revisit 72 h after the remedy is a deadline of its own; the follow-up visit that
+    # closes the case keeps 001's week.
+    revisit = deadlines[DeadlineName.REVISIT_AFTER_REMEDY].default
+    assert (revisit.amount, revisit.unit.value) == (72, "hours")
     follow_up = deadlines[DeadlineName.FOLLOW_UP].default
-    assert (follow_up.amount, follow_up.unit.value) == (72, "hours")
+    assert (follow_up.amount, follow_up.unit.value) == (7, "days")
     close = deadlines[DeadlineName.CLOSE]
     for category in ("product_quality", "facility_fault"):
         assert (close.by_category[category].amount, close.by_category[category].unit.value) == (
@@ -133,12 +137,14 @@ async def test_the_revisit_is_due_72_hours_after_the_remedy_is_carried_out(
     carried_out = await case.execute_update(
         ComplaintWorkflow.record_resolution, RecordResolution(actor=handler, summary="Paid")
     )
-    revisit = _clock(carried_out.status, DeadlineName.FOLLOW_UP)
+    revisit = _clock(carried_out.status, DeadlineName.REVISIT_AFTER_REMEDY)
     assert revisit.started_at is not None
     assert revisit.due_at - revisit.started_at == timedelta(hours=72)
 
     await time_skipping.sleep(timedelta(hours=73))
-    assert _clock(await _status(case), DeadlineName.FOLLOW_UP).state is DeadlineState.MISSED
+    later = await _status(case)
+    assert _clock(later, DeadlineName.REVISIT_AFTER_REMEDY).state is DeadlineState.MISSED
+    assert _clock(later, DeadlineName.FOLLOW_UP).state is DeadlineState.PENDING
 
 
 async def test_a_running_case_keeps_the_deadlines_of_the_policy_it_pinned(
