@@ -20,6 +20,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 from domain.authority import Actor, Level, Role
 from domain.clocks import PauseReason
 from domain.crisis import CrisisLevel
+from domain.evidence import EvidenceKind, RecordEvidence
 from domain.grades import Grade
 from domain.incidents import Incident
 from domain.insurance import (
@@ -58,6 +59,7 @@ from domain.models import (
     Reopen,
     RequestDelay,
     ResumeClocks,
+    SettleOnTheSpot,
     StatusQuery,
 )
 from domain.payments import PaymentReceipt, PaymentRequest
@@ -355,11 +357,55 @@ async def paused_delayed_and_escalated(env: WorkflowEnvironment, handle: Workflo
     await negotiated_and_closed_after_findings(handle)
 
 
+DUTY = Actor(
+    user_id="duty.sun",
+    role=Role.MANAGER,
+    level=Level.DUTY_MANAGER,
+    authority_limit=Decimal("500"),
+)
+
+
+async def settled_on_the_spot_with_evidence(
+    env: WorkflowEnvironment, handle: WorkflowHandle
+) -> None:
+    """Issue 15 and 19: a photo added to the case, then a goodwill payment above the
+    four-eyes floor given on the spot by the duty manager and approved by a second person;
+    the follow-up visit closes it."""
+    await handle.signal(
+        ComplaintWorkflow.record_evidence,
+        RecordEvidence(
+            event_id=str(uuid.uuid4()),
+            evidence_id=str(uuid.uuid4()),
+            kind=EvidenceKind.PHOTO,
+            sha256="0" * 64,
+            size=123_456,
+            media_type="image/jpeg",
+            actor=STAFF,
+        ),
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.settle_on_the_spot,
+        SettleOnTheSpot(
+            actor=DUTY,
+            kind=RemedyKind.GOODWILL_PAYMENT,
+            amount=Decimal("150"),
+            given="A voucher for the scratched side table",
+            consent="oral",
+        ),
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.decide_approval,
+        DecideApproval(actor=MANAGER, approve=True, comment="Second pair of eyes"),
+    )
+    await close_with_follow_up(handle)
+
+
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, WorkflowHandle], Awaitable[None]]] = {
     "negotiated_and_closed": negotiated_and_closed,
     "missed_then_invalid_then_reopened": missed_then_invalid_then_reopened,
     "injury_with_insurance_and_police": injury_with_insurance_and_police,
     "paused_delayed_and_escalated": paused_delayed_and_escalated,
+    "settled_on_the_spot_with_evidence": settled_on_the_spot_with_evidence,
 }
 # What each scenario's intake says; the rest is tests.support.intake's sample.
 INTAKES: dict[str, dict] = {
