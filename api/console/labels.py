@@ -138,6 +138,13 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         DeadlineName.RETURN_WINDOW: N_("Return window"),
         DeadlineName.REFUND_AFTER_RETURN: N_("Refund after return"),
         DeadlineName.REPAIR: N_("Repair"),
+        DeadlineName.REVISIT_AFTER_REMEDY: N_("Re-visit after the remedy"),
+        DeadlineName.REVISIT: N_("Re-visit after closing"),
+        DeadlineName.PROMISED: N_("Promised completion date"),
+        DeadlineName.HOSPITAL_DECISION: N_("Decide on going to hospital"),
+        DeadlineName.ADVANCE_DECISION: N_("Decide on a medical advance"),
+        DeadlineName.CORRECTIVE_ACTION: N_("Corrective action"),
+        DeadlineName.WEB_ACCEPTANCE: N_("Accept an online complaint"),
     },
     DeadlineState: {
         DeadlineState.PENDING: N_("Running"),
@@ -206,6 +213,8 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         Command.SETTLE_STATUTORY_CLOCK: N_("Settle a statutory clock"),
         Command.ACKNOWLEDGE_ESCALATION: N_("Acknowledge the escalation"),
         Command.RECORD_ATTENDANCE: N_("Record on-site attendance"),
+        Command.SETTLE_ON_THE_SPOT: N_("Settle on the spot"),
+        Command.PROMISE_COMPLETION: N_("Promise a completion date"),
     },
 }
 
