@@ -268,3 +268,208 @@ async def test_the_approval_queue_says_when_an_approval_goes_up(
     # A case page offers the duty manager the decision, saying it goes up as a recommendation.
     page = (await duty.get(f"/console/cases/{case_no}")).text
     assert "超出您的权限" in page
+
+
+# --- evidence, witnesses, legal holds (issue 15) -------------------------------------
+
+
+def _jpeg() -> bytes:
+    from tests.api.test_evidence_http import jpeg
+
+    return jpeg()
+
+
+def _form_key(html: str, command: str) -> str:
+    """The idempotency key of the form that posts `command`."""
+    form = re.search(
+        rf'action="[^"]*/{command}"[^>]*>.*?name="idempotency_key" value="([^"]+)"', html, re.S
+    )
+    assert form, f"the page has no {command} form"
+    return form.group(1)
+
+
+async def test_the_case_page_shows_evidence_and_takes_files_witnesses_and_holds(
+    console: httpx.AsyncClient,
+) -> None:
+    staff = await sign_in(console, "demo-staff")
+    case_url = (await _register(staff)).headers["location"]
+    page = (await staff.get(case_url)).text
+    assert "证据" in page and 'enctype="multipart/form-data"' in page and "尚无证据" in page
+
+    photo = _jpeg()
+    upload = case_url + "/evidence/upload"
+    files = [
+        ("file", ("armrest.jpg", photo, "image/jpeg")),
+        ("file", ("b.jpg", photo, "image/jpeg")),
+    ]
+    no_token = await staff.post(upload, data={"kind": "photo"}, files=files)
+    assert no_token.status_code == 403 and "text/html" in no_token.headers["content-type"]
+    sent = await staff.post(
+        upload,
+        data={"csrf_token": csrf_of(page), "kind": "photo", "caption": "armrest crack"},
+        files=files,
+    )
+    assert sent.status_code == 303, sent.text
+    page = (await staff.get(case_url)).text
+    assert "已为投诉添加 2 个文件" in page and "armrest crack" in page and "照片" in page
+    ids = re.findall(rf'href="{case_url}/evidence/([0-9a-f-]{{36}})"', page)
+    assert ids, page
+    thumb = await staff.get(f"{case_url}/evidence/{ids[0]}/thumbnail")
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+    assert thumb.content[:2] == b"\xff\xd8" and thumb.content != photo  # a thumbnail
+    whole = await staff.get(f"{case_url}/evidence/{ids[0]}")
+    assert whole.status_code == 200 and whole.content == photo and whole.headers["etag"]
+
+    # A file of the wrong type is refused in words on the case page; nothing is kept.
+    wrong = await staff.post(
+        upload,
+        data={"csrf_token": csrf_of(page), "kind": "photo"},
+        files=[("file", ("x.jpg", b"MZ not a photo at all", "image/jpeg"))],
+    )
+    assert wrong.status_code == 415 and "text/html" in wrong.headers["content-type"]
+    assert "文件的类型不被接受" in wrong.text
+    nothing = await staff.post(upload, data={"csrf_token": csrf_of(page), "kind": "photo"})
+    assert nothing.status_code == 422 and 'id="f-upload-file-error">必填<' in nothing.text
+
+    # Engineers see the list, no caption, no file, no form.
+    engineer = await sign_in(console, "demo-engineer")
+    hidden = (await engineer.get(case_url)).text
+    assert "armrest crack" not in hidden and "您无权查看" in hidden
+    assert "/evidence/upload" not in hidden and "登记证人</summary>" not in hidden
+    refused = await engineer.get(f"{case_url}/evidence/{ids[0]}")
+    assert refused.status_code == 403 and "text/html" in refused.headers["content-type"]
+
+    # A witness, recorded by the desk.
+    key = _form_key(page, "add_witness")
+    witness = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": key,
+        "name": "Qian Yu",
+        "phone": "138 0000 0000",
+        "saw": "the seam split when sitting down",
+    }
+    assert (await staff.post(case_url + "/add_witness", data=witness)).status_code == 303
+    page = (await staff.get(case_url)).text
+    assert "Qian Yu" in page and "the seam split" in page
+    missing = await staff.post(
+        case_url + "/add_witness", data={**witness, "name": "", "idempotency_key": "w-2"}
+    )
+    assert missing.status_code == 422 and "必填" in missing.text
+
+    # Legal holds: the desk places none; a handler records a lawsuit's; senior lifts it.
+    assert "设置证据保全" not in page and "解除证据保全" not in page
+    handler = await sign_in(console, "demo-handler")
+    page = (await handler.get(case_url)).text
+    hold = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "place_hold"),
+        "source": "senior_management",
+        "reason": "keep it",
+    }
+    own = await handler.post(case_url + "/place_hold", data=hold)
+    assert own.status_code == 403 and "仅高级管理层可自行设置法律保全" in own.text
+    placed = await handler.post(
+        case_url + "/place_hold",
+        data={**hold, "idempotency_key": "h-2", "source": "lawsuit", "reference": "(2026)京0105"},
+    )
+    assert placed.status_code == 303, placed.text
+    page = (await handler.get(case_url)).text
+    assert "保全中" in page and "(2026)京0105" in page and "解除证据保全</summary>" not in page
+    senior = await sign_in(console, "demo-senior")
+    page = (await senior.get(case_url)).text
+    hold_id = re.search(r'name="hold_id" value="([^"]+)"', page).group(1)
+    lifted = await senior.post(
+        f"{case_url}/lift_hold",
+        data={
+            "csrf_token": csrf_of(page),
+            "idempotency_key": "l-1",
+            "hold_id": hold_id,
+            "reason": "the court closed the case",
+        },
+    )
+    assert lifted.status_code == 303, lifted.text
+    assert "已由 senior.chen" in (await senior.get(case_url)).text
+
+
+# --- the desk's everyday rules (issue 19) ----------------------------------------------
+
+
+async def test_settling_on_the_spot_promising_a_date_and_who_sees_which_form(
+    console: httpx.AsyncClient,
+) -> None:
+    staff = await sign_in(console, "demo-staff")
+    case_url = (await _register(staff, claimed_amount="30")).headers["location"]
+    page = (await staff.get(case_url)).text
+    assert "现场处理" in page and "承诺完成日期" in page
+    assert "更换责任人" not in page and "登记电话回访" not in page  # not the desk's, not now
+    settle = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "settle_on_the_spot"),
+        "kind": "goodwill_payment",
+        "amount": "30",
+        "given": "a 30 yuan voucher",
+        "consent": "signed",
+    }
+    unsigned = await staff.post(case_url + "/settle_on_the_spot", data=settle)
+    assert unsigned.status_code == 422  # signed needs the agreement's reference
+    assert re.search(r'id="f-settle_on_the_spot-[^"]*agreement_ref-error"', unsigned.text)
+    too_much = await staff.post(
+        case_url + "/settle_on_the_spot",
+        data={
+            **settle,
+            "consent": "oral",
+            "amount": "45",
+            "kind": "refund",
+            "idempotency_key": "s-2",
+        },
+    )
+    assert too_much.status_code == 403 and "text/html" in too_much.headers["content-type"]
+    done = await staff.post(
+        case_url + "/settle_on_the_spot",
+        data={**settle, "consent": "oral", "idempotency_key": "s-3"},
+    )
+    assert done.status_code == 303, done.text
+    page = (await staff.get(case_url)).text
+    assert re.search(r"现场处理</dt><dd>是</dd>", page)
+
+    other = (await _register(staff)).headers["location"]
+    page = (await staff.get(other)).text
+    promise = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "promise_completion"),
+        "promised_by": "2099-01-05T17:00",
+        "note": "sofa exchanged by then",
+    }
+    assert (await staff.post(other + "/promise_completion", data=promise)).status_code == 303
+    page = (await staff.get(other)).text
+    assert "承诺完成日期</dt><dd>2099" in page
+
+    engineer = await sign_in(console, "demo-engineer")
+    seen = (await engineer.get(other)).text
+    assert "现场处理</summary>" not in seen and "承诺日期" not in seen
+    refused = await engineer.post(
+        other + "/settle_on_the_spot",
+        data={**settle, "csrf_token": csrf_of(seen), "consent": "oral", "idempotency_key": "e-1"},
+    )
+    assert refused.status_code == 403 and "application/json" not in refused.headers["content-type"]
+
+    # The findings form offers the policy's causes; a handler may set a corrective action.
+    handler = await sign_in(console, "demo-handler")
+    page = (await handler.get(other)).text
+    assert "制定整改措施" in page
+    ack = {"csrf_token": csrf_of(page), "idempotency_key": "a-1", "note": "called"}
+    assert (await handler.post(other + "/acknowledge", data=ack)).status_code == 303
+    page = (await handler.get(other)).text
+    assert 'name="cause"' in page and "服务态度" in page and 'name="responsible_unit"' in page
+
+
+async def test_the_overdue_revisits_page_is_for_those_who_record_them(
+    console: httpx.AsyncClient,
+) -> None:
+    staff = await sign_in(console, "demo-staff")
+    listed = await staff.get("/console/revisits")
+    assert listed.status_code == 200 and "逾期回访" in listed.text
+    assert 'href="/console/revisits"' in (await staff.get("/console/")).text
+    handler = await sign_in(console, "demo-handler")
+    assert (await handler.get("/console/revisits")).status_code == 403
+    assert 'href="/console/revisits"' not in (await handler.get("/console/")).text
