@@ -479,3 +479,87 @@ async def test_the_overdue_revisits_page_is_for_those_who_record_them(
     handler = await sign_in(console, "demo-handler")
     assert (await handler.get("/console/revisits")).status_code == 403
     assert 'href="/console/revisits"' not in (await handler.get("/console/")).text
+
+
+async def test_a_corrective_action_is_set_and_done_and_a_re_visit_call_recorded_once_closed(
+    console: httpx.AsyncClient,
+) -> None:
+    from tests.api.conftest import auth
+
+    staff = await sign_in(console, "demo-staff")
+    case_url = (await _register(staff)).headers["location"]
+    case_no = case_url.rsplit("/", 1)[1]
+
+    # A handler sets a corrective action (5W2H) and marks it done; the desk has no level.
+    assert "制定整改措施" not in (await staff.get(case_url)).text
+    handler = await sign_in(console, "demo-handler")
+    page = (await handler.get(case_url)).text
+    action = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "record_corrective_action"),
+        "what": "check stitching on delivery",
+        "why": "seams split",
+        "who": "handler.wang",
+        "where": "warehouse",
+        "due_by": "2026-12-20T10:00",
+        "how": "spot checks",
+    }
+    late = await handler.post(
+        case_url + "/record_corrective_action", data={**action, "due_by": "2001-01-01T10:00"}
+    )
+    assert late.status_code == 409 and "a corrective action is due after now" in late.text
+    from datetime import UTC, datetime
+
+    action["due_by"] = (datetime.now(UTC) + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+    action["idempotency_key"] = "c-2"
+    set_ = await handler.post(case_url + "/record_corrective_action", data=action)
+    assert set_.status_code == 303, set_.text
+    page = (await handler.get(case_url)).text
+    assert "check stitching on delivery" in page and "完成整改措施" in page
+    done = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "complete_corrective_action"),
+        "note": "spot checks started",
+    }
+    assert (
+        await handler.post(case_url + "/complete_corrective_action", data=done)
+    ).status_code == 303
+    page = (await handler.get(case_url)).text
+    assert "spot checks started" in page and "完成整改措施</summary>" not in page
+
+    for path, body, who in (
+        ("acknowledge", {"note": "called"}, "staff"),
+        (
+            "findings",
+            {
+                "valid": False,
+                "liability": "none",
+                "summary": "as sold",
+                "reason": "no defect found",
+            },
+            "handler",
+        ),
+    ):
+        answer = await console.post(f"/complaints/{case_no}/{path}", json=body, headers=auth(who))
+        assert answer.status_code == 200, answer.text
+    page = (await staff.get(case_url)).text
+    assert "登记电话回访" in page  # closed: the desk may call the customer back
+    assert "登记电话回访" not in (await handler.get(case_url)).text  # never the handler
+    call = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "record_revisit"),
+        "call_result": "reached",
+    }
+    no_rating = await staff.post(case_url + "/record_revisit", data=call)
+    assert (
+        no_rating.status_code == 422
+        and "必填" in no_rating.text
+        or "satisfaction" in no_rating.text
+    )
+    done = await staff.post(
+        case_url + "/record_revisit",
+        data={**call, "satisfaction": "4", "comment": "fine now", "idempotency_key": "r-2"},
+    )
+    assert done.status_code == 303, done.text
+    page = (await staff.get(case_url)).text
+    assert "已联系到顾客 · 4 / 5" in page or re.search(r"已联系到顾客\s*· 4 / 5", page)
