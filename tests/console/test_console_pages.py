@@ -563,3 +563,52 @@ async def test_a_corrective_action_is_set_and_done_and_a_re_visit_call_recorded_
     assert done.status_code == 303, done.text
     page = (await staff.get(case_url)).text
     assert "已联系到顾客 · 4 / 5" in page or re.search(r"已联系到顾客\s*· 4 / 5", page)
+
+
+async def test_the_department_head_changes_the_responsible_person_and_the_duty_manager_decides(
+    console: httpx.AsyncClient,
+) -> None:
+    staff = await sign_in(console, "demo-staff")
+    case_url = (await _register(staff)).headers["location"]
+    handler = await sign_in(console, "demo-handler")
+    assert (
+        "更换责任人</summary>" not in (await handler.get(case_url)).text
+    )  # not the department head
+    head = await sign_in(console, "demo-manager")  # quality control's head at the store
+    page = (await head.get(case_url)).text
+    assert "品控部" in page and "更换责任人</summary>" in page
+    change = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "change_responsible"),
+        "person": "handler.liu",
+        "reason": "handler.wang is on leave",
+    }
+    assert (await head.post(case_url + "/change_responsible", data=change)).status_code == 303
+    assert re.search(r"责任人</dt><dd>handler.liu<", (await head.get(case_url)).text)
+
+    # An injury: the duty manager's two decisions on the spot, not the desk's.
+    injury = (
+        await _register(staff, category="personal_injury", description="slipped by the escalator")
+    ).headers["location"]
+    assert "是否陪同就医的决定</summary>" not in (await staff.get(injury)).text
+    duty = await sign_in(console, "demo-duty-manager")
+    page = (await duty.get(injury)).text
+    assert "是否陪同就医的决定</summary>" in page and "是否垫付医疗费的决定</summary>" in page
+    hospital = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "decide_hospital"),
+        "accompanied_by": "duty.sun",
+    }
+    assert (await duty.post(injury + "/decide_hospital", data=hospital)).status_code == 303
+    no_reason = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "decide_advance"),
+        "amount": "",
+    }
+    refused = await duty.post(injury + "/decide_advance", data=no_reason)
+    assert refused.status_code == 422 and "neither_reason" in refused.text
+    advance = {**no_reason, "idempotency_key": "adv-2", "neither_reason": "liability doubtful"}
+    assert (await duty.post(injury + "/decide_advance", data=advance)).status_code == 303
+    page = (await duty.get(injury)).text
+    assert "由 duty.sun 陪同" in page and "liability doubtful" in page
+    assert "是否陪同就医的决定</summary>" not in page  # decided once
