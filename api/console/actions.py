@@ -21,10 +21,12 @@ from domain.clocks import PauseReason
 from domain.crisis import CrisisLevel
 from domain.evidence import HoldSource, lift_hold_refusal, may_upload, place_hold_refusal
 from domain.grades import Grade
+from domain.incidents import Incident
 from domain.insurance import DocumentKind
 from domain.lifecycle import CaseWait, Command, Stage
 from domain.models import ExposureKind, Liability, RemedyKind
 from domain.policy import DeadlineName
+from domain.processes import ProcessCommand, ProcessKind, process_refusal
 from domain.routing import responsible_change_refusal
 from domain.rules import refusal_for
 from domain.settlement import Consent
@@ -124,6 +126,10 @@ class CaseAction(StrEnum):
     ADD_WITNESS = "add_witness"
     PLACE_HOLD = "place_hold"
     LIFT_HOLD = "lift_hold"
+    START_INSURANCE_CLAIM = "start_insurance_claim"
+    START_POLICE_REPORT = "start_police_report"
+    START_MEDIATION = "start_mediation"
+    WITHDRAW_PROCESS = "withdraw_process"
 
 
 @dataclass(frozen=True)
@@ -437,11 +443,54 @@ MORE_FORMS: dict[CaseAction, CommandForm] = {
             N_("Lift the legal hold"),
             path="holds/{hold_id}/lift",
         ),
+        CommandForm(
+            CaseAction.START_INSURANCE_CLAIM,
+            (_REASON, Field("insurer", N_("Insurer"), "text")),
+            N_("Start the insurance claim"),
+            path="insurance-claim",
+        ),
+        CommandForm(
+            CaseAction.START_POLICE_REPORT,
+            (_REASON, Field("incident", N_("Incident"), "select", False, Incident)),
+            N_("Record the police report"),
+            path="police-report",
+        ),
+        CommandForm(
+            CaseAction.START_MEDIATION,
+            (
+                Field("association", N_("Consumer association"), "text", required=True),
+                Field("notice_ref", N_("Notice reference"), "text", required=True),
+                Field("accepted_on", N_("Accepted by the association on"), "date", True),
+            ),
+            N_("Record the mediation notice"),
+            path="mediation",
+        ),
+        CommandForm(
+            CaseAction.WITHDRAW_PROCESS,
+            (Field("slug", "", "hidden", True), _REASON),
+            N_("Withdraw"),
+            path="{slug}/withdraw",
+        ),
     )
+}
+
+# A sub-process's start, the domain's command for it, and its route's name.
+PROCESS_STARTS = {
+    CaseAction.START_INSURANCE_CLAIM: (ProcessKind.INSURANCE, ProcessCommand.START_INSURANCE),
+    CaseAction.START_POLICE_REPORT: (ProcessKind.POLICE, ProcessCommand.START_POLICE),
+    CaseAction.START_MEDIATION: (ProcessKind.MEDIATION, ProcessCommand.START_MEDIATION),
+}
+PROCESS_SLUGS = {
+    ProcessKind.INSURANCE: "insurance-claim",
+    ProcessKind.POLICE: "police-report",
+    ProcessKind.MEDIATION: "mediation",
 }
 
 # The forms shown in the actions panel (the others have panels of their own).
 ACTION_PANEL = (
+    CaseAction.START_INSURANCE_CLAIM,
+    CaseAction.START_POLICE_REPORT,
+    CaseAction.START_MEDIATION,
     CaseAction.CHANGE_RESPONSIBLE,
     CaseAction.DECIDE_HOSPITAL,
     CaseAction.DECIDE_ADVANCE,
@@ -496,6 +545,17 @@ def action_shown(action: CaseAction, status: dict[str, Any], actor: Actor, routi
         )
     if action is CaseAction.RECORD_REVISIT:
         return closed and rating_refusal(actor, handler=status.get("handler")) is None
+    if action in PROCESS_STARTS:
+        kind, command = PROCESS_STARTS[action]
+        running = any(p["kind"] == kind and p["open"] for p in status.get("processes", []))
+        return (
+            not closed and not running and process_refusal(command, actor=actor, open=True) is None
+        )
+    if action is CaseAction.WITHDRAW_PROCESS:
+        return (
+            any(p["open"] for p in status.get("processes", []))
+            and process_refusal(ProcessCommand.WITHDRAW, actor=actor, open=True) is None
+        )
     if action is CaseAction.ADD_WITNESS:
         return may_upload(actor) is None
     if action is CaseAction.PLACE_HOLD:

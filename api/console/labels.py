@@ -231,6 +231,10 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         CaseAction.ADD_WITNESS: N_("Record a witness"),
         CaseAction.PLACE_HOLD: N_("Place a legal hold"),
         CaseAction.LIFT_HOLD: N_("Lift the legal hold"),
+        CaseAction.START_INSURANCE_CLAIM: N_("Start an insurance claim"),
+        CaseAction.START_POLICE_REPORT: N_("Record a police report"),
+        CaseAction.START_MEDIATION: N_("Record the association's mediation notice"),
+        CaseAction.WITHDRAW_PROCESS: N_("Withdraw the sub-process"),
     },
     EvidenceKind: {
         EvidenceKind.PHOTO: N_("Photo"),

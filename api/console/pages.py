@@ -17,6 +17,7 @@ from api.console import i18n
 from api.console.actions import (
     FORMS,
     MORE_FORMS,
+    PROCESS_SLUGS,
     CaseAction,
     action_shown,
     allowed_actions,
@@ -344,6 +345,7 @@ async def _case_page(
         commands=commands,
         forms={**FORMS, **MORE_FORMS},
         more_forms=MORE_FORMS,
+        process_slugs=PROCESS_SLUGS,
         commands_more={
             action
             for action in CaseAction

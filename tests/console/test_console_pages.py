@@ -612,3 +612,36 @@ async def test_the_department_head_changes_the_responsible_person_and_the_duty_m
     page = (await duty.get(injury)).text
     assert "由 duty.sun 陪同" in page and "liability doubtful" in page
     assert "是否陪同就医的决定</summary>" not in page  # decided once
+
+
+async def test_a_police_report_is_recorded_from_the_case_page_and_withdrawn_by_a_manager(
+    console: httpx.AsyncClient,
+) -> None:
+    staff = await sign_in(console, "demo-staff")
+    case_url = (await _register(staff)).headers["location"]
+    page = (await staff.get(case_url)).text
+    assert "登记报警</summary>" in page and "登记消协调解通知</summary>" in page
+    assert "发起保险理赔</summary>" not in page  # a claim is for those handling the case
+    report = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "start_police_report"),
+        "reason": "the customer threatens the clerk",
+        "incident": "fight",
+    }
+    assert (await staff.post(case_url + "/start_police_report", data=report)).status_code == 303
+    page = (await staff.get(case_url)).text
+    assert "报警" in page and "登记报警</summary>" not in page  # one at a time
+    assert "撤回该流程</summary>" not in page  # the desk does not withdraw it
+    manager = await sign_in(console, "demo-manager")
+    page = (await manager.get(case_url)).text
+    slug = re.search(r'name="slug" value="([^"]+)"', page).group(1)
+    assert slug == "police-report"
+    withdraw = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "withdraw_process"),
+        "slug": slug,
+        "reason": "settled between them",
+    }
+    answer = await manager.post(case_url + "/withdraw_process", data=withdraw)
+    assert answer.status_code == 303, answer.text
+    assert "撤回该流程</summary>" not in (await manager.get(case_url)).text
