@@ -10,6 +10,7 @@ A new command's form is one entry of FORMS; a new field kind is one branch of th
 `field` macro (templates/components.html).
 """
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -171,9 +172,14 @@ class CommandForm:
         path = api_path(self.command)
         for f in self.fields:
             if f.kind == "hidden":
-                raw = form.get(f.name) or ""
-                path = path.replace("{" + f.name + "}", quote(str(raw), safe=""))
+                raw = str(form.get(f.name) or "")
+                if not _ROUTE_PART.fullmatch(raw):  # an id or a slug, never a path
+                    raw = "-"
+                path = path.replace("{" + f.name + "}", quote(raw, safe=""))
         return path
+
+
+_ROUTE_PART = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 def _with_offset(local: str, zone: str) -> str:
