@@ -431,6 +431,7 @@ async def test_settling_on_the_spot_promising_a_date_and_who_sees_which_form(
     assert done.status_code == 303, done.text
     page = (await staff.get(case_url)).text
     assert re.search(r"现场处理</dt><dd>是</dd>", page)
+    assert "settled" not in page.split('id="p-proposals"')[1].split("</section>")[0]  # a label
 
     other = (await _register(staff)).headers["location"]
     page = (await staff.get(other)).text
