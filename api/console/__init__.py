@@ -34,7 +34,7 @@ def _as_page(api_handler):
 
 
 def install_console(app: FastAPI) -> None:
-    from api.console import notices, oidc, pages, reports
+    from api.console import evidence, notices, oidc, pages, reports, revisits
 
     async def sign_in_first(request: Request, _: SignInRequired) -> RedirectResponse:
         """Back to where one was after signing in (a form's page for a post)."""
@@ -53,4 +53,6 @@ def install_console(app: FastAPI) -> None:
     app.include_router(reports.router)
     app.include_router(oidc.router)
     app.include_router(notices.router)
+    app.include_router(evidence.router)
+    app.include_router(revisits.router)
     app.include_router(pages.router)

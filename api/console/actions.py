@@ -10,20 +10,28 @@ A new command's form is one entry of FORMS; a new field kind is one branch of th
 `field` macro (templates/components.html).
 """
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from api.commands import COMMAND_PAIRS
 from api.console.i18n import N_
-from domain.authority import Actor
+from domain.authority import Actor, Level, rank
 from domain.clocks import PauseReason
 from domain.crisis import CrisisLevel
+from domain.evidence import HoldSource, lift_hold_refusal, may_upload, place_hold_refusal
 from domain.grades import Grade
+from domain.incidents import Incident
+from domain.insurance import DocumentKind
 from domain.lifecycle import CaseWait, Command, Stage
 from domain.models import ExposureKind, Liability, RemedyKind
 from domain.policy import DeadlineName
+from domain.processes import ProcessCommand, ProcessKind, process_refusal
+from domain.routing import responsible_change_refusal
 from domain.rules import refusal_for
+from domain.settlement import Consent
+from domain.surveys import CallResult, rating_refusal
 
 # The command each wait asks for: whoever may send it is who the case waits on.
 STEP_COMMAND: dict[CaseWait, Command] = {
@@ -54,8 +62,12 @@ def may_send(command: Command, stage: Stage, actor: Actor) -> bool:
     return refusal_for(command, stage=stage, actor=actor) is None
 
 
-def api_path(command: Command) -> str:
-    """The API route of a command (its update's name is the command's)."""
+def api_path(command: "Command | CaseAction") -> str:
+    """The API route of a command (its update's name is the command's); a case action
+    that is no update of the case (witnesses, legal holds) names its own route."""
+    form = form_of(command.value)
+    if form is not None and form.path:
+        return form.path
     for pair in COMMAND_PAIRS:
         if pair.update.__name__ == command.value and not pair.fixed:
             return pair.path
@@ -76,9 +88,16 @@ class Field:
     top: int = 0
     yes: str = N_("Yes")
     no: str = N_("No")
+    options: str = ""  # kind "option": a choice list of the policy's (`option_sets`)
 
-    def to_json(self, raw: str | None) -> Any:
-        """The form's text as the API body's value; None leaves the field out."""
+    def to_json(self, raw: "str | list[str] | None") -> Any:
+        """The form's text as the API body's value; None leaves the field out. A
+        `multiselect` takes the list of values checked; a `datetime` is the store's local
+        time, given its offset by the page (`CommandForm.body`'s `zone`)."""
+        if self.kind == "multiselect":
+            return list(raw) if raw else None
+        if isinstance(raw, list):
+            raw = raw[-1] if raw else None
         if raw is None or (raw == "" and self.kind not in ("text", "textarea")):
             return None
         if raw == "" and not self.required:
@@ -93,23 +112,86 @@ class Field:
         return raw
 
 
+class CaseAction(StrEnum):
+    """What the console sends about a case besides the domain's `Command`s: the API's
+    other routes of a case (issue 19's desk rules, re-visits, witnesses, legal holds).
+    Who sees each form is the domain's own rule for it (`action_shown`); the API decides
+    again when it arrives."""
+
+    CHANGE_RESPONSIBLE = "change_responsible"
+    DECIDE_HOSPITAL = "decide_hospital"
+    DECIDE_ADVANCE = "decide_advance"
+    RECORD_CORRECTIVE_ACTION = "record_corrective_action"
+    COMPLETE_CORRECTIVE_ACTION = "complete_corrective_action"
+    RECORD_REVISIT = "record_revisit"
+    ADD_WITNESS = "add_witness"
+    PLACE_HOLD = "place_hold"
+    LIFT_HOLD = "lift_hold"
+    START_INSURANCE_CLAIM = "start_insurance_claim"
+    START_POLICE_REPORT = "start_police_report"
+    START_MEDIATION = "start_mediation"
+    WITHDRAW_PROCESS = "withdraw_process"
+
+
 @dataclass(frozen=True)
 class CommandForm:
-    command: Command
+    command: "Command | CaseAction"
     fields: tuple[Field, ...] = field(default_factory=tuple)
     submit: str = N_("Send")
+    # The API route under /complaints/{case_no}/ when it is not the update's (COMMAND_PAIRS);
+    # `{name}` is a hidden field's value (a legal hold's id).
+    path: str = ""
+
+    @property
+    def enum(self) -> type[StrEnum]:
+        return type(self.command)
 
     @property
     def decision(self) -> Field | None:
         return next((f for f in self.fields if f.kind == "decision"), None)
 
-    def body(self, form: dict[str, str]) -> dict[str, Any]:
+    @property
+    def has_moments(self) -> bool:
+        return any(f.kind == "datetime" for f in self.fields)
+
+    def body(self, form: dict[str, Any], zone: str | None = None) -> dict[str, Any]:
         body = {}
         for f in self.fields:
+            if f.kind == "hidden":
+                continue  # part of the route, not the body
             value = f.to_json(form.get(f.name))
+            if value is not None and f.kind == "datetime" and zone:
+                value = _with_offset(value, zone)
             if value is not None:
                 body[f.name] = value
         return body
+
+    def route(self, form: dict[str, Any]) -> str:
+        from urllib.parse import quote
+
+        path = api_path(self.command)
+        for f in self.fields:
+            if f.kind == "hidden":
+                raw = str(form.get(f.name) or "")
+                if not _ROUTE_PART.fullmatch(raw):  # an id or a slug, never a path
+                    raw = "-"
+                path = path.replace("{" + f.name + "}", quote(raw, safe=""))
+        return path
+
+
+_ROUTE_PART = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+
+def _with_offset(local: str, zone: str) -> str:
+    """A `datetime-local` input's value as a moment with the store's offset."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.fromisoformat(local)
+    except ValueError:
+        return local  # the API names the field
+    return moment.replace(tzinfo=moment.tzinfo or ZoneInfo(zone)).isoformat()
 
 
 _REASON = Field("reason", N_("Reason"), "textarea", required=True)
@@ -129,6 +211,8 @@ FORMS: dict[Command, CommandForm] = {
                 Field("liability", N_("Liability"), "select", True, Liability),
                 Field("summary", N_("Findings"), "textarea", required=True),
                 Field("reason", N_("Why not valid"), "textarea"),
+                Field("cause", N_("Cause"), "option", options="causes"),
+                Field("responsible_unit", N_("Responsible unit"), "text"),
             ),
             N_("Record findings"),
         ),
@@ -256,5 +340,236 @@ FORMS: dict[Command, CommandForm] = {
             (Field("note", N_("Note"), "textarea", required=True),),
             N_("Record attendance"),
         ),
+        CommandForm(
+            Command.SETTLE_ON_THE_SPOT,
+            (
+                Field("kind", N_("Remedy"), "select", True, RemedyKind),
+                Field("amount", N_("Amount (CNY)"), "money"),
+                Field("given", N_("What the customer was given"), "textarea", required=True),
+                Field("consent", N_("The customer's consent"), "select", True, Consent),
+                Field("agreement_ref", N_("Agreement reference"), "text"),
+                Field("court_judgment_ref", N_("Court judgment reference"), "text"),
+            ),
+            N_("Settle on the spot"),
+        ),
+        CommandForm(
+            Command.PROMISE_COMPLETION,
+            (
+                Field("promised_by", N_("Done by"), "datetime", required=True),
+                Field("note", N_("Note"), "textarea"),
+            ),
+            N_("Promise the date"),
+        ),
     )
 }
+
+MORE_FORMS: dict[CaseAction, CommandForm] = {
+    form.command: form
+    for form in (
+        CommandForm(
+            CaseAction.CHANGE_RESPONSIBLE,
+            (Field("person", N_("New responsible person's user id"), "text", True), _REASON),
+            N_("Change the responsible person"),
+        ),
+        CommandForm(
+            CaseAction.DECIDE_HOSPITAL,
+            (
+                Field("accompanied_by", N_("Who goes with the customer"), "text"),
+                Field("neither_reason", N_("Why nobody goes (liability doubtful)"), "textarea"),
+            ),
+            N_("Record the decision"),
+        ),
+        CommandForm(
+            CaseAction.DECIDE_ADVANCE,
+            (
+                Field("amount", N_("Advance (CNY)"), "money"),
+                Field(
+                    "documents", N_("Against the originals of"), "multiselect", False, DocumentKind
+                ),
+                Field("neither_reason", N_("Why no advance"), "textarea"),
+            ),
+            N_("Record the decision"),
+        ),
+        CommandForm(
+            CaseAction.RECORD_CORRECTIVE_ACTION,
+            (
+                Field("what", N_("What"), "textarea", required=True),
+                Field("why", N_("Why"), "textarea", required=True),
+                Field("who", N_("Who (user id)"), "text", required=True),
+                Field("where", N_("Where"), "text", required=True),
+                Field("due_by", N_("When (due by)"), "datetime", required=True),
+                Field("how", N_("How"), "textarea", required=True),
+                Field("how_much", N_("How much (CNY)"), "money"),
+            ),
+            N_("Set the corrective action"),
+        ),
+        CommandForm(
+            CaseAction.COMPLETE_CORRECTIVE_ACTION,
+            (Field("note", N_("What was done"), "textarea", required=True),),
+            N_("Mark it done"),
+        ),
+        CommandForm(
+            CaseAction.RECORD_REVISIT,
+            (
+                Field("call_result", N_("Call result"), "select", True, CallResult),
+                Field("satisfaction", N_("Satisfaction (1 to 5)"), "number", top=5),
+                Field("comment", N_("Comment"), "textarea"),
+            ),
+            N_("Record the re-visit"),
+        ),
+        CommandForm(
+            CaseAction.ADD_WITNESS,
+            (
+                Field("name", N_("Witness's name"), "text", required=True),
+                Field("phone", N_("Phone"), "text"),
+                Field("saw", N_("What they saw"), "textarea"),
+                Field(
+                    "statement_evidence_id",
+                    N_("Their written statement"),
+                    "option",
+                    options="statements",
+                ),
+            ),
+            N_("Record the witness"),
+            path="witnesses",
+        ),
+        CommandForm(
+            CaseAction.PLACE_HOLD,
+            (
+                Field("source", N_("Kept because of"), "select", True, HoldSource),
+                Field("reference", N_("Reference"), "text"),
+                _REASON,
+            ),
+            N_("Place the legal hold"),
+            path="holds",
+        ),
+        CommandForm(
+            CaseAction.LIFT_HOLD,
+            (Field("hold_id", "", "hidden", True), _REASON),
+            N_("Lift the legal hold"),
+            path="holds/{hold_id}/lift",
+        ),
+        CommandForm(
+            CaseAction.START_INSURANCE_CLAIM,
+            (_REASON, Field("insurer", N_("Insurer"), "text")),
+            N_("Start the insurance claim"),
+            path="insurance-claim",
+        ),
+        CommandForm(
+            CaseAction.START_POLICE_REPORT,
+            (_REASON, Field("incident", N_("Incident"), "select", False, Incident)),
+            N_("Record the police report"),
+            path="police-report",
+        ),
+        CommandForm(
+            CaseAction.START_MEDIATION,
+            (
+                Field("association", N_("Consumer association"), "text", required=True),
+                Field("notice_ref", N_("Notice reference"), "text", required=True),
+                Field("accepted_on", N_("Accepted by the association on"), "date", True),
+            ),
+            N_("Record the mediation notice"),
+            path="mediation",
+        ),
+        CommandForm(
+            CaseAction.WITHDRAW_PROCESS,
+            (Field("slug", "", "hidden", True), _REASON),
+            N_("Withdraw"),
+            path="{slug}/withdraw",
+        ),
+    )
+}
+
+# A sub-process's start, the domain's command for it, and its route's name.
+PROCESS_STARTS = {
+    CaseAction.START_INSURANCE_CLAIM: (ProcessKind.INSURANCE, ProcessCommand.START_INSURANCE),
+    CaseAction.START_POLICE_REPORT: (ProcessKind.POLICE, ProcessCommand.START_POLICE),
+    CaseAction.START_MEDIATION: (ProcessKind.MEDIATION, ProcessCommand.START_MEDIATION),
+}
+PROCESS_SLUGS = {
+    ProcessKind.INSURANCE: "insurance-claim",
+    ProcessKind.POLICE: "police-report",
+    ProcessKind.MEDIATION: "mediation",
+}
+
+# The forms shown in the actions panel (the others have panels of their own).
+ACTION_PANEL = (
+    CaseAction.START_INSURANCE_CLAIM,
+    CaseAction.START_POLICE_REPORT,
+    CaseAction.START_MEDIATION,
+    CaseAction.CHANGE_RESPONSIBLE,
+    CaseAction.DECIDE_HOSPITAL,
+    CaseAction.DECIDE_ADVANCE,
+    CaseAction.RECORD_CORRECTIVE_ACTION,
+    CaseAction.COMPLETE_CORRECTIVE_ACTION,
+    CaseAction.RECORD_REVISIT,
+)
+
+
+def form_of(name: str) -> CommandForm | None:
+    for forms in (FORMS, MORE_FORMS):
+        for command, form in forms.items():
+            if command.value == name:
+                return form
+    return None
+
+
+def _pending(status: dict[str, Any], deadline: DeadlineName) -> bool:
+    return any(
+        d["name"] == deadline and d["state"] == "pending" for d in status.get("deadlines", [])
+    )
+
+
+def action_shown(action: CaseAction, status: dict[str, Any], actor: Actor, routing=None) -> bool:
+    """Whether `actor` may send `action` to a case of this status, by the domain's rule
+    for it (what only the workflow knows, it decides when the form arrives)."""
+    stage = Stage(status["stage"])
+    closed = stage is Stage.CLOSED
+    if action is CaseAction.CHANGE_RESPONSIBLE:
+        refusal = responsible_change_refusal(
+            routing,
+            department=status.get("department"),
+            stage=stage,
+            actor=actor,
+            person="\0",  # nobody's id: only who may change it matters here
+            current=status.get("handler"),
+        )
+        return refusal is None
+    if action in (CaseAction.DECIDE_HOSPITAL, CaseAction.DECIDE_ADVANCE):
+        deadline = (
+            DeadlineName.HOSPITAL_DECISION
+            if action is CaseAction.DECIDE_HOSPITAL
+            else DeadlineName.ADVANCE_DECISION
+        )
+        duty = actor.level is not None and rank(actor.level) >= rank(Level.DUTY_MANAGER)
+        return duty and _pending(status, deadline)
+    if action is CaseAction.RECORD_CORRECTIVE_ACTION:
+        return actor.level is not None and not closed
+    if action is CaseAction.COMPLETE_CORRECTIVE_ACTION:
+        return actor.level is not None and any(
+            a.get("done_at") is None for a in status.get("corrective_actions", [])
+        )
+    if action is CaseAction.RECORD_REVISIT:
+        return closed and rating_refusal(actor, handler=status.get("handler")) is None
+    if action in PROCESS_STARTS:
+        kind, command = PROCESS_STARTS[action]
+        running = any(p["kind"] == kind and p["open"] for p in status.get("processes", []))
+        return (
+            not closed and not running and process_refusal(command, actor=actor, open=True) is None
+        )
+    if action is CaseAction.WITHDRAW_PROCESS:
+        return (
+            any(p["open"] for p in status.get("processes", []))
+            and process_refusal(ProcessCommand.WITHDRAW, actor=actor, open=True) is None
+        )
+    if action is CaseAction.ADD_WITNESS:
+        return may_upload(actor) is None
+    if action is CaseAction.PLACE_HOLD:
+        return any(place_hold_refusal(actor, source) is None for source in HoldSource)
+    if action is CaseAction.LIFT_HOLD:
+        return lift_hold_refusal(actor) is None
+    return False
+
+
+def allowed_actions(status: dict[str, Any], actor: Actor, routing=None) -> list[CaseAction]:
+    return [a for a in ACTION_PANEL if action_shown(a, status, actor, routing)]

@@ -18,7 +18,7 @@ from babel import Locale
 from babel.dates import format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("zh_Hans", "en")
@@ -99,6 +99,18 @@ class Formats:
         if moment >= now:
             return self._("in %(span)s") % {"span": span}
         return self._("%(span)s overdue") % {"span": span}
+
+    def size(self, size: int | None) -> str:
+        """A file's size: bytes, KB or MB (1024s), in the language's number format."""
+        if size is None:
+            return ""
+        if size < 1024:
+            return f"{format_decimal(size, locale=self.locale)} B"
+        for unit in ("KB", "MB", "GB"):
+            size /= 1024
+            if size < 1024 or unit == "GB":
+                return f"{format_decimal(round(size, 1), '#,##0.0', locale=self.locale)} {unit}"
+        return ""
 
     def money(self, amount: Decimal | str | int | None) -> str:
         if amount is None or amount == "":

@@ -5,6 +5,7 @@ api/errors.py. tests/console/test_catalogues.py checks every one has a translati
 
 from enum import StrEnum
 
+from api.console.actions import CaseAction
 from api.console.i18n import N_
 from api.errors import PROBLEM_TYPES
 from domain.approvals import ApprovalOutcome
@@ -12,13 +13,17 @@ from domain.audit_actions import ACTIONS
 from domain.authority import Level, Role
 from domain.clocks import PauseReason
 from domain.crisis import CrisisLevel
+from domain.evidence import EvidenceKind, HoldSource
 from domain.grades import Grade
 from domain.incidents import Incident
+from domain.insurance import DocumentKind
 from domain.lifecycle import CaseWait, Command, Stage
 from domain.models import Category, Channel, DeadlineState, ExposureKind, Liability, RemedyKind
 from domain.notifications import DeliveryState, NoticeState
 from domain.policy import DeadlineName
 from domain.processes import ProcessKind
+from domain.settlement import Consent
+from domain.surveys import CallResult
 from infra.register import RegisterSort
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {
@@ -153,6 +158,13 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         DeadlineName.RETURN_WINDOW: N_("Return window"),
         DeadlineName.REFUND_AFTER_RETURN: N_("Refund after return"),
         DeadlineName.REPAIR: N_("Repair"),
+        DeadlineName.REVISIT_AFTER_REMEDY: N_("Re-visit after the remedy"),
+        DeadlineName.REVISIT: N_("Re-visit after closing"),
+        DeadlineName.PROMISED: N_("Promised completion date"),
+        DeadlineName.HOSPITAL_DECISION: N_("Decide on going to hospital"),
+        DeadlineName.ADVANCE_DECISION: N_("Decide on a medical advance"),
+        DeadlineName.CORRECTIVE_ACTION: N_("Corrective action"),
+        DeadlineName.WEB_ACCEPTANCE: N_("Accept an online complaint"),
     },
     DeadlineState: {
         DeadlineState.PENDING: N_("Running"),
@@ -221,6 +233,69 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         Command.SETTLE_STATUTORY_CLOCK: N_("Settle a statutory clock"),
         Command.ACKNOWLEDGE_ESCALATION: N_("Acknowledge the escalation"),
         Command.RECORD_ATTENDANCE: N_("Record on-site attendance"),
+        Command.SETTLE_ON_THE_SPOT: N_("Settle on the spot"),
+        Command.PROMISE_COMPLETION: N_("Promise a completion date"),
+    },
+    CaseAction: {
+        CaseAction.CHANGE_RESPONSIBLE: N_("Change the responsible person"),
+        CaseAction.DECIDE_HOSPITAL: N_("Decide on going to hospital"),
+        CaseAction.DECIDE_ADVANCE: N_("Decide on a medical advance"),
+        CaseAction.RECORD_CORRECTIVE_ACTION: N_("Set a corrective action"),
+        CaseAction.COMPLETE_CORRECTIVE_ACTION: N_("Complete the corrective action"),
+        CaseAction.RECORD_REVISIT: N_("Record a re-visit call"),
+        CaseAction.ADD_WITNESS: N_("Record a witness"),
+        CaseAction.PLACE_HOLD: N_("Place a legal hold"),
+        CaseAction.LIFT_HOLD: N_("Lift the legal hold"),
+        CaseAction.START_INSURANCE_CLAIM: N_("Start an insurance claim"),
+        CaseAction.START_POLICE_REPORT: N_("Record a police report"),
+        CaseAction.START_MEDIATION: N_("Record the association's mediation notice"),
+        CaseAction.WITHDRAW_PROCESS: N_("Withdraw the sub-process"),
+    },
+    EvidenceKind: {
+        EvidenceKind.PHOTO: N_("Photo"),
+        EvidenceKind.RECORDING: N_("Recording"),
+        EvidenceKind.RECEIPT: N_("Receipt"),
+        EvidenceKind.MEDICAL_RECORD: N_("Medical record"),
+        EvidenceKind.DIAGNOSIS: N_("Diagnosis"),
+        EvidenceKind.TEST_RESULT: N_("Test result"),
+        EvidenceKind.REST_NOTE: N_("Rest note"),
+        EvidenceKind.INCOME_PROOF: N_("Proof of income"),
+        EvidenceKind.TRANSFER_CERTIFICATE: N_("Transfer certificate"),
+        EvidenceKind.DISCHARGE_CERTIFICATE: N_("Discharge certificate"),
+        EvidenceKind.WITNESS_STATEMENT: N_("Witness statement"),
+        EvidenceKind.CUSTOMER_STATEMENT: N_("Customer's statement"),
+        EvidenceKind.ACCIDENT_REPORT: N_("Accident report"),
+        EvidenceKind.CCTV: N_("CCTV footage"),
+        EvidenceKind.POLICE_CERTIFICATE: N_("Police certificate"),
+        EvidenceKind.INSURER_OPINION: N_("Insurer's opinion"),
+        EvidenceKind.AGREEMENT_SCAN: N_("Scan of the agreement"),
+        EvidenceKind.OTHER: N_("Other"),
+    },
+    HoldSource: {
+        HoldSource.SENIOR_MANAGEMENT: N_("Senior management's decision"),
+        HoldSource.LAWSUIT: N_("A lawsuit"),
+        HoldSource.REGULATOR: N_("The regulator"),
+        HoldSource.POLICE: N_("The police"),
+        HoldSource.MEDIA: N_("The media"),
+    },
+    CallResult: {
+        CallResult.REACHED: N_("Reached the customer"),
+        CallResult.NO_ANSWER: N_("No answer"),
+        CallResult.REFUSED: N_("Reached, but would not answer"),
+        CallResult.WRONG_NUMBER: N_("Wrong number"),
+    },
+    Consent: {
+        Consent.ORAL: N_("Oral"),
+        Consent.SIGNED: N_("Signed agreement"),
+    },
+    DocumentKind: {
+        DocumentKind.MEDICAL_RECORDS: N_("Medical records"),
+        DocumentKind.DIAGNOSIS: N_("Diagnosis"),
+        DocumentKind.TESTS: N_("Test results"),
+        DocumentKind.RECEIPTS: N_("Receipts"),
+        DocumentKind.REST_NOTE: N_("Rest note"),
+        DocumentKind.INCOME_PROOF: N_("Proof of income"),
+        DocumentKind.TRANSFER_CERTIFICATE: N_("Transfer certificate"),
     },
 }
 

@@ -14,7 +14,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from api.console import i18n
-from api.console.actions import FORMS, allowed_commands, api_path
+from api.console.actions import (
+    FORMS,
+    MORE_FORMS,
+    PROCESS_SLUGS,
+    CaseAction,
+    action_shown,
+    allowed_actions,
+    allowed_commands,
+    form_of,
+)
+from api.console.evidence import evidence_lists
 from api.console.panels import panels_for
 from api.console.sessions import LANG_COOKIE, clear_cookie, csrf_ok, set_cookie
 from api.console.web import Page, call, page_for, problem_of, render, see_other, store
@@ -318,7 +328,13 @@ async def _case_page(
     events = await call(page, "GET", f"/complaints/{quote(case_no)}/events")
     status_ = case.body["status"]
     stage = Stage(status_["stage"])
-    commands = allowed_commands(stage, page.actor)
+    resources: Resources = page.request.app.state.resources
+    commands: list[Command | CaseAction] = [
+        *allowed_commands(stage, page.actor),
+        *allowed_actions(status_, page.actor, resources.policy.routing),
+    ]
+    files = await evidence_lists(page, case_no, status_)
+    routing = resources.policy.routing
     await _with_counts(page)
     return render(
         page,
@@ -331,7 +347,17 @@ async def _case_page(
         steps=list(Stage),
         stage=stage,
         commands=commands,
-        forms=FORMS,
+        forms={**FORMS, **MORE_FORMS},
+        more_forms=MORE_FORMS,
+        process_slugs=PROCESS_SLUGS,
+        commands_more={
+            action
+            for action in CaseAction
+            if action_shown(action, status_, page.actor, resources.policy.routing)
+        },
+        departments=dict(routing.departments) if routing else {},
+        option_sets={**files.pop("option_sets"), "causes": _causes(page)},
+        **files,
         panels=panels_for(page.actor),
         problem=problem,
         failed=failed,
@@ -339,6 +365,19 @@ async def _case_page(
         zone=page.zone_of(case.body["summary"]["store"]),
         within_authority=lambda amount: within_authority(page.actor, amount),
     )
+
+
+def _causes(page: Page) -> dict[str, str]:
+    """The policy's causes (`lessons.causes`, "中文 / English"), in the user's language."""
+    resources: Resources = page.request.app.state.resources
+    lessons = resources.policy.lessons
+    if lessons is None:
+        return {}
+    words = {}
+    for key, text in lessons.causes.items():
+        zh, _, en = str(text).partition(" / ")
+        words[key] = (en or zh) if page.lang == "en" else zh
+    return words
 
 
 @router.get("/cases/{case_no}")
@@ -353,20 +392,27 @@ async def send_command(request: Request, case_no: str, command: str) -> Response
     form = await _form(request, page)
     if isinstance(form, Response):
         return form
-    try:
-        spec = FORMS[Command(command)]
-    except ValueError:
+    spec = form_of(command)
+    if spec is None:
         return render(page, "error.html", 404, message=page._("No such command."))
+    posted = await request.form()
+    for f in spec.fields:
+        if f.kind == "multiselect":
+            form[f.name] = [v for v in posted.getlist(f.name) if isinstance(v, str)]
+    zone = None
+    if spec.has_moments:  # a local time is the store's
+        case = await call(page, "GET", f"/complaints/{quote(case_no)}")
+        zone = page.zone_of(case.body["summary"]["store"]) if case.ok else None
     answer = await call(
         page,
         "POST",
-        f"/complaints/{quote(case_no)}/{api_path(spec.command)}",
-        json=spec.body(form),
+        f"/complaints/{quote(case_no)}/{spec.route(form)}",
+        json=spec.body(form, zone),
         idempotency_key=form.get("idempotency_key") or None,
     )
     back = _safe_next(form.get("next")) if form.get("next") else f"/console/cases/{quote(case_no)}"
     if answer.ok:
-        done = page._("Done: %(action)s.") % {"action": page.label(Command, spec.command)}
+        done = page._("Done: %(action)s.") % {"action": page.label(spec.enum, spec.command)}
         await store(request).set_flash(page.session, done)
         return see_other(back)
     return await _case_page(

@@ -21,18 +21,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.console import i18n, labels
+from api.console.actions import CaseAction
 from api.console.nav import items_for
 from api.console.sessions import COOKIE, LANG_COOKIE, Session, SessionStore
 from api.deps import Resources
 from domain.approvals import ApprovalOutcome
 from domain.authority import Actor, Level, Role
 from domain.crisis import CrisisLevel
+from domain.evidence import EvidenceKind, HoldSource
 from domain.grades import Grade
 from domain.lifecycle import CaseWait, Command, Stage
 from domain.models import Category, Channel, DeadlineState, RemedyKind
 from domain.notifications import DeliveryState, NoticeState
 from domain.policy import DeadlineName
 from domain.processes import ProcessKind
+from domain.settlement import Consent
+from domain.surveys import CallResult
 
 TEMPLATES = Path(__file__).parent / "templates"
 INTERNAL = "http://console.internal"
@@ -72,6 +76,11 @@ TEMPLATE_GLOBALS = {
     "outcomes": ApprovalOutcome,
     "notice_states": NoticeState,
     "delivery_states": DeliveryState,
+    "case_actions": CaseAction,
+    "evidence_kinds": EvidenceKind,
+    "hold_sources": HoldSource,
+    "call_results": CallResult,
+    "consents": Consent,
     "page_titles": labels.PROBLEM_TITLES,
     # Each language by its own name: never translated.
     "language_names": {"zh_Hans": "中文", "en": "English"},

@@ -268,3 +268,381 @@ async def test_the_approval_queue_says_when_an_approval_goes_up(
     # A case page offers the duty manager the decision, saying it goes up as a recommendation.
     page = (await duty.get(f"/console/cases/{case_no}")).text
     assert "超出您的权限" in page
+
+
+# --- evidence, witnesses, legal holds (issue 15) -------------------------------------
+
+
+def _jpeg() -> bytes:
+    from tests.api.test_evidence_http import jpeg
+
+    return jpeg()
+
+
+def _form_key(html: str, command: str) -> str:
+    """The idempotency key of the form that posts `command`."""
+    form = re.search(
+        rf'action="[^"]*/{command}"[^>]*>.*?name="idempotency_key" value="([^"]+)"', html, re.S
+    )
+    assert form, f"the page has no {command} form"
+    return form.group(1)
+
+
+async def test_the_case_page_shows_evidence_and_takes_files_witnesses_and_holds(
+    console: httpx.AsyncClient,
+) -> None:
+    staff = await sign_in(console, "demo-staff")
+    case_url = (await _register(staff)).headers["location"]
+    page = (await staff.get(case_url)).text
+    assert "证据" in page and 'enctype="multipart/form-data"' in page and "尚无证据" in page
+
+    photo = _jpeg()
+    upload = case_url + "/evidence/upload"
+    files = [
+        ("file", ("armrest.jpg", photo, "image/jpeg")),
+        ("file", ("b.jpg", photo, "image/jpeg")),
+    ]
+    no_token = await staff.post(upload, data={"kind": "photo"}, files=files)
+    assert no_token.status_code == 403 and "text/html" in no_token.headers["content-type"]
+    sent = await staff.post(
+        upload,
+        data={"csrf_token": csrf_of(page), "kind": "photo", "caption": "armrest crack"},
+        files=files,
+    )
+    assert sent.status_code == 303, sent.text
+    page = (await staff.get(case_url)).text
+    assert "已为投诉添加 2 个文件" in page and "armrest crack" in page and "照片" in page
+    ids = re.findall(rf'href="{case_url}/evidence/([0-9a-f-]{{36}})"', page)
+    assert ids, page
+    thumb = await staff.get(f"{case_url}/evidence/{ids[0]}/thumbnail")
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+    assert thumb.content[:2] == b"\xff\xd8" and thumb.content != photo  # a thumbnail
+    whole = await staff.get(f"{case_url}/evidence/{ids[0]}")
+    assert whole.status_code == 200 and whole.content == photo and whole.headers["etag"]
+
+    # A file of the wrong type is refused in words on the case page; nothing is kept.
+    wrong = await staff.post(
+        upload,
+        data={"csrf_token": csrf_of(page), "kind": "photo"},
+        files=[("file", ("x.jpg", b"MZ not a photo at all", "image/jpeg"))],
+    )
+    assert wrong.status_code == 415 and "text/html" in wrong.headers["content-type"]
+    assert "文件的类型不被接受" in wrong.text
+    nothing = await staff.post(upload, data={"csrf_token": csrf_of(page), "kind": "photo"})
+    assert nothing.status_code == 422 and 'id="f-upload-file-error">必填<' in nothing.text
+
+    # Engineers see the list, no caption, no file, no form.
+    engineer = await sign_in(console, "demo-engineer")
+    hidden = (await engineer.get(case_url)).text
+    assert "armrest crack" not in hidden and "您无权查看" in hidden
+    assert "/evidence/upload" not in hidden and "登记证人</summary>" not in hidden
+    refused = await engineer.get(f"{case_url}/evidence/{ids[0]}")
+    assert refused.status_code == 403 and "text/html" in refused.headers["content-type"]
+
+    # A witness, recorded by the desk.
+    key = _form_key(page, "add_witness")
+    witness = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": key,
+        "name": "Qian Yu",
+        "phone": "138 0000 0000",
+        "saw": "the seam split when sitting down",
+    }
+    assert (await staff.post(case_url + "/add_witness", data=witness)).status_code == 303
+    page = (await staff.get(case_url)).text
+    assert "Qian Yu" in page and "the seam split" in page
+    missing = await staff.post(
+        case_url + "/add_witness", data={**witness, "name": "", "idempotency_key": "w-2"}
+    )
+    assert missing.status_code == 422 and "必填" in missing.text
+
+    # Legal holds: the desk places none; a handler records a lawsuit's; senior lifts it.
+    assert "设置证据保全" not in page and "解除证据保全" not in page
+    handler = await sign_in(console, "demo-handler")
+    page = (await handler.get(case_url)).text
+    hold = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "place_hold"),
+        "source": "senior_management",
+        "reason": "keep it",
+    }
+    own = await handler.post(case_url + "/place_hold", data=hold)
+    assert own.status_code == 403 and "仅高级管理层可自行设置法律保全" in own.text
+    placed = await handler.post(
+        case_url + "/place_hold",
+        data={**hold, "idempotency_key": "h-2", "source": "lawsuit", "reference": "(2026)京0105"},
+    )
+    assert placed.status_code == 303, placed.text
+    page = (await handler.get(case_url)).text
+    assert "保全中" in page and "(2026)京0105" in page and "解除证据保全</summary>" not in page
+    senior = await sign_in(console, "demo-senior")
+    page = (await senior.get(case_url)).text
+    hold_id = re.search(r'name="hold_id" value="([^"]+)"', page).group(1)
+    lifted = await senior.post(
+        f"{case_url}/lift_hold",
+        data={
+            "csrf_token": csrf_of(page),
+            "idempotency_key": "l-1",
+            "hold_id": hold_id,
+            "reason": "the court closed the case",
+        },
+    )
+    assert lifted.status_code == 303, lifted.text
+    assert "已由 senior.chen" in (await senior.get(case_url)).text
+
+
+# --- the desk's everyday rules (issue 19) ----------------------------------------------
+
+
+async def test_settling_on_the_spot_promising_a_date_and_who_sees_which_form(
+    console: httpx.AsyncClient,
+) -> None:
+    staff = await sign_in(console, "demo-staff")
+    case_url = (await _register(staff, claimed_amount="30")).headers["location"]
+    page = (await staff.get(case_url)).text
+    assert "现场处理" in page and "承诺完成日期" in page
+    assert "更换责任人" not in page and "登记电话回访" not in page  # not the desk's, not now
+    settle = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "settle_on_the_spot"),
+        "kind": "goodwill_payment",
+        "amount": "30",
+        "given": "a 30 yuan voucher",
+        "consent": "signed",
+    }
+    unsigned = await staff.post(case_url + "/settle_on_the_spot", data=settle)
+    assert unsigned.status_code == 422  # signed needs the agreement's reference
+    assert re.search(r'id="f-settle_on_the_spot-[^"]*agreement_ref-error"', unsigned.text)
+    too_much = await staff.post(
+        case_url + "/settle_on_the_spot",
+        data={
+            **settle,
+            "consent": "oral",
+            "amount": "45",
+            "kind": "refund",
+            "idempotency_key": "s-2",
+        },
+    )
+    assert too_much.status_code == 403 and "text/html" in too_much.headers["content-type"]
+    done = await staff.post(
+        case_url + "/settle_on_the_spot",
+        data={**settle, "consent": "oral", "idempotency_key": "s-3"},
+    )
+    assert done.status_code == 303, done.text
+    page = (await staff.get(case_url)).text
+    assert re.search(r"现场处理</dt><dd>是</dd>", page)
+    assert "settled" not in page.split('id="p-proposals"')[1].split("</section>")[0]  # a label
+
+    other = (await _register(staff)).headers["location"]
+    page = (await staff.get(other)).text
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    local = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")) + timedelta(days=2)
+    soon = local.strftime("%Y-%m-%dT%H:%M")  # the store's time, as the browser's input sends it
+    promise = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "promise_completion"),
+        "promised_by": soon,
+        "note": "sofa exchanged by then",
+    }
+    promised = await staff.post(other + "/promise_completion", data=promise)
+    assert promised.status_code == 303, re.findall(r'role="alert".*?</', promised.text, re.S)
+    page = (await staff.get(other)).text
+    assert f"承诺完成日期</dt><dd>{local:%Y}" in page
+
+    engineer = await sign_in(console, "demo-engineer")
+    seen = (await engineer.get(other)).text
+    assert "现场处理</summary>" not in seen and "承诺日期" not in seen
+    refused = await engineer.post(
+        other + "/settle_on_the_spot",
+        data={**settle, "csrf_token": csrf_of(seen), "consent": "oral", "idempotency_key": "e-1"},
+    )
+    assert refused.status_code == 403 and "application/json" not in refused.headers["content-type"]
+
+    # The findings form offers the policy's causes; a handler may set a corrective action.
+    handler = await sign_in(console, "demo-handler")
+    page = (await handler.get(other)).text
+    assert "制定整改措施" in page
+    ack = {"csrf_token": csrf_of(page), "idempotency_key": "a-1", "note": "called"}
+    assert (await handler.post(other + "/acknowledge", data=ack)).status_code == 303
+    page = (await handler.get(other)).text
+    assert 'name="cause"' in page and "服务态度" in page and 'name="responsible_unit"' in page
+
+
+async def test_the_overdue_revisits_page_is_for_those_who_record_them(
+    console: httpx.AsyncClient,
+) -> None:
+    staff = await sign_in(console, "demo-staff")
+    listed = await staff.get("/console/revisits")
+    assert listed.status_code == 200 and "逾期回访" in listed.text
+    assert 'href="/console/revisits"' in (await staff.get("/console/")).text
+    handler = await sign_in(console, "demo-handler")
+    assert (await handler.get("/console/revisits")).status_code == 403
+    assert 'href="/console/revisits"' not in (await handler.get("/console/")).text
+
+
+async def test_a_corrective_action_is_set_and_done_and_a_re_visit_call_recorded_once_closed(
+    console: httpx.AsyncClient,
+) -> None:
+    from tests.api.conftest import auth
+
+    staff = await sign_in(console, "demo-staff")
+    case_url = (await _register(staff)).headers["location"]
+    case_no = case_url.rsplit("/", 1)[1]
+
+    # A handler sets a corrective action (5W2H) and marks it done; the desk has no level.
+    assert "制定整改措施" not in (await staff.get(case_url)).text
+    handler = await sign_in(console, "demo-handler")
+    page = (await handler.get(case_url)).text
+    action = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "record_corrective_action"),
+        "what": "check stitching on delivery",
+        "why": "seams split",
+        "who": "handler.wang",
+        "where": "warehouse",
+        "due_by": "2026-12-20T10:00",
+        "how": "spot checks",
+    }
+    late = await handler.post(
+        case_url + "/record_corrective_action", data={**action, "due_by": "2001-01-01T10:00"}
+    )
+    assert late.status_code == 409 and "a corrective action is due after now" in late.text
+    from datetime import UTC, datetime
+
+    action["due_by"] = (datetime.now(UTC) + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+    action["idempotency_key"] = "c-2"
+    set_ = await handler.post(case_url + "/record_corrective_action", data=action)
+    assert set_.status_code == 303, set_.text
+    page = (await handler.get(case_url)).text
+    assert "check stitching on delivery" in page and "完成整改措施" in page
+    done = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "complete_corrective_action"),
+        "note": "spot checks started",
+    }
+    assert (
+        await handler.post(case_url + "/complete_corrective_action", data=done)
+    ).status_code == 303
+    page = (await handler.get(case_url)).text
+    assert "spot checks started" in page and "完成整改措施</summary>" not in page
+
+    for path, body, who in (
+        ("acknowledge", {"note": "called"}, "staff"),
+        (
+            "findings",
+            {
+                "valid": False,
+                "liability": "none",
+                "summary": "as sold",
+                "reason": "no defect found",
+            },
+            "handler",
+        ),
+    ):
+        answer = await console.post(f"/complaints/{case_no}/{path}", json=body, headers=auth(who))
+        assert answer.status_code == 200, answer.text
+    page = (await staff.get(case_url)).text
+    assert "登记电话回访" in page  # closed: the desk may call the customer back
+    assert "登记电话回访" not in (await handler.get(case_url)).text  # never the handler
+    call = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "record_revisit"),
+        "call_result": "reached",
+    }
+    no_rating = await staff.post(case_url + "/record_revisit", data=call)
+    assert (
+        no_rating.status_code == 422
+        and "必填" in no_rating.text
+        or "satisfaction" in no_rating.text
+    )
+    done = await staff.post(
+        case_url + "/record_revisit",
+        data={**call, "satisfaction": "4", "comment": "fine now", "idempotency_key": "r-2"},
+    )
+    assert done.status_code == 303, done.text
+    page = (await staff.get(case_url)).text
+    assert "已联系到顾客 · 4 / 5" in page or re.search(r"已联系到顾客\s*· 4 / 5", page)
+
+
+async def test_the_department_head_changes_the_responsible_person_and_the_duty_manager_decides(
+    console: httpx.AsyncClient,
+) -> None:
+    staff = await sign_in(console, "demo-staff")
+    case_url = (await _register(staff)).headers["location"]
+    handler = await sign_in(console, "demo-handler")
+    assert (
+        "更换责任人</summary>" not in (await handler.get(case_url)).text
+    )  # not the department head
+    head = await sign_in(console, "demo-manager")  # quality control's head at the store
+    page = (await head.get(case_url)).text
+    assert "品控部" in page and "更换责任人</summary>" in page
+    change = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "change_responsible"),
+        "person": "handler.liu",
+        "reason": "handler.wang is on leave",
+    }
+    assert (await head.post(case_url + "/change_responsible", data=change)).status_code == 303
+    assert re.search(r"责任人</dt><dd>handler.liu<", (await head.get(case_url)).text)
+
+    # An injury: the duty manager's two decisions on the spot, not the desk's.
+    injury = (
+        await _register(staff, category="personal_injury", description="slipped by the escalator")
+    ).headers["location"]
+    assert "是否陪同就医的决定</summary>" not in (await staff.get(injury)).text
+    duty = await sign_in(console, "demo-duty-manager")
+    page = (await duty.get(injury)).text
+    assert "是否陪同就医的决定</summary>" in page and "是否垫付医疗费的决定</summary>" in page
+    hospital = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "decide_hospital"),
+        "accompanied_by": "duty.sun",
+    }
+    assert (await duty.post(injury + "/decide_hospital", data=hospital)).status_code == 303
+    no_reason = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "decide_advance"),
+        "amount": "",
+    }
+    refused = await duty.post(injury + "/decide_advance", data=no_reason)
+    assert refused.status_code == 422 and "neither_reason" in refused.text
+    advance = {**no_reason, "idempotency_key": "adv-2", "neither_reason": "liability doubtful"}
+    assert (await duty.post(injury + "/decide_advance", data=advance)).status_code == 303
+    page = (await duty.get(injury)).text
+    assert "由 duty.sun 陪同" in page and "liability doubtful" in page
+    assert "是否陪同就医的决定</summary>" not in page  # decided once
+
+
+async def test_a_police_report_is_recorded_from_the_case_page_and_withdrawn_by_a_manager(
+    console: httpx.AsyncClient,
+) -> None:
+    staff = await sign_in(console, "demo-staff")
+    case_url = (await _register(staff)).headers["location"]
+    page = (await staff.get(case_url)).text
+    assert "登记报警</summary>" in page and "登记消协调解通知</summary>" in page
+    assert "发起保险理赔</summary>" not in page  # a claim is for those handling the case
+    report = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "start_police_report"),
+        "reason": "the customer threatens the clerk",
+        "incident": "fight",
+    }
+    assert (await staff.post(case_url + "/start_police_report", data=report)).status_code == 303
+    page = (await staff.get(case_url)).text
+    assert "报警" in page and "登记报警</summary>" not in page  # one at a time
+    assert "撤回该流程</summary>" not in page  # the desk does not withdraw it
+    manager = await sign_in(console, "demo-manager")
+    page = (await manager.get(case_url)).text
+    slug = re.search(r'name="slug" value="([^"]+)"', page).group(1)
+    assert slug == "police-report"
+    withdraw = {
+        "csrf_token": csrf_of(page),
+        "idempotency_key": _form_key(page, "withdraw_process"),
+        "slug": slug,
+        "reason": "settled between them",
+    }
+    answer = await manager.post(case_url + "/withdraw_process", data=withdraw)
+    assert answer.status_code == 303, answer.text
+    assert "撤回该流程</summary>" not in (await manager.get(case_url)).text
