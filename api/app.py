@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
+from api.console import install_console
 from api.deps import Resources
 from api.docs import install_docs
 from api.errors import install_error_handlers
@@ -84,4 +85,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Public: the customer's survey page, no sign-in (its link is the credential).
     app.include_router(survey.router)
     install_codec_server(app, settings)
+    # The desk's web console beside the API (docs/console.md), at / and /console/.
+    install_console(app)
     return app

@@ -121,6 +121,10 @@ class UserDirectory:
     def actor_for(self, token: str) -> Actor | None:
         return self._by_token.get(token)
 
+    def listed(self) -> list[User]:
+        """The users of the file, for the console's sign-in page (IDENTITY=demo only)."""
+        return list(self._users)
+
     def for_authority(self, authority: AuthorityPolicy) -> "UserDirectory":
         return UserDirectory(self._users, authority)
 

@@ -148,6 +148,7 @@ def _banner(
     worker_metrics_url: str | None = None,
 ) -> str:
     rows = [
+        ("Console", f"{api_url}/ (sign in as a demo user below)"),
         ("API", api_url),
         ("API docs", f"{api_url}/docs"),
         ("API metrics", f"{api_url}/metrics"),

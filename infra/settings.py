@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     jwt_role_claim: str = "role"
     jwt_level_claim: str = "level"
     jwt_stores_claim: str = "stores"
+    # The console (api/console/, docs/console.md): a session ends after this long unused.
+    console_session_idle_minutes: int = Field(480, gt=0)
+    # IDENTITY=jwt: the console signs in through the identity provider (OpenID Connect,
+    # authorization code with PKCE). OIDC_ISSUER's discovery document names its endpoints;
+    # the client is registered there with redirect URI <console>/console/oidc/callback.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_scope: str = "openid profile"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     log_level: str = "INFO"
