@@ -24,6 +24,7 @@ from activities.reports import ReportActivities
 from activities.retention import RetentionActivities
 from domain.personal_data import Catalogue, models_of_modules, models_of_signatures
 from infra.db import create_pool
+from infra.evidence_store import EvidenceFiles, evidence_files
 from infra.logging import ActivityLogContext, configure_logging
 from infra.metrics import temporal_runtime
 from infra.policy_file import load_policy
@@ -103,6 +104,7 @@ def build_worker(
     *,
     sticky_schedule_to_start_seconds: float = STICKY_SCHEDULE_TO_START_SECONDS,
     survey_links: SurveyLinkSigner | None = None,
+    evidence: EvidenceFiles | None = None,
     **options: Any,
 ) -> Worker:
     """`options` go to the Worker as they are (tests run a buggy one unsandboxed).
@@ -116,7 +118,7 @@ def build_worker(
     links = SurveyLinks(pool, survey_links or SurveyLinkSigner.from_settings(Settings()))
     finance = FinanceDesk(pool)
     reports = ReportActivities(pool)
-    retention = RetentionActivities(pool)
+    retention = RetentionActivities(pool, evidence)
     return Worker(
         client,
         task_queue=task_queue,
@@ -155,6 +157,7 @@ async def main(settings: Settings) -> None:
             settings.temporal_task_queue,
             sticky_schedule_to_start_seconds=settings.worker_sticky_schedule_to_start_seconds,
             survey_links=SurveyLinkSigner.from_settings(settings),
+            evidence=evidence_files(settings),
         )
         # SIGTERM (docker stop, Ctrl-C via the launcher) lets running tasks finish first.
         loop = asyncio.get_running_loop()

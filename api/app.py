@@ -16,9 +16,10 @@ from api.middleware import install_observability
 from api.nul_guard import install_nul_guard
 from api.public import survey
 from api.query_params import refuse_unknown_query_parameters
-from api.routes import complaints, health, policy, processes, reports, revisits, stuck
+from api.routes import complaints, evidence, health, policy, processes, reports, revisits, stuck
 from api.routes.codec import install_codec_server
 from infra.db import create_pool
+from infra.evidence_store import evidence_files
 from infra.logging import configure_logging
 from infra.policy_file import read_policy_file
 from infra.policy_versions import ActivePolicy, PolicyVersion
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         policy_file = read_policy_file(settings.policy_file)
         pool = await create_pool(settings.database_url)
         refresher: asyncio.Task[None] | None = None
+        files = None
         try:
             # The active version (README "Policy"): the latest activated in the table,
             # which the file seeds. Resources.policy follows it, and with it what intake
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             temporal = await connect(settings)
             users: Identity = identity_from_settings(settings, active.policy.authority)
             resources = Resources(settings, active.policy, users, pool, temporal)
+            resources.files = files = evidence_files(settings)
 
             def follow(version: PolicyVersion) -> None:
                 resources.policy = version.policy
@@ -59,6 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 refresher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await refresher
+            if files is not None:
+                await files.close()
             await pool.close()
 
     app = FastAPI(
@@ -79,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stuck.router)
     app.include_router(complaints.router)
     app.include_router(processes.router)
+    app.include_router(evidence.router)
     app.include_router(reports.router)
     app.include_router(revisits.router)
     app.include_router(policy.router)

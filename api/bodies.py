@@ -11,6 +11,7 @@ A rule between fields is checked on the field it asks for, so a 422 names that f
 it is left out (`validate_default`) and reads the fields declared before it.
 """
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -26,6 +27,7 @@ from pydantic import (
 
 from domain.clocks import PauseReason
 from domain.crisis import CrisisLevel
+from domain.evidence import HoldSource
 from domain.grades import Grade
 from domain.incidents import Incident
 from domain.insurance import DamageHead, DocumentKind, OpinionDecision
@@ -43,6 +45,7 @@ from domain.models import (
     RemedyKind,
 )
 from domain.money import Money, PositiveMoney
+from domain.personal_data import PERSONAL
 from domain.police import Recipient
 from domain.policy import DeadlineName
 from domain.strict import MOMENT_SCHEMA, Day, Moment, StrictModel, this_century
@@ -375,7 +378,16 @@ class InsurerReportBody(StrictModel):
 
 class DocumentsBody(StrictModel):
     documents: list[DocumentKind] = Field(min_length=1)
-    originals: bool = Field(True, description="False for copies; only originals count")
+    originals: bool = Field(
+        True,
+        description="True only when you, who send this, saw the paper originals; False for"
+        " copies. Only originals count for advancing medical fees",
+    )
+    evidence_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The uploaded files of these documents (evidence ids of this case)",
+    )
     note: str | None = Field(None, max_length=2000)
 
 
@@ -443,6 +455,11 @@ class CctvHandoverBody(StrictModel):
     recipient: Recipient
     recipient_name: str = Field(min_length=1, max_length=200)
     footage_ref: str = Field(min_length=1, max_length=200)
+    evidence_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=50,
+        description="The uploaded CCTV files handed over (evidence ids of this case, kind cctv)",
+    )
 
 
 class PoliceOutcomeBody(StrictModel):
@@ -518,3 +535,31 @@ class LateDocumentBody(StrictModel):
         description="The certificate's number, or the reference of the insurer's opinion",
     )
     note: str | None = Field(None, max_length=2000)
+
+
+# --- evidence, witnesses, legal holds (docs/evidence.md) -----------------------------
+
+
+class WitnessBody(StrictModel):
+    """A witness (DOMAIN 8, 000: names, phone numbers and written statements at once)."""
+
+    name: Annotated[str, PERSONAL] = Field(min_length=1, max_length=200)
+    phone: Annotated[str, PERSONAL] = Field("", max_length=50)
+    saw: Annotated[str, PERSONAL] = Field("", max_length=5000, description="What they saw")
+    statement_evidence_id: uuid.UUID | None = Field(
+        None, description="Their written statement: an evidence id of this case"
+    )
+
+
+class HoldBody(StrictModel):
+    source: HoldSource = Field(
+        description="senior_management's own decision, or the proceedings that impose it"
+    )
+    reference: str = Field(
+        "", max_length=200, description="The court's, regulator's or police's case number"
+    )
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class LiftHoldBody(StrictModel):
+    reason: str = Field(min_length=1, max_length=2000)

@@ -45,6 +45,8 @@ COMMAND_PAIRS: list[CommandPair] = []
 
 # Runs before the update is sent, with the case's register row: refuses by raising.
 PreCheck = Callable[[Resources, asyncpg.Record, Actor], Awaitable[None]]
+# Runs before the update is sent, with the case number and the message: refuses by raising.
+MessageCheck = Callable[[Resources, str, BaseModel], Awaitable[None]]
 
 
 def to_message(
@@ -133,6 +135,7 @@ def add_command_route(
     fixed: dict[str, Any] | None = None,
     name: str | None = None,
     check: PreCheck | None = None,
+    message_check: MessageCheck | None = None,
 ) -> None:
     """Registers POST {prefix}/{case_no}/<path>: body + acting user (+ fixed fields) -> update.
 
@@ -146,6 +149,9 @@ def add_command_route(
         idempotency_key: IdempotencyKey = None,
     ) -> Any:
         arg = to_message(body, input_type, actor, fixed)
+        if message_check is not None:
+            await case_row(resources, case_no, actor)  # another store's case: 404 first
+            await message_check(resources, case_no, arg)
         return await send_update(
             resources,
             case_no,

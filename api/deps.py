@@ -11,6 +11,7 @@ from temporalio.client import Client
 from api.identity import Identity
 from domain.authority import Actor
 from domain.policy import Policy
+from infra.evidence_store import EvidenceFiles
 from infra.settings import Settings
 
 
@@ -21,6 +22,7 @@ class Resources:
     users: Identity
     pool: asyncpg.Pool
     temporal: Client
+    files: EvidenceFiles | None = None  # evidence (infra/evidence_store.py)
 
 
 def get_resources(request: Request) -> Resources:

@@ -17,6 +17,7 @@ CASE = "case"
 PROCESS = "sub-process"
 REPAIR = "repair path"
 RETENTION = "retention"
+EVIDENCE = "evidence API"
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,22 @@ ACTIONS: tuple[AuditAction, ...] = (
     # --- outside the workflows --------------------------------------------------------
     AuditAction("notification_resent", REPAIR, "A lost notification was queued again (a new copy)"),
     AuditAction("anonymised", RETENTION, "The case's personal data was anonymised after retention"),
+    AuditAction(
+        "evidence_deleted",
+        RETENTION,
+        "Retention deleted the case's evidence files and thumbnails (their ids in data)",
+    ),
+    # --- evidence, witnesses and legal holds (docs/evidence.md) ------------------------
+    AuditAction(
+        "evidence_uploaded",
+        EVIDENCE,
+        "A file was added to the case: its SHA-256, size, detected type and kind",
+    ),
+    AuditAction("evidence_downloaded", EVIDENCE, "Someone downloaded an evidence file"),
+    AuditAction("evidence_viewed", EVIDENCE, "Someone viewed an evidence file's thumbnail"),
+    AuditAction("witness_recorded", EVIDENCE, "A witness was recorded (name and phone kept apart)"),
+    AuditAction("legal_hold_placed", EVIDENCE, "A legal hold keeps the case and its evidence"),
+    AuditAction("legal_hold_lifted", EVIDENCE, "A legal hold was lifted by senior management"),
 )
 
 AUDIT_ACTIONS: dict[str, AuditAction] = {action.name: action for action in ACTIONS}

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from domain.authority import Actor
+from domain.evidence import EvidenceId
 from domain.personal_data import PERSONAL
 from domain.processes import ProcessStart, ProcessSummary
 from domain.rules import Refusal, RefusalType
@@ -78,7 +79,10 @@ class ReportToInsurer(BaseModel):
 
 class RecordDocuments(BaseModel):
     documents: list[DocumentKind]
+    # Set by the one who saw the paper originals: the message's actor.
     originals: bool = True
+    # The uploaded files of these documents (evidence ids); empty before evidence existed.
+    evidence_ids: list[EvidenceId] = Field(default_factory=list)
     note: Annotated[str | None, PERSONAL] = None
     actor: Actor
 
@@ -109,9 +113,10 @@ class InsuranceClaimStart(ProcessStart):
 
 class DocumentReceipt(BaseModel):
     kind: DocumentKind
-    original: bool
+    original: bool  # recorded_by saw the paper original
     received_at: datetime
     recorded_by: str
+    evidence_ids: list[EvidenceId] = Field(default_factory=list)
 
 
 class InsuranceClaimRecord(BaseModel):

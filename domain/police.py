@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from domain.authority import Actor
+from domain.evidence import EvidenceId
 from domain.incidents import Incident
 from domain.personal_data import PERSONAL
 from domain.processes import ProcessStart
@@ -82,6 +83,9 @@ class CctvFootage(BaseModel):
     recipient: Recipient
     recipient_name: Annotated[str, PERSONAL]
     footage_ref: str
+    # The uploaded CCTV files handed over (evidence ids, docs/evidence.md); empty in
+    # hand-overs recorded before evidence existed.
+    evidence_ids: list[EvidenceId] = Field(default_factory=list)
 
 
 class HandOverCctv(CctvFootage):

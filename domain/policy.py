@@ -17,6 +17,7 @@ from domain.crisis import CrisisPolicy
 from domain.customer_messages import CustomerMessagesPolicy, contact_channel_of
 from domain.durations import Duration, DurationUnit
 from domain.escalation import EscalationPolicy, MajorCasePolicy, OnSitePolicy
+from domain.evidence import EvidencePolicy
 from domain.grades import Grade, GradingPolicy
 from domain.incidents import Incident
 from domain.reports import ReportsPolicy
@@ -145,6 +146,9 @@ class Policy(BaseModel):
     # Read by report runs and their schedules, never by a case, so a default is safe.
     reports: ReportsPolicy = Field(default_factory=ReportsPolicy)
     retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
+    # Issue 15: limits per kind of evidence, read by the API at upload, never by a case.
+    # None in older policies: no uploads under them.
+    evidence: EvidencePolicy | None = None
     # Optional only so cases started under an earlier policy still load; a policy file
     # must define it (infra/policy_file.py).
     processes: ProcessesPolicy | None = None
@@ -191,18 +195,21 @@ class Policy(BaseModel):
 
     def for_store(self, store: str) -> "Policy":
         """The policy a case of `store` runs under: the calendar with the store's settings,
-        the store's contacts over the company's (role by role), and no `stores` (the
-        workflow input stays small). A store without an entry gets the company's."""
+        the store's contacts over the company's (role by role), and no `stores` or
+        `evidence` (the workflow input stays small). A store without an entry gets the
+        company's."""
         settings = next(
             (s for name, s in self.stores.items() if store_key(name) == store_key(store)), None
         )
+        # Nor `evidence`: the API reads it at upload, a case never does.
         if settings is None:
-            return self.model_copy(update={"stores": {}})
+            return self.model_copy(update={"stores": {}, "evidence": None})
         return self.model_copy(
             update={
                 "calendar": self.calendar.for_store(settings),
                 "contacts": {**self.contacts, **settings.contacts},
                 "stores": {},
+                "evidence": None,
             }
         )
 

@@ -72,13 +72,28 @@ class Settings(BaseSettings):
     survey_link_key: SecretStr = SecretStr("")
     # Where customers' browsers reach the API's public pages (the survey links' prefix).
     public_base_url: str = "http://127.0.0.1:8000"
+    # Evidence files (docs/evidence.md): `file` keeps them under EVIDENCE_DIR (the embedded
+    # default), `s3` in an S3-compatible bucket (MinIO, OSS, AWS S3). Either way they are
+    # sealed with the codec keys above. Uploads are staged (sealed) under the staging
+    # folder while they stream in; default: EVIDENCE_DIR/staging.
+    evidence_store: Literal["file", "s3"] = "file"
+    evidence_dir: Path = ROOT / ".data" / "evidence"
+    evidence_staging_dir: Path | None = None
+    s3_bucket: str = "complaint-evidence"
+    s3_endpoint_url: str = ""  # empty: AWS's own endpoints
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: SecretStr = SecretStr("")
+    # "" (none), "AES256" (the store's keys) or "aws:kms" with S3_KMS_KEY_ID.
+    s3_server_side_encryption: str = ""
+    s3_kms_key_id: str = ""
 
     @field_validator("worker_metrics_port", mode="before")
     @classmethod
     def _empty_port_is_off(cls, value: object) -> object:
         return 0 if value in ("", None) else value
 
-    @field_validator("codec_key_file", "jwt_jwks_file", mode="before")
+    @field_validator("codec_key_file", "jwt_jwks_file", "evidence_staging_dir", mode="before")
     @classmethod
     def _empty_path_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -3,7 +3,7 @@ server and the Temporal dev server, each on free ports so `make run` can stay up
 
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -123,15 +123,32 @@ async def dev_client(dev_server: TemporalDevServer) -> Client:
     return await Client.connect(dev_server.address, data_converter=TEST_CONVERTER)
 
 
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """An S3-compatible server: moto's, a real HTTP server speaking the S3 API, from its
+    PyPI package (no registry package ships MinIO's server). Its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
 @pytest.fixture
 def task_queue() -> str:
     return f"complaints-test-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
-def settings_for(database_url: str, task_queue: str):
+def settings_for(database_url: str, task_queue: str, tmp_path_factory: pytest.TempPathFactory):
+    # Each test's evidence files in a folder of its own (the filesystem store).
+    evidence_dir = tmp_path_factory.mktemp("evidence")
+
     def build(temporal_address: str) -> Settings:
         return Settings(
+            evidence_dir=evidence_dir,
             database_url=database_url,
             temporal_address=temporal_address,
             temporal_task_queue=task_queue,

@@ -31,7 +31,13 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # The services that run our image.
 APP_SERVICES = ("migrate", "search-attributes", "worker", "api")
 # The services that run once and exit; the others wait for their exit 0.
-ONE_SHOTS = ["temporal-schema", "temporal-namespace", "migrate", "search-attributes"]
+ONE_SHOTS = [
+    "temporal-schema",
+    "temporal-namespace",
+    "evidence-bucket",
+    "migrate",
+    "search-attributes",
+]
 # Temporal's images, one version for the server and its admin tools.
 TEMPORAL_SERVER_IMAGE = "temporalio/server"
 TEMPORAL_ADMIN_IMAGE = "temporalio/admin-tools"

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.crisis import CrisisLevel
     from domain.customer_messages import REMEDY_LABELS, MessageMoment, money
     from domain.delays import DelayRequest
+    from domain.evidence import RecordEvidence
     from domain.insurance import (
         InsuranceClaimStart,
         advance_refusal,
@@ -836,6 +837,29 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
                 "store_corrected", None, reason=cmd.reason, data={"from": typed, "to": cmd.store}
             )
 
+    @workflow.signal
+    async def record_evidence(self, cmd: RecordEvidence) -> None:
+        """A file added to the case (docs/evidence.md): on the case's history, under the
+        audit entry the API wrote with the file (its event id, so the trail keeps one).
+        A new signal: no recorded history has it, so it needs no patch."""
+        async with self._turn():
+            if cmd.event_id in self._signals_seen:
+                return
+            self._signals_seen.add(cmd.event_id)
+            await self._record(
+                "evidence_uploaded",
+                cmd.actor,
+                data={
+                    "evidence_id": cmd.evidence_id,
+                    "kind": cmd.kind.value,
+                    "sha256": cmd.sha256,
+                    "size": cmd.size,
+                    "media_type": cmd.media_type,
+                    "process": cmd.process,
+                },
+                event_id=cmd.event_id,
+            )
+
     @workflow.signal(name=PROCESS_ESCALATION_SIGNAL)
     async def process_needs_escalation(self, escalation: ProcessEscalation) -> None:
         async with self._turn():
@@ -1072,9 +1096,13 @@ class ComplaintWorkflow(CaseClocks, CaseEscalation, CaseGrading, CaseContinuatio
         notifications: list[Notification] | None = None,
         agreement: SignedAgreement | None = None,
         who: tuple[str, str] | None = None,
+        event_id: str | None = None,
     ) -> None:
-        """Writes one change to the audit trail, the register and the outbox; None is the system."""
+        """Writes one change to the audit trail, the register and the outbox; None is the
+        system. `event_id`: an entry written already outside the workflow (written once)."""
         audit = audit_entry(action, actor, at=workflow.now(), reason=reason, data=data, who=who)
+        if event_id is not None:
+            audit = audit.model_copy(update={"event_id": event_id})
         self._version += 1
         self._history.append(HistoryEntry.of(audit))
         register_row = self._register_row()

@@ -103,6 +103,7 @@ class InsuranceClaimWorkflow:
                         original=cmd.originals,
                         received_at=workflow.now(),
                         recorded_by=cmd.actor.user_id,
+                        evidence_ids=cmd.evidence_ids,
                     )
                 )
             stage = self._j.summary.stage
@@ -120,6 +121,12 @@ class InsuranceClaimWorkflow:
                     "documents": [kind.value for kind in cmd.documents],
                     "originals": cmd.originals,
                     "missing_originals": self._j.summary.missing_originals,
+                    # Only when some are named: recorded histories keep their inputs.
+                    **(
+                        {"evidence_ids": [str(i) for i in cmd.evidence_ids]}
+                        if cmd.evidence_ids
+                        else {}
+                    ),
                 },
             )
             return self._j.status()

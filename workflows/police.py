@@ -138,6 +138,7 @@ class PoliceReportWorkflow:
                     recipient=cmd.recipient,
                     recipient_name=cmd.recipient_name,
                     footage_ref=cmd.footage_ref,
+                    evidence_ids=cmd.evidence_ids,
                     handed_over_by=cmd.actor.user_id,
                     handed_over_at=workflow.now(),
                 )
@@ -146,7 +147,16 @@ class PoliceReportWorkflow:
                 "cctv_handed_over",
                 cmd.actor,
                 reason=f"footage {cmd.footage_ref} to {cmd.recipient_name}",
-                data={"recipient": cmd.recipient.value, "footage_ref": cmd.footage_ref},
+                data={
+                    "recipient": cmd.recipient.value,
+                    "footage_ref": cmd.footage_ref,
+                    # Only when some are named: recorded histories keep their inputs.
+                    **(
+                        {"evidence_ids": [str(i) for i in cmd.evidence_ids]}
+                        if cmd.evidence_ids
+                        else {}
+                    ),
+                },
             )
             return self._j.status()
 

@@ -39,6 +39,7 @@ from api.commands import add_command_route, case_row
 from api.deps import ActorDep, Resources, ResourcesDep
 from api.errors import CaseArchived, ProcessNotFound, ProcessNotOpen
 from api.openapi_errors import CASE_ERRORS
+from api.routes.evidence import check_cctv_files, check_document_files
 from domain.case_numbers import workflow_id_for
 from domain.insurance import (
     GrantAdvanceException,
@@ -147,6 +148,8 @@ _MESSAGES: dict[ProcessKind, list[tuple[str, Callable[..., Any], type, type]]] =
         ("outcome", MediationWorkflow.record_outcome, MediationOutcomeBody, RecordMediationOutcome),
     ],
 }
+# Messages that name uploaded evidence (docs/evidence.md): the files must be the case's.
+_FILE_CHECKS = {HandOverCctv: check_cctv_files, RecordDocuments: check_document_files}
 _QUERIES = {
     ProcessKind.INSURANCE: InsuranceClaimWorkflow.get_status,
     ProcessKind.POLICE: PoliceReportWorkflow.get_status,
@@ -261,4 +264,5 @@ for _kind, _slug in SLUGS.items():
             workflow_id_of=partial(process_workflow_id, kind=_kind),
             gone=partial(ProcessNotOpen, label=LABELS[_kind]),
             name=f"{_kind.value}_{_message.__name__}",
+            message_check=_FILE_CHECKS.get(_message_input),
         )

@@ -13,6 +13,7 @@ from temporalio.client import Client
 from api.app import create_app
 from devstack.ports import free_port
 from devstack.temporal import TemporalDevServer
+from infra.evidence_store import evidence_files
 from infra.settings import Settings
 from worker import build_worker
 
@@ -36,7 +37,10 @@ async def serving(
     while not server.started:
         await asyncio.sleep(0.05)
     try:
-        async with build_worker(client, pool, settings.temporal_task_queue):
+        worker = build_worker(
+            client, pool, settings.temporal_task_queue, evidence=evidence_files(settings)
+        )
+        async with worker:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
                 # Ready as /health says it: the worker polls (its first poll is under way).
                 for _ in range(200):

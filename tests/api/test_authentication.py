@@ -43,6 +43,8 @@ SAMPLE_PARAMS = {
     "month": "2026-11",
     "week": "2026-W48",
     "version": "v1",
+    "evidence_id": "6f1c2a4e-3b7d-4c8e-9a1f-0b2c3d4e5f60",
+    "hold_id": "6f1c2a4e-3b7d-4c8e-9a1f-0b2c3d4e5f61",
 }
 
 

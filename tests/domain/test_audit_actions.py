@@ -16,6 +16,7 @@ WRITERS = {
     "audit_entry": 0,
     "_escalate_one_level": 1,
     "_change_grade": None,  # action= only
+    "_entry": None,  # infra/evidence.py: action= only
     "run": 0,  # a sub-process's first entry (ProcessJournal.run)
 }
 ACTION = re.compile(r"^[a-z]+(_[a-z]+)*$")
