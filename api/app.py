@@ -14,7 +14,7 @@ from api.errors import install_error_handlers
 from api.identity import Identity, identity_from_settings
 from api.middleware import install_observability
 from api.nul_guard import install_nul_guard
-from api.public import survey
+from api.public import complain, survey, tracking
 from api.query_params import refuse_unknown_query_parameters
 from api.routes import complaints, evidence, health, policy, processes, reports, revisits, stuck
 from api.routes.codec import install_codec_server
@@ -90,6 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(policy.router)
     # Public: the customer's survey page, no sign-in (its link is the credential).
     app.include_router(survey.router)
+    # Public: the customer's complaint page per store and tracking link (docs/customer-page.md).
+    app.include_router(complain.router)
+    app.include_router(tracking.router)
     install_codec_server(app, settings)
     # The desk's web console beside the API (docs/console.md), at / and /console/.
     install_console(app)

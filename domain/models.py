@@ -182,6 +182,9 @@ class RecordCustomerResponse(BaseModel):
     accepted: bool
     agreement_ref: str | None = None
     reason: Annotated[str | None, PERSONAL] = None
+    # Where the customer answered: None is the desk (as every answer before the customer's
+    # page); "web" the tracking page (docs/customer-page.md).
+    channel: str | None = None
     actor: Actor
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, model_validator
 from domain.authority import AuthorityPolicy
 from domain.calendar import BusinessCalendar
 from domain.crisis import CrisisPolicy
+from domain.customer_page import CustomerPagePolicy
 from domain.customer_messages import CustomerMessagesPolicy, contact_channel_of
 from domain.durations import Duration, DurationUnit
 from domain.escalation import EscalationPolicy, MajorCasePolicy, OnSitePolicy
@@ -67,6 +68,12 @@ class DeadlineRule(BaseModel):
     default: Duration
     by_category: dict[str, Duration] = Field(default_factory=dict)
     by_grade: dict[Grade, Duration] = Field(default_factory=dict)
+    # Empty in policies before the customer's page: their cases' deadlines stay as they were.
+    by_channel: dict[str, Duration] = Field(
+        default_factory=dict,
+        description="Per intake channel, where no grade or category rule applies (001: web"
+        " complaints accepted within one working day)",
+    )
     raise_grade_to: Grade | None = Field(
         None, description="Grade a case is raised to (at least) when this deadline is missed"
     )
@@ -78,10 +85,16 @@ class DeadlineRule(BaseModel):
         default_factory=list, description="Contacts (roles) told when it is missed"
     )
 
-    def duration_for(self, *, category: str, grade: Grade) -> Duration:
+    def duration_for(self, *, category: str, grade: Grade, channel: str | None = None) -> Duration:
+        """The grade's rule, else the category's (the stricter rules: 24 h for injuries),
+        else the intake channel's, else the default."""
         if grade in self.by_grade:
             return self.by_grade[grade]
-        return self.by_category.get(category, self.default)
+        if category in self.by_category:
+            return self.by_category[category]
+        if channel is not None and channel in self.by_channel:
+            return self.by_channel[channel]
+        return self.default
 
 
 class InsurancePolicy(BaseModel):
@@ -179,6 +192,11 @@ class Policy(BaseModel):
         None, description="What the customer is told at each moment (docs/customer-messages.md)"
     )
 
+    # Off (None) in policies before it; read by the API only, never pinned in a case.
+    customer_page: CustomerPagePolicy | None = Field(
+        None, description="The customer's own page (docs/customer-page.md)"
+    )
+
     @model_validator(mode="after")
     def _every_deadline_defined(self) -> "Policy":
         missing = [name.value for name in REQUIRED_DEADLINES if name not in self.deadlines]
@@ -203,13 +221,15 @@ class Policy(BaseModel):
         )
         # Nor `evidence`: the API reads it at upload, a case never does.
         if settings is None:
-            return self.model_copy(update={"stores": {}, "evidence": None})
+            return self.model_copy(update={"stores": {}, "evidence": None, "customer_page": None})
         return self.model_copy(
             update={
                 "calendar": self.calendar.for_store(settings),
                 "contacts": {**self.contacts, **settings.contacts},
                 "stores": {},
                 "evidence": None,
+                # The API reads it (the page, the links, the limits); a case never does.
+                "customer_page": None,
             }
         )
 
@@ -227,7 +247,15 @@ class Policy(BaseModel):
         return self.contacts.get(role) or [role]
 
     def due_at(
-        self, name: DeadlineName, start: datetime, *, category: str, grade: Grade
+        self,
+        name: DeadlineName,
+        start: datetime,
+        *,
+        category: str,
+        grade: Grade,
+        channel: str | None = None,
     ) -> datetime:
-        duration = self.deadlines[name].duration_for(category=category, grade=grade)
+        duration = self.deadlines[name].duration_for(
+            category=category, grade=grade, channel=channel
+        )
         return duration.after(start, self.calendar)
