@@ -138,6 +138,8 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         DeadlineName.RETURN_WINDOW: N_("Return window"),
         DeadlineName.REFUND_AFTER_RETURN: N_("Refund after return"),
         DeadlineName.REPAIR: N_("Repair"),
+        DeadlineName.REVISIT_AFTER_REMEDY: N_("Re-visit after the remedy"),
+        DeadlineName.REVISIT: N_("Re-visit after closing"),
     },
     DeadlineState: {
         DeadlineState.PENDING: N_("Running"),

@@ -20,6 +20,7 @@ from api.console.sessions import LANG_COOKIE, clear_cookie, csrf_ok, set_cookie
 from api.console.web import Page, call, page_for, problem_of, render, see_other, store
 from api.console.work import counts, my_work
 from api.deps import Resources
+from api.report_views import spreadsheet_safe
 from api.identity import UserDirectory
 from domain.grades import Grade
 from domain.incidents import Incident
@@ -562,20 +563,24 @@ async def register_csv(
     )
     for row in rows:
         zone = page.zone_of(row["store"])
+        # Every cell as text in a spreadsheet (api/report_views.py): none runs as a formula.
         writer.writerow(
             [
-                row["case_no"],
-                page.fmt.when(row["received_at"], zone),
-                row["store"],
-                page.label(Channel, row["channel"]),
-                page.label(Category, row["category"]),
-                page.label(Grade, row["grade"]),
-                page.label(Stage, row["stage"]),
-                page.label(CaseWait, row["waiting_on"]),
-                row["handler"] or "",
-                page.fmt.when(row["next_deadline_at"], zone),
-                page.yesno(row["overdue"]),
-                page.fmt.money(row["claimed_amount"]),
+                spreadsheet_safe(str(cell))
+                for cell in [
+                    row["case_no"],
+                    page.fmt.when(row["received_at"], zone),
+                    row["store"],
+                    page.label(Channel, row["channel"]),
+                    page.label(Category, row["category"]),
+                    page.label(Grade, row["grade"]),
+                    page.label(Stage, row["stage"]),
+                    page.label(CaseWait, row["waiting_on"]),
+                    row["handler"] or "",
+                    page.fmt.when(row["next_deadline_at"], zone),
+                    page.yesno(row["overdue"]),
+                    page.fmt.money(row["claimed_amount"]),
+                ]
             ]
         )
     return Response(
