@@ -20,8 +20,8 @@ from api.console.sessions import LANG_COOKIE, clear_cookie, csrf_ok, set_cookie
 from api.console.web import Page, call, page_for, problem_of, render, see_other, store
 from api.console.work import counts, my_work
 from api.deps import Resources
-from api.report_views import spreadsheet_safe
 from api.identity import UserDirectory
+from api.report_views import spreadsheet_safe
 from domain.grades import Grade
 from domain.incidents import Incident
 from domain.lifecycle import ALLOWED_ROLES, REGISTER_ROLES, CaseWait, Command, Stage
