@@ -5,7 +5,9 @@ online answer to a non-money proposal; a made-up, tampered or bare case-number l
 nothing; the 31st complaint from one address within a minute is 429. The real API,
 worker, dev server and Postgres."""
 
+import hashlib
 import io
+import itertools
 import re
 import secrets
 
@@ -15,6 +17,8 @@ import pytest
 from PIL import Image
 
 from api.public.complain import slug
+from domain.customer_page import leading_zero_bits
+from infra.rate_limits import limit_key
 from infra.tracking_links import TrackingLinkSigner
 from tests.api.conftest import auth
 
@@ -263,3 +267,42 @@ async def test_one_contact_is_limited_however_it_is_typed(api: httpx.AsyncClient
     # The same number typed otherwise is the same contact.
     refused = await post(api, complaint(phone="137-2222-3333"))
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 60
+
+
+async def test_a_flooded_store_page_asks_for_a_proof_of_work_first(
+    api: httpx.AsyncClient, pool: asyncpg.Pool
+) -> None:
+    # 60 complaints on the store's page within the minute (the policy's flood_per_minute).
+    key = limit_key("store", "beijing-chaoyang")
+    await pool.executemany("INSERT INTO rate_hits (key, at) VALUES ($1, now())", [(key,)] * 60)
+    form_page = await api.get(PAGE)
+    assert (
+        'id="pow"' in form_page.text
+        and "script-src 'nonce-" in (form_page.headers["content-security-policy"])
+    )
+    form = complaint()
+    held = await post(api, form)
+    assert held.status_code == 200 and 'data-resend="yes"' in held.text
+    assert not CASE_NO.search(held.text)  # nothing registered yet
+    challenge = re.search(r'name="pow_challenge" value="([^"]+)"', held.text).group(1)
+    assert form["form_token"] in challenge  # bound to this form
+    wrong = await post(api, form | {"pow_challenge": challenge, "pow_nonce": "0"})
+    if leading_zero_bits(hashlib.sha256(f"{challenge}:0".encode()).digest()) < 16:
+        assert wrong.status_code == 200 and not CASE_NO.search(wrong.text)
+    nonce = next(
+        n
+        for n in itertools.count()
+        if leading_zero_bits(hashlib.sha256(f"{challenge}:{n}".encode()).digest()) >= 16
+    )
+    # A solution for another form does not carry over.
+    other = await post(api, complaint() | {"pow_challenge": challenge, "pow_nonce": str(nonce)})
+    assert other.status_code == 200 and not CASE_NO.search(other.text)
+    solved = await post(api, form | {"pow_challenge": challenge, "pow_nonce": str(nonce)})
+    assert solved.status_code == 201 and CASE_NO.search(solved.text)
+
+
+def test_leading_zero_bits_are_counted_from_the_first_byte() -> None:
+    assert leading_zero_bits(b"\x00\x00\xff") == 16
+    assert leading_zero_bits(b"\x00\x01") == 15
+    assert leading_zero_bits(b"\x80") == 0
+    assert leading_zero_bits(b"\x00\x00") == 16
