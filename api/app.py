@@ -16,7 +16,17 @@ from api.middleware import install_observability
 from api.nul_guard import install_nul_guard
 from api.public import complain, survey, tracking
 from api.query_params import refuse_unknown_query_parameters
-from api.routes import complaints, evidence, health, policy, processes, reports, revisits, stuck
+from api.routes import (
+    complaints,
+    evidence,
+    health,
+    policy,
+    processes,
+    reports,
+    revisits,
+    stuck,
+    tracking_links,
+)
 from api.routes.codec import install_codec_server
 from infra.db import create_pool
 from infra.evidence_store import evidence_files
@@ -84,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stuck.router)
     app.include_router(complaints.router)
     app.include_router(processes.router)
+    app.include_router(tracking_links.router)
     app.include_router(evidence.router)
     app.include_router(reports.router)
     app.include_router(revisits.router)

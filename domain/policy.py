@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field, model_validator
 from domain.authority import AuthorityPolicy
 from domain.calendar import BusinessCalendar
 from domain.crisis import CrisisPolicy
-from domain.customer_page import CustomerPagePolicy
 from domain.customer_messages import CustomerMessagesPolicy, contact_channel_of
+from domain.customer_page import CustomerPagePolicy
 from domain.durations import Duration, DurationUnit
 from domain.escalation import EscalationPolicy, MajorCasePolicy, OnSitePolicy
 from domain.evidence import EvidencePolicy

@@ -182,8 +182,19 @@ async def test_made_up_tampered_revoked_and_bare_case_number_links_open_nothing(
         assert answer.status_code == 404, path
         assert "此链接无效" in answer.text and case_no not in answer.text
         assert (await api.post(path + "/message", data={"message": "hi"})).status_code == 404
-    await pool.execute("UPDATE tracking_links SET revoked_at = now() WHERE case_no = $1", case_no)
+    assert (await api.get(link)).status_code == 200
+    path = f"/complaints/{case_no}/tracking-link/revoke"
+    refused = await api.post(path, json={"reason": "x"}, headers=auth("engineer"))
+    assert refused.status_code == 403
+    revoked = await api.post(path, json={"reason": "链接发错了人"}, headers=auth("handler"))
+    assert revoked.status_code == 200 and revoked.json() == {"revoked": True}
     assert (await api.get(link)).status_code == 404
+    again = await api.post(path, json={"reason": "again"}, headers=auth("handler"))
+    assert again.json() == {"revoked": False}
+    events = (await api.get(f"/complaints/{case_no}/events", headers=auth("handler"))).json()
+    assert [e["reason"] for e in events if e["action"] == "tracking_link_revoked"] == [
+        "链接发错了人"
+    ]
 
 
 async def test_a_closed_case_link_expires_after_the_policy_time(
