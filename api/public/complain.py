@@ -80,10 +80,6 @@ def contact_key(body: ComplaintCreate) -> str:
     return limit_key("contact", phone or (body.customer.email or body.customer.contact).casefold())
 
 
-def page_policy(policy: Policy) -> CustomerPagePolicy | None:
-    return policy.customer_page
-
-
 def web_actor(store: str) -> Actor:
     return Actor(user_id=WEB_ACTOR_ID, role=Role.STAFF, stores=(store,))
 

@@ -9,6 +9,7 @@ revoked, a case number, anything) and "this link has expired" (410: the case has
 closed for the policy's time, or archived). Neither names a case.
 """
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -216,9 +217,13 @@ async def send_message(
         workflow_id = workflow_id_for(case["case_no"])
         if text:
             handle = resources.temporal.get_workflow_handle(workflow_id)
+            # The same message again through the same link (a double tap, a retried post)
+            # is the same update: one note.
+            digest = hashlib.sha256(f"{link['link_id']}\x00{text}".encode()).hexdigest()
             await handle.execute_update(
                 ComplaintWorkflow.add_note,
                 AddNote(text=f"[customer, web] {text}", actor=actor),
+                id=f"customer-note-{digest[:40]}",
             )
         await keep_files(resources, case["case_no"], workflow_id, read.files, actor)
     finally:
