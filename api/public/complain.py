@@ -171,7 +171,7 @@ def read_complaint(
     page = policy.customer_page
     assert page is not None
     _ = gettext_for(language)
-    values = {name: _field(form, name) for name in (*FIELDS, "updates")}
+    values = {name: _field(form, name) for name in (*FIELDS, "updates", "privacy_consent")}
     errors: dict[str, str] = {}
     if values["category"] not in {c.value for c, _label in CATEGORIES}:
         errors["category"] = _("Choose what your complaint is about")

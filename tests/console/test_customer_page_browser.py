@@ -169,3 +169,34 @@ async def test_a_customer_complains_follows_answers_and_rates_from_a_phone(
     case = (await console.get(f"/complaints/{case_no}", headers=auth("handler"))).json()
     assert case["status"]["satisfaction"] == 5
     await context.close()
+
+
+async def test_on_a_flooded_page_the_phone_does_the_work_and_the_complaint_goes_through(
+    console: httpx.AsyncClient, browser, pool, tmp_path: Path
+) -> None:
+    from infra.rate_limits import limit_key
+
+    expect = playwright_api.expect
+    base = str(console.base_url).rstrip("/")
+    await pool.executemany(
+        "INSERT INTO rate_hits (key, at) VALUES ($1, now())",
+        [(limit_key("store", "beijing-chaoyang"),)] * 60,
+    )
+    context = await browser.new_context(locale="en-GB", viewport=PHONE, is_mobile=True)
+    page = await context.new_page()
+    await page.goto(base + "/c/beijing-chaoyang?lang=en")
+    await expect(page.get_by_text("Many people are using this page right now.")).to_be_visible()
+    await page.get_by_label("What is it about?").select_option(label="A price")
+    await page.get_by_label("What happened?").fill("The shelf price and the till price differ.")
+    await page.get_by_label("What would you like us to do?").fill("Charge the shelf price")
+    await page.get_by_label("Your name").fill("Li Ming")
+    await page.get_by_label("Email address").fill("li.ming@example.com")
+    await page.get_by_label("I agree to the processing of my personal information").check()
+    # The solver runs while the customer types; sent before it is done, the page holds the
+    # complaint and sends it again itself once the work is in.
+    await page.get_by_role("button", name="Send my complaint").click()
+    await expect(page.get_by_role("heading", name="We have your complaint")).to_be_visible(
+        timeout=60_000
+    )
+    await page.screenshot(path=str(tmp_path / "customer-flooded-received.png"), full_page=True)
+    await context.close()
