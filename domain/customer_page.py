@@ -26,7 +26,8 @@ class PrivacyNotice(BaseModel):
 
     purpose: str = Field(min_length=1, max_length=500)
     retention: str = Field(min_length=1, max_length=500)
-    text: str = Field(min_length=1, max_length=2000, description="The notice as the page shows it")
+    # Under 1,000 characters, as the message templates: policy text, never personal data.
+    text: str = Field(min_length=1, max_length=900, description="The notice as the page shows it")
 
 
 class RateLimit(BaseModel):
