@@ -14,7 +14,7 @@ from api.errors import install_error_handlers
 from api.identity import Identity, JwtIdentity, identity_from_settings
 from api.middleware import install_observability
 from api.nul_guard import install_nul_guard
-from api.public import survey
+from api.public import complain, survey, tracking
 from api.query_params import refuse_unknown_query_parameters
 from api.routes import (
     complaints,
@@ -26,6 +26,7 @@ from api.routes import (
     reports,
     revisits,
     stuck,
+    tracking_links,
 )
 from api.routes.codec import install_codec_server
 from infra.db import create_pool
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stuck.router)
     app.include_router(complaints.router)
     app.include_router(processes.router)
+    app.include_router(tracking_links.router)
     app.include_router(evidence.router)
     app.include_router(reports.router)
     app.include_router(revisits.router)
@@ -107,6 +109,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notifications.router)
     # Public: the customer's survey page, no sign-in (its link is the credential).
     app.include_router(survey.router)
+    # Public: the customer's complaint page per store and tracking link (docs/customer-page.md).
+    app.include_router(complain.router)
+    app.include_router(tracking.router)
     install_codec_server(app, settings)
     # The desk's web console beside the API (docs/console.md), at / and /console/.
     install_console(app)

@@ -84,8 +84,10 @@ def report_rows(report: Report) -> list[list[str]]:
     return rows
 
 
-def _cell(text: str) -> str:
-    # Store names come from intake: a leading "=" must not become a spreadsheet formula.
+def spreadsheet_safe(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: intake's words (a store typed on a policy
+    without stores, a customer's text) starting with "=", "+", "-" or "@" would otherwise
+    run as a formula (CSV injection)."""
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
@@ -93,7 +95,7 @@ def render_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["section", "key", "value", "detail"])
-    writer.writerows([_cell(cell) for cell in row] for row in report_rows(report))
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in report_rows(report))
     return out.getvalue()
 
 

@@ -54,7 +54,19 @@ def detect(head: bytes) -> str | None:
 class UploadReader:
     """Feeds the request's pieces to the parser; `items` are the files, all checked."""
 
-    def __init__(self, content_type: str, policy: EvidencePolicy, files: EvidenceFiles) -> None:
+    def __init__(
+        self,
+        content_type: str,
+        policy: EvidencePolicy,
+        files: EvidenceFiles,
+        *,
+        extra_fields: dict[str, int] | None = None,
+        require_file: bool = True,
+        max_files: int | None = None,
+    ) -> None:
+        """`extra_fields` (name: longest text): a form's own fields beside the files (the
+        customer's complaint page, docs/customer-page.md), kept in `extra` as text; with
+        `require_file` False a form may come without a file."""
         kind, options = parse_options_header(content_type)
         boundary = options.get(b"boundary")
         if kind != b"multipart/form-data" or not boundary:
@@ -64,6 +76,10 @@ class UploadReader:
             )
         self._policy = policy
         self._files = files
+        self._extra_limits = extra_fields or {}
+        self._require_file = require_file
+        self._max_files = min(policy.max_files_per_upload, max_files or policy.max_files_per_upload)
+        self.extra: dict[str, str] = {}
         self._fields: dict[str, Any] = {}
         self.items: list[NewEvidence] = []
         self._staged: list[Staged] = []
@@ -101,7 +117,7 @@ class UploadReader:
             raise Problem("UnreadableBody", f"not a readable multipart body: {err}") from None
         if self._file is not None or self._field is not None:
             raise invalid("file", "the upload ended inside a part", "missing")
-        if not self.items:
+        if not self.items and self._require_file:
             raise invalid("file", "no file in the upload / 没有上传文件", "missing")
 
     def discard(self) -> None:
@@ -127,16 +143,18 @@ class UploadReader:
         _, options = parse_options_header(self._headers.get("content-disposition", b""))
         self._part_name = options.get(b"name", b"").decode("utf-8", "replace")
         filename = options.get(b"filename")
+        if filename == b"" and self._extra_limits:
+            return  # a form's file input left empty: a browser sends it with no name
         if filename is None:
-            if self._part_name not in FIELDS:
+            if self._part_name not in FIELDS and self._part_name not in self._extra_limits:
                 raise invalid(self._part_name or "?", "not a field of an upload", "extra_forbidden")
             self._field = bytearray()
             return
-        if len(self.items) >= self._policy.max_files_per_upload:
+        if len(self.items) >= self._max_files:
             raise Problem(
                 "TooLarge",
-                f"at most {self._policy.max_files_per_upload} files an upload"
-                f" / 每次最多上传 {self._policy.max_files_per_upload} 个文件",
+                f"at most {self._max_files} files an upload"
+                f" / 每次最多上传 {self._max_files} 个文件",
             )
         if "kind" not in self._fields:
             raise invalid("kind", "give the kind before the files it applies to", "missing")
@@ -163,7 +181,7 @@ class UploadReader:
         piece = data[start:end]
         if self._field is not None:
             self._field += piece
-            if len(self._field) > FIELDS[self._part_name] * 4:
+            if len(self._field) > self._limit(self._part_name) * 4:
                 raise invalid(self._part_name, "too long", "string_too_long")
             return
         item = self._file
@@ -199,6 +217,9 @@ class UploadReader:
         item.media_type = detected or ""
         self._checked = True
 
+    def _limit(self, name: str) -> int:
+        return FIELDS.get(name) or self._extra_limits[name]
+
     def _set_field(self, name: str, raw: bytes) -> None:
         try:
             text = raw.decode("utf-8")
@@ -206,8 +227,11 @@ class UploadReader:
             raise invalid(name, "not UTF-8 text") from None
         if NUL in text:
             raise invalid(name, "text may not contain NUL characters (\\u0000)")
-        if len(text) > FIELDS[name]:
-            raise invalid(name, f"at most {FIELDS[name]} characters", "string_too_long")
+        if len(text) > self._limit(name):
+            raise invalid(name, f"at most {self._limit(name)} characters", "string_too_long")
+        if name in self._extra_limits and name not in FIELDS:
+            self.extra[name] = text.replace("\r\n", "\n")
+            return
         value: Any = text.strip()
         if name == "kind":
             try:

@@ -19,6 +19,7 @@ REPAIR = "repair path"
 RETENTION = "retention"
 EVIDENCE = "evidence API"
 RELAY = "notification relay"
+CUSTOMER_PAGE = "customer page API"
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,12 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("witness_recorded", EVIDENCE, "A witness was recorded (name and phone kept apart)"),
     AuditAction("legal_hold_placed", EVIDENCE, "A legal hold keeps the case and its evidence"),
     AuditAction("legal_hold_lifted", EVIDENCE, "A legal hold was lifted by senior management"),
+    # --- the customer's own page (docs/customer-page.md) -------------------------------
+    AuditAction(
+        "tracking_link_revoked",
+        CUSTOMER_PAGE,
+        "The customer's tracking link was revoked: it opens nothing any more (reason given)",
+    ),
 )
 
 AUDIT_ACTIONS: dict[str, AuditAction] = {action.name: action for action in ACTIONS}

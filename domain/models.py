@@ -206,6 +206,9 @@ class RecordCustomerResponse(BaseModel):
     agreement_ref: str | None = None
     reason: Annotated[str | None, PERSONAL] = None
     written_answer_ref: str | None = None
+    # Where the customer answered: None is the desk (as every answer before the customer's
+    # page); "web" the tracking page (docs/customer-page.md).
+    channel: str | None = None
     actor: Actor
 
 

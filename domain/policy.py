@@ -16,6 +16,7 @@ from domain.calendar import BusinessCalendar
 from domain.compensation import CompensationRule, facts_of, rules_for_case
 from domain.crisis import CrisisPolicy
 from domain.customer_messages import CustomerMessagesPolicy, contact_channel_of
+from domain.customer_page import CustomerPagePolicy
 from domain.durations import Duration, DurationUnit
 from domain.escalation import EscalationPolicy, MajorCasePolicy, OnSitePolicy
 from domain.evidence import EvidencePolicy
@@ -83,6 +84,12 @@ class DeadlineRule(BaseModel):
     default: Duration
     by_category: dict[str, Duration] = Field(default_factory=dict)
     by_grade: dict[Grade, Duration] = Field(default_factory=dict)
+    # Empty in policies before the customer's page: their cases' deadlines stay as they were.
+    by_channel: dict[str, Duration] = Field(
+        default_factory=dict,
+        description="Per intake channel, where no grade or category rule applies (001: web"
+        " complaints accepted within one working day)",
+    )
     raise_grade_to: Grade | None = Field(
         None, description="Grade a case is raised to (at least) when this deadline is missed"
     )
@@ -105,10 +112,16 @@ class DeadlineRule(BaseModel):
         `complaint` (its registration, or the second complaint's reopening)."""
         return min(complaint, event) if self.from_complaint else event
 
-    def duration_for(self, *, category: str, grade: Grade) -> Duration:
+    def duration_for(self, *, category: str, grade: Grade, channel: str | None = None) -> Duration:
+        """The grade's rule, else the category's (the stricter rules: 24 h for injuries),
+        else the intake channel's, else the default."""
         if grade in self.by_grade:
             return self.by_grade[grade]
-        return self.by_category.get(category, self.default)
+        if category in self.by_category:
+            return self.by_category[category]
+        if channel is not None and channel in self.by_channel:
+            return self.by_channel[channel]
+        return self.default
 
 
 class InsurancePolicy(BaseModel):
@@ -221,6 +234,11 @@ class Policy(BaseModel):
     # policies that predate it: no role inboxes, the default retries.
     notifications: NotificationsPolicy | None = None
 
+    # Off (None) in policies before it; read by the API only, never pinned in a case.
+    customer_page: CustomerPagePolicy | None = Field(
+        None, description="The customer's own page (docs/customer-page.md)"
+    )
+
     @model_validator(mode="after")
     def _every_deadline_defined(self) -> "Policy":
         missing = [name.value for name in REQUIRED_DEADLINES if name not in self.deadlines]
@@ -257,7 +275,13 @@ class Policy(BaseModel):
         routing = self.routing.for_store(store) if self.routing is not None else None
         if settings is None:
             return self.model_copy(
-                update={"stores": {}, "evidence": None, "routing": routing, "notifications": None}
+                update={
+                    "stores": {},
+                    "evidence": None,
+                    "routing": routing,
+                    "notifications": None,
+                    "customer_page": None,
+                }
             )
         return self.model_copy(
             update={
@@ -267,6 +291,8 @@ class Policy(BaseModel):
                 "evidence": None,
                 "routing": routing,
                 "notifications": None,
+                # The API reads it (the page, the links, the limits); a case never does.
+                "customer_page": None,
             }
         )
 
@@ -289,7 +315,15 @@ class Policy(BaseModel):
         return self.contacts.get(role) or [role]
 
     def due_at(
-        self, name: DeadlineName, start: datetime, *, category: str, grade: Grade
+        self,
+        name: DeadlineName,
+        start: datetime,
+        *,
+        category: str,
+        grade: Grade,
+        channel: str | None = None,
     ) -> datetime:
-        duration = self.deadlines[name].duration_for(category=category, grade=grade)
+        duration = self.deadlines[name].duration_for(
+            category=category, grade=grade, channel=channel
+        )
         return duration.after(start, self.calendar)

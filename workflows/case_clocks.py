@@ -50,7 +50,13 @@ class CaseClocks:
 
     def _set_deadline(self, name: DeadlineName, start: datetime, *, arm: bool = False) -> None:
         rule = self._policy.deadlines[name]
-        duration = rule.duration_for(category=self._start.intake.category.value, grade=self._grade)
+        duration = rule.duration_for(
+            category=self._start.intake.category.value,
+            grade=self._grade,
+            # Only policies with `by_channel` (from the customer's page on) read it: a
+            # case pinned to an older one gets the same duration as before, so no patch.
+            channel=self._start.intake.channel.value,
+        )
         due = duration.after(start, self._policy.calendar)
         self._deadlines[name] = DeadlineView(
             name=name,
@@ -164,7 +170,13 @@ class CaseClocks:
         if deadline.delayed or deadline.started_at is None:
             return
         rule = self._policy.deadlines[name]
-        duration = rule.duration_for(category=self._start.intake.category.value, grade=self._grade)
+        duration = rule.duration_for(
+            category=self._start.intake.category.value,
+            grade=self._grade,
+            # Only policies with `by_channel` (from the customer's page on) read it: a
+            # case pinned to an older one gets the same duration as before, so no patch.
+            channel=self._start.intake.channel.value,
+        )
         deadline.budget = duration
         deadline.base_due = duration.after(deadline.started_at, self._policy.calendar)
         self._push_back(deadline)

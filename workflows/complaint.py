@@ -558,7 +558,7 @@ class ComplaintWorkflow(
                     "customer_rejected",
                     cmd.actor,
                     reason=cmd.reason or "",
-                    data=self._proposal_data(proposal),
+                    data=self._proposal_data(proposal) | self._answered_on(cmd),
                     notifications=[
                         self._to_handler("Customer rejected the remedy", cmd.reason or "")
                     ],
@@ -573,8 +573,14 @@ class ComplaintWorkflow(
             await self._record(
                 "customer_accepted",
                 cmd.actor,
-                reason=f"signed agreement {cmd.agreement_ref}",
-                data=self._proposal_data(proposal) | {"agreement_ref": cmd.agreement_ref},
+                reason=(
+                    f"accepted on the customer's {cmd.channel} page"
+                    if cmd.channel and not cmd.agreement_ref
+                    else f"signed agreement {cmd.agreement_ref}"
+                ),
+                data=self._proposal_data(proposal)
+                | {"agreement_ref": cmd.agreement_ref}
+                | self._answered_on(cmd),
                 agreement=SignedAgreement(
                     agreement_ref=cmd.agreement_ref or "",
                     remedy_kind=proposal.kind,
@@ -1151,6 +1157,12 @@ class ComplaintWorkflow(
             f"Case {self._case_no}: approval needed",
             f"{proposal.kind.value} CNY {proposal.amount} proposed by {proposal.proposed_by}",
         )
+
+    @staticmethod
+    def _answered_on(cmd: RecordCustomerResponse) -> dict:
+        """Where the customer answered, when not at the desk (no key at all then: the
+        answers recorded before the customer's page keep their data as it was)."""
+        return {"channel": cmd.channel} if cmd.channel else {}
 
     @staticmethod
     def _proposal_data(proposal: Proposal) -> dict:

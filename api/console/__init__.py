@@ -34,7 +34,7 @@ def _as_page(api_handler):
 
 
 def install_console(app: FastAPI) -> None:
-    from api.console import evidence, notices, oidc, pages, reports, revisits
+    from api.console import evidence, notices, oidc, pages, reports, revisits, store_pages
 
     async def sign_in_first(request: Request, _: SignInRequired) -> RedirectResponse:
         """Back to where one was after signing in (a form's page for a post)."""
@@ -51,6 +51,7 @@ def install_console(app: FastAPI) -> None:
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     app.include_router(pages.root)
     app.include_router(reports.router)
+    app.include_router(store_pages.router)
     app.include_router(oidc.router)
     app.include_router(notices.router)
     app.include_router(evidence.router)

@@ -31,6 +31,7 @@ from api.console.web import Page, call, page_for, problem_of, render, see_other,
 from api.console.work import counts, my_work
 from api.deps import Resources
 from api.identity import UserDirectory
+from api.report_views import spreadsheet_safe
 from domain.grades import Grade
 from domain.incidents import Incident
 from domain.lifecycle import ALLOWED_ROLES, REGISTER_ROLES, CaseWait, Command, Stage
@@ -612,20 +613,24 @@ async def register_csv(
     )
     for row in rows:
         zone = page.zone_of(row["store"])
+        # Every cell as text in a spreadsheet (api/report_views.py): none runs as a formula.
         writer.writerow(
             [
-                row["case_no"],
-                page.fmt.when(row["received_at"], zone),
-                row["store"],
-                page.label(Channel, row["channel"]),
-                page.label(Category, row["category"]),
-                page.label(Grade, row["grade"]),
-                page.label(Stage, row["stage"]),
-                page.label(CaseWait, row["waiting_on"]),
-                row["handler"] or "",
-                page.fmt.when(row["next_deadline_at"], zone),
-                page.yesno(row["overdue"]),
-                page.fmt.money(row["claimed_amount"]),
+                spreadsheet_safe(str(cell))
+                for cell in [
+                    row["case_no"],
+                    page.fmt.when(row["received_at"], zone),
+                    row["store"],
+                    page.label(Channel, row["channel"]),
+                    page.label(Category, row["category"]),
+                    page.label(Grade, row["grade"]),
+                    page.label(Stage, row["stage"]),
+                    page.label(CaseWait, row["waiting_on"]),
+                    row["handler"] or "",
+                    page.fmt.when(row["next_deadline_at"], zone),
+                    page.yesno(row["overdue"]),
+                    page.fmt.money(row["claimed_amount"]),
+                ]
             ]
         )
     return Response(

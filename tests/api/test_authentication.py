@@ -25,6 +25,13 @@ except ImportError:  # older FastAPI: app.routes is already flat
 PUBLIC = {
     ("GET", "/survey/{token}"),
     ("POST", "/survey/{token}"),
+    # The customer's own page (docs/customer-page.md): the store's page takes anyone's
+    # complaint; the tracking link is its own credential.
+    ("GET", "/c/{store_slug}"),
+    ("POST", "/c/{store_slug}"),
+    ("GET", "/t/{token}"),
+    ("POST", "/t/{token}/message"),
+    ("POST", "/t/{token}/answer"),
     ("GET", "/health"),
     ("GET", "/metrics"),
     ("GET", "/codec/session"),
@@ -39,6 +46,7 @@ LENIENT_BODIES = {"/codec/encode", "/codec/decode"}
 # Path parameters filled with values of the right shape, so only the token decides.
 SAMPLE_PARAMS = {
     "token": "x.1.y",
+    "store_slug": "beijing-chaoyang",
     "case_no": "202611-0001",
     "month": "2026-11",
     "week": "2026-W48",
