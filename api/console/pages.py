@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from api.console import i18n
@@ -483,9 +483,7 @@ def _filters(**given: str | None) -> dict[str, str]:
 Q = Annotated[str | None, Query()]
 
 
-@router.get("/register")
-async def register_view(
-    request: Request,
+async def register_filters(
     stage: Q = None,
     grade: Q = None,
     store: Q = None,
@@ -493,15 +491,16 @@ async def register_view(
     waiting_on: Q = None,
     overdue: Q = None,
     handler: Q = None,
+    department: Q = None,
     case_no: Q = None,
     received_from: Q = None,
     received_to: Q = None,
     q: Q = None,
     sort: Q = None,
-    page_no: Annotated[int, Query(alias="page", ge=1, le=100000)] = 1,
-) -> Response:
-    page = await page_for(request)
-    filters = _filters(
+) -> dict[str, str]:
+    """The filters of `GET /complaints` that the register view and its CSV pass on, as
+    the API names them (blank ones left out)."""
+    return _filters(
         stage=stage,
         grade=grade,
         store=store,
@@ -509,12 +508,25 @@ async def register_view(
         waiting_on=waiting_on,
         overdue=overdue,
         handler=handler,
+        department=department,
         case_no=case_no,
         received_from=received_from,
         received_to=received_to,
         q=q,
         sort=sort,
     )
+
+
+Filters = Annotated[dict[str, str], Depends(register_filters)]
+
+
+@router.get("/register")
+async def register_view(
+    request: Request,
+    filters: Filters,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=100000)] = 1,
+) -> Response:
+    page = await page_for(request)
     answer = await call(
         page,
         "GET",
@@ -552,36 +564,11 @@ def _query(params: dict[str, Any]) -> str:
 @router.get("/register.csv")
 async def register_csv(
     request: Request,
-    stage: Q = None,
-    grade: Q = None,
-    store: Q = None,
-    category: Q = None,
-    waiting_on: Q = None,
-    overdue: Q = None,
-    handler: Q = None,
-    case_no: Q = None,
-    received_from: Q = None,
-    received_to: Q = None,
-    q: Q = None,
-    sort: Q = None,
+    filters: Filters,
 ) -> Response:
     """Every row the filters select (500 a request, the API's page size), labels in the
     user's language, times in the store's zone."""
     page = await page_for(request)
-    filters = _filters(
-        stage=stage,
-        grade=grade,
-        store=store,
-        category=category,
-        waiting_on=waiting_on,
-        overdue=overdue,
-        handler=handler,
-        case_no=case_no,
-        received_from=received_from,
-        received_to=received_to,
-        q=q,
-        sort=sort,
-    )
     rows: list[dict[str, Any]] = []
     while True:
         answer = await call(
