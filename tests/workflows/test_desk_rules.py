@@ -96,7 +96,8 @@ async def test_an_apology_is_settled_on_the_spot_at_intake_and_still_gets_its_fo
     follow_up = deadlines[DeadlineName.FOLLOW_UP]
     assert follow_up.state is DeadlineState.PENDING
     assert follow_up.started_at is not None
-    assert follow_up.due_at - follow_up.started_at == timedelta(hours=72)
+    # 001's week for the follow-up visit (004's 72 h is the re-visit after a resolution).
+    assert follow_up.due_at - follow_up.started_at == timedelta(days=7)
     [proposal] = status.proposals
     assert (proposal.on_the_spot, proposal.consent, proposal.proposed_by) == (
         True,
