@@ -377,8 +377,9 @@ async def test_a_database_outage_answers_503_loses_nothing_and_does_nothing_twic
             await _post(http, first, "acknowledge", "handler", {})
             handle = dev_client.get_workflow_handle(workflow_id_for(first))
 
-            # A command the API accepts just before the database goes: its recording
-            # activity is held on a lock until the server stops under it.
+            # A command the API accepts just before the database goes: its recording is
+            # held on a lock (the local attempt until its timeout, then the regular
+            # activity) until the server stops under it.
             blocker = await asyncpg.connect(database_url)
             await blocker.execute("BEGIN; LOCK TABLE audit_events IN SHARE MODE")
             findings = asyncio.create_task(

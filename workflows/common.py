@@ -8,7 +8,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflows import patches
 
@@ -22,6 +22,10 @@ _SHORTEST_TIMER = timedelta(seconds=1)
 _RECORD_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
 )
+# One local attempt, well inside the workflow task's timeout; a slower database falls
+# back to the regular activity.
+_LOCAL_ATTEMPT = RetryPolicy(maximum_attempts=1)
+_LOCAL_TIMEOUT = timedelta(seconds=5)
 
 
 def refuse(refusal: Refusal | None) -> None:
@@ -77,7 +81,23 @@ def audit_entry(
 
 
 async def record_with(activity: Callable[..., Any], event: Any, action: str) -> None:
-    """Runs a recording activity; its writes are idempotent, so it retries until done."""
+    """Runs a recording activity; its writes are idempotent, so it retries until done.
+
+    First as one local attempt in the command's own workflow task; if that fails, as a
+    regular activity, so a database that stays down shows as the case's pending activity
+    with its last failure (the stuck view and `describe`), as before."""
+    if workflow.patched(patches.RECORD_LOCALLY):
+        try:
+            await workflow.execute_local_activity_method(
+                activity,
+                event,
+                start_to_close_timeout=_LOCAL_TIMEOUT,
+                retry_policy=_LOCAL_ATTEMPT,
+                summary=f"record {action}",
+            )
+            return
+        except ActivityError:
+            workflow.logger.warning("recording %s locally failed; retrying as an activity", action)
     await workflow.execute_activity_method(
         activity,
         event,

@@ -36,3 +36,7 @@ ROUTING = "deskrules-routing"
 # Issue 19: an injury intake tells the duty manager and risk control and opens the duty
 # manager's two decisions; media, regulator and association cases tell senior management.
 INJURY_INTAKE = "deskrules-injury-intake"
+# Issue 20: a change is recorded by one local attempt inside the command's own workflow
+# task (one marker event instead of an activity's three and a second task); only if that
+# attempt fails does the regular activity take over, whose retries `describe` shows.
+RECORD_LOCALLY = "record-locally"
