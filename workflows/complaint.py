@@ -129,6 +129,7 @@ _CHILDREN = {
 }
 
 _OPEN = (DeadlineState.PENDING, DeadlineState.MISSED)
+_UNSET = object()
 
 
 @workflow.defn
@@ -187,6 +188,9 @@ class ComplaintWorkflow(
         self._runs = 1
         self._signals_seen: set[str] = set()
         self._revisits: list[Revisit] = []
+        # The search attributes as last upserted, so a change that leaves them as they
+        # were adds no event (patch SEARCH_ATTRIBUTES_CHANGED).
+        self._upserted: dict[str, object] = {}
         if start.carried is not None:
             self._restore(start.carried)
             return
@@ -1213,25 +1217,29 @@ class ComplaintWorkflow(
         if not workflow.patched(patches.SEARCH_ATTRIBUTES):
             return
         waiting = self._all_waits(row.waiting_on)
-        workflow.upsert_search_attributes(
-            [
-                sa.CASE_NO.value_set(self._case_no),
-                sa.CASE_GRADE.value_set(row.grade.value),
-                sa.CASE_CATEGORY.value_set(self._start.intake.category.value),
-                sa.CASE_STORE.value_set(self._start.intake.store),
-                sa.CASE_STAGE.value_set(row.stage.value),
-                sa.CASE_WAITING_ON.value_set(waiting),
-                sa.CASE_WAITING_SINCE.value_set(self._waiting_since),
-                sa.CASE_HANDLER.value_set(row.handler)
-                if row.handler
-                else sa.CASE_HANDLER.value_unset(),
-                sa.CASE_NEXT_DEADLINE.value_set(row.next_deadline_at)
-                if row.next_deadline_at
-                else sa.CASE_NEXT_DEADLINE.value_unset(),
-                sa.CASE_OVERDUE.value_set(row.overdue),
-                *self._routing_attributes(),
-            ]
-        )
+        updates = [
+            sa.CASE_NO.value_set(self._case_no),
+            sa.CASE_GRADE.value_set(row.grade.value),
+            sa.CASE_CATEGORY.value_set(self._start.intake.category.value),
+            sa.CASE_STORE.value_set(self._start.intake.store),
+            sa.CASE_STAGE.value_set(row.stage.value),
+            sa.CASE_WAITING_ON.value_set(waiting),
+            sa.CASE_WAITING_SINCE.value_set(self._waiting_since),
+            sa.CASE_HANDLER.value_set(row.handler)
+            if row.handler
+            else sa.CASE_HANDLER.value_unset(),
+            sa.CASE_NEXT_DEADLINE.value_set(row.next_deadline_at)
+            if row.next_deadline_at
+            else sa.CASE_NEXT_DEADLINE.value_unset(),
+            sa.CASE_OVERDUE.value_set(row.overdue),
+            *self._routing_attributes(),
+        ]
+        if workflow.patched(patches.SEARCH_ATTRIBUTES_CHANGED):
+            updates = [u for u in updates if self._upserted.get(u.key.name, _UNSET) != u.value]
+            if not updates:
+                return
+            self._upserted.update({u.key.name: u.value for u in updates})
+        workflow.upsert_search_attributes(updates)
 
     def _details(self) -> str:
         waiting = self._waiting()

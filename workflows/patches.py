@@ -40,3 +40,6 @@ INJURY_INTAKE = "deskrules-injury-intake"
 # task (one marker event instead of an activity's three and a second task); only if that
 # attempt fails does the regular activity take over, whose retries `describe` shows.
 RECORD_LOCALLY = "record-locally"
+# Issue 20: a change upserts only the search attributes whose values it changed, and none
+# (no event) when it changed none.
+SEARCH_ATTRIBUTES_CHANGED = "search-attributes-changed"
