@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         required_level,
         rule_by_name,
     )
+    from domain.customer_messages import MessageMoment
     from domain.lifecycle import Stage
     from domain.models import (
         CommandResult,
@@ -41,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         promise_refusal,
         settled_level,
     )
+    from domain.surveys import SurveyPurpose
 
 from workflows import patches
 from workflows.case_continuation import applied_once, unless_applied
@@ -182,6 +184,10 @@ class CaseSettlement:
             self._meet(name)
         self._move_to(Stage.REMEDY_CARRIED_OUT)
         self._set_deadline(DeadlineName.FOLLOW_UP, workflow.now(), arm=True)
+        # As after any remedy carried out: the 72 h re-visit, the result and the survey.
+        after_remedy = workflow.patched(patches.SETTLED_LIKE_REMEDY)
+        if after_remedy:
+            self._revisit_due(DeadlineName.REVISIT_AFTER_REMEDY)
         ref = self._agreement_ref
         data = self._proposal_data(proposal) | {
             "on_the_spot": True,
@@ -207,6 +213,9 @@ class CaseSettlement:
                 else None
             ),
         )
+        if after_remedy:
+            await self._tell_customer(MessageMoment.RESULT)
+            await self._send_survey(SurveyPurpose.FOLLOW_UP)
         payment = payment_due(
             self._case_no,
             proposal,

@@ -43,3 +43,6 @@ RECORD_LOCALLY = "record-locally"
 # Issue 20: a change upserts only the search attributes whose values it changed, and none
 # (no event) when it changed none.
 SEARCH_ATTRIBUTES_CHANGED = "search-attributes-changed"
+# A settlement on the spot is a remedy carried out: it starts 004's 72 h re-visit and
+# tells the customer the result with the survey, as the recorded resolution does.
+SETTLED_LIKE_REMEDY = "settled-like-remedy"

@@ -14,6 +14,7 @@ from domain.authority import Actor
 from domain.lifecycle import Stage
 from domain.models import (
     Acknowledge,
+    Category,
     Customer,
     DeadlineState,
     DecideApproval,
@@ -27,6 +28,7 @@ from domain.models import (
     RecordResolution,
     RemedyKind,
     RequestDelay,
+    SettleOnTheSpot,
     StatusQuery,
 )
 from domain.policy import DeadlineName, Policy
@@ -239,6 +241,37 @@ async def test_the_survey_answer_records_the_follow_up_and_closes_the_case(
     )
     assert (followed["actor_id"], followed["actor_role"]) == ("customer", "customer")
     assert followed["data"]["satisfaction"] == 4
+
+
+async def test_a_case_settled_on_the_spot_is_told_its_result_surveyed_and_re_visited_in_72_hours(
+    desk: Desk, time_skipping: WorkflowEnvironment, staff: Actor
+) -> None:
+    case = await desk.open(
+        staff,
+        intake(category=Category.SERVICE_QUALITY, claimed_amount=0, customer=consenting()),
+    )
+    case_no = case_no_of(case)
+    settled = await case.execute_update(
+        ComplaintWorkflow.settle_on_the_spot,
+        SettleOnTheSpot(
+            actor=staff,
+            kind=RemedyKind.APOLOGY,
+            amount=Decimal("0"),
+            given="Apologised for the cashier's tone",
+            consent="oral",
+        ),
+    )
+    revisit = {d.name: d for d in settled.status.deadlines}[DeadlineName.REVISIT_AFTER_REMEDY]
+    assert revisit.state is DeadlineState.PENDING
+    assert revisit.due_at - revisit.started_at == timedelta(hours=72)
+    assert [e["moment"] for e in await told(desk, case_no)][-2:] == ["result", "survey"]
+    link = await desk.pool.fetchrow("SELECT purpose FROM survey_links WHERE case_no = $1", case_no)
+    assert link["purpose"] == "follow_up"
+
+    await time_skipping.sleep(timedelta(hours=73))
+    status = await case.query(ComplaintWorkflow.get_status, StatusQuery())
+    states = {d.name: d.state for d in status.deadlines}
+    assert states[DeadlineName.REVISIT_AFTER_REMEDY] is DeadlineState.MISSED
 
 
 async def test_the_revisit_after_the_remedy_is_missed_after_72_hours_and_customer_service_told(
