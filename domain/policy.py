@@ -30,6 +30,7 @@ from domain.retention import RetentionPolicy
 from domain.routing import RoutingPolicy
 from domain.settlement import SettlePolicy
 from domain.statutory import StatutoryRule
+from domain.stop_sale import StopSalePolicy
 from domain.stores import StoreSettings, store_key
 
 __all__ = ["Duration", "DurationUnit"]
@@ -233,6 +234,9 @@ class Policy(BaseModel):
     # Issue 14: how notices are delivered (read by the relay, never by a case). None in
     # policies that predate it: no role inboxes, the default retries.
     notifications: NotificationsPolicy | None = None
+    # Issue 16: stop-sale orders (docs/stop-sale-orders.md), pinned by each order's own
+    # workflow, never by a case. None in policies before it: orders cannot be recorded.
+    stop_sale: StopSalePolicy | None = None
 
     # Off (None) in policies before it; read by the API only, never pinned in a case.
     customer_page: CustomerPagePolicy | None = Field(
@@ -281,6 +285,7 @@ class Policy(BaseModel):
                     "routing": routing,
                     "notifications": None,
                     "customer_page": None,
+                    "stop_sale": None,
                 }
             )
         return self.model_copy(
@@ -293,6 +298,7 @@ class Policy(BaseModel):
                 "notifications": None,
                 # The API reads it (the page, the links, the limits); a case never does.
                 "customer_page": None,
+                "stop_sale": None,
             }
         )
 

@@ -36,3 +36,6 @@ ROUTING = "deskrules-routing"
 # Issue 19: an injury intake tells the duty manager and risk control and opens the duty
 # manager's two decisions; media, regulator and association cases tell senior management.
 INJURY_INTAKE = "deskrules-injury-intake"
+# Issue 16: a case about a product (intake `product`) is linked at registration to the
+# stop-sale orders in force over it (workflows/case_stop_sale.py).
+STOPSALE_LINK_AT_INTAKE = "stopsale-link-at-intake"
