@@ -8,7 +8,7 @@ records an oral order's written order; `POST …/lift` records that the authorit
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
@@ -33,6 +33,9 @@ from domain.stop_sale import (
 from domain.strict import Day
 from infra import stop_sale as register
 from workflows.stop_sale import StopSaleOrderWorkflow
+
+# The register's integer column: a number beyond it is no order (404), not a server error.
+OrderNo = Annotated[int, Path(ge=1, le=2**31 - 1, description="The order's number")]
 
 router = APIRouter(prefix="/stop-sale-orders", tags=["stop-sale orders"], responses=CASE_ERRORS)
 
@@ -170,7 +173,9 @@ async def order_view(resources: Resources, order_no: int, actor: Actor) -> StopS
 
 
 @router.get("/{order_no}", response_model=StopSaleOrderPublic)
-async def get_order(order_no: int, actor: ActorDep, resources: ResourcesDep) -> StopSaleOrderPublic:
+async def get_order(
+    order_no: OrderNo, actor: ActorDep, resources: ResourcesDep
+) -> StopSaleOrderPublic:
     return await order_view(resources, order_no, actor)
 
 
@@ -208,7 +213,7 @@ async def send_lift(
 
 @router.post("/{order_no}/written-order", response_model=StopSaleOrderRecord)
 async def record_written_order(
-    order_no: int, body: WrittenOrderBody, actor: ActorDep, resources: ResourcesDep
+    order_no: OrderNo, body: WrittenOrderBody, actor: ActorDep, resources: ResourcesDep
 ) -> StopSaleOrderRecord:
     """The authority's order in writing, received: an oral order's deadline is met."""
     return await _answer(send_written_order(resources, order_no, body, actor), order_no)
@@ -216,7 +221,7 @@ async def record_written_order(
 
 @router.post("/{order_no}/lift", response_model=StopSaleOrderRecord)
 async def lift(
-    order_no: int, body: LiftOrderBody, actor: ActorDep, resources: ResourcesDep
+    order_no: OrderNo, body: LiftOrderBody, actor: ActorDep, resources: ResourcesDep
 ) -> StopSaleOrderRecord:
     """The authority withdrew or lifted it (senior management records it): told again."""
     return await _answer(send_lift(resources, order_no, body, actor), order_no)

@@ -56,12 +56,12 @@ def oral_order(batch: str, **fields: object) -> StopSaleOrderCreate:
     )
 
 
-async def registered(pool: asyncpg.Pool, case: WorkflowHandle) -> None:
+async def registered(pool: asyncpg.Pool, case: WorkflowHandle | str) -> None:
     """Its intake is through (an order recorded meanwhile would link it at intake)."""
+    case_no = case if isinstance(case, str) else case_no_of(case)
     for _ in range(100):
         if await pool.fetchval(
-            "SELECT 1 FROM audit_events WHERE case_no = $1 AND action = 'registered'",
-            case_no_of(case),
+            "SELECT 1 FROM audit_events WHERE case_no = $1 AND action = 'registered'", case_no
         ):
             return
         await asyncio.sleep(0.1)
