@@ -44,7 +44,8 @@ labels.LABELS[OrderForm] = {
     OrderForm.WRITTEN: N_("In writing"),
 }
 labels.LABELS[OrderStatus] = {
-    OrderStatus.IN_FORCE: N_("In force"),
+    # Not a legal hold's "In force" (保全中): an order in force stops the selling.
+    OrderStatus.IN_FORCE: N_("In force: not to be sold"),
     OrderStatus.LIFTED: N_("Lifted"),
 }
 ENUMS = {"issuer_kinds": IssuerKind, "order_forms": OrderForm, "order_statuses": OrderStatus}
