@@ -267,6 +267,18 @@ class Policy(BaseModel):
             raise ValueError(f"notifications.stores: not in stores: {', '.join(unknown)}")
         return self
 
+    @model_validator(mode="after")
+    def _stop_sale_stores_known(self) -> "Policy":
+        """A store carrying a SKU (stop_sale.carried_by) is one the policy lists."""
+        if self.stop_sale is None or not self.stores:
+            return self
+        known = {store_key(name) for name in self.stores}
+        named = {store for stores in self.stop_sale.carried_by.values() for store in stores}
+        unknown = sorted(store for store in named if store_key(store) not in known)
+        if unknown:
+            raise ValueError(f"stop_sale.carried_by: not in stores: {', '.join(unknown)}")
+        return self
+
     def for_store(self, store: str) -> "Policy":
         """The policy a case of `store` runs under: the calendar with the store's settings,
         the store's contacts over the company's (role by role), and no `stores` or
