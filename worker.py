@@ -22,6 +22,7 @@ from activities.customer_links import SurveyLinks
 from activities.finance import FinanceDesk
 from activities.reports import ReportActivities
 from activities.retention import RetentionActivities
+from activities.stop_sale import StopSaleDesk
 from domain.personal_data import Catalogue, models_of_modules, models_of_signatures
 from infra.channels import Channels
 from infra.db import create_pool
@@ -42,6 +43,7 @@ from workflows.mediation import MediationWorkflow
 from workflows.police import PoliceReportWorkflow
 from workflows.reports import ReportWorkflow
 from workflows.retention import RetentionWorkflow
+from workflows.stop_sale import StopSaleOrderWorkflow
 
 log = structlog.get_logger(__name__)
 
@@ -63,8 +65,16 @@ WORKFLOWS = [
     MediationWorkflow,
     ReportWorkflow,
     RetentionWorkflow,
+    StopSaleOrderWorkflow,
 ]
-ACTIVITY_CLASSES = [CaseRecorder, FinanceDesk, ReportActivities, RetentionActivities, SurveyLinks]
+ACTIVITY_CLASSES = [
+    CaseRecorder,
+    FinanceDesk,
+    ReportActivities,
+    RetentionActivities,
+    SurveyLinks,
+    StopSaleDesk,
+]
 
 
 def _handlers() -> Iterator[Callable[..., Any]]:
@@ -122,6 +132,7 @@ def build_worker(
     finance = FinanceDesk(pool)
     reports = ReportActivities(pool)
     retention = RetentionActivities(pool, evidence)
+    stop_sale = StopSaleDesk(pool)
     return Worker(
         client,
         task_queue=task_queue,
@@ -136,6 +147,10 @@ def build_worker(
             reports.store_report,
             retention.anonymise_expired_cases,
             links.issue_survey_link,
+            stop_sale.record_order_event,
+            stop_sale.link_open_cases,
+            stop_sale.cases_of_order,
+            stop_sale.link_new_case,
         ],
         # Each activity's log lines carry its case number and workflow ID.
         interceptors=[ActivityLogContext()],

@@ -25,6 +25,7 @@ from api.routes import (
     processes,
     reports,
     revisits,
+    stop_sale,
     stuck,
     tracking_links,
 )
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(revisits.router)
     app.include_router(policy.router)
     app.include_router(notifications.router)
+    app.include_router(stop_sale.router)
     # Public: the customer's survey page, no sign-in (its link is the credential).
     app.include_router(survey.router)
     # Public: the customer's complaint page per store and tracking link (docs/customer-page.md).

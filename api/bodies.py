@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from domain.clocks import PauseReason
@@ -48,7 +49,9 @@ from domain.money import Money, PositiveMoney
 from domain.personal_data import PERSONAL
 from domain.police import Recipient
 from domain.policy import DeadlineName
+from domain.products import ProductRef, fold
 from domain.settlement import Consent
+from domain.stop_sale import IssuerKind, OrderForm
 from domain.strict import MOMENT_SCHEMA, Day, Moment, StrictModel, this_century
 from domain.surveys import CallResult
 
@@ -146,6 +149,32 @@ class LostPropertyCreate(StrictModel):
     locker: bool = Field(False, description="Lost from a locker: its own rule (000 五)")
 
 
+class ProductRefCreate(StrictModel):
+    """The product a complaint or an order is about (issue 16): its SKU and batch match
+    case, spacing and full-width forms aside (domain/products.py)."""
+
+    sku: ShortText | None = Field(None, description="The product's SKU", examples=["WD-1800"])
+    batch: ShortText | None = Field(None, description="Its batch or lot", examples=["B2611"])
+    name: ShortText | None = Field(None, examples=["两门衣柜 1.8 m"])
+
+    @field_validator("sku", "batch", "name")
+    @classmethod
+    def _folded(cls, value: str | None) -> str | None:
+        folded = fold(value)
+        if value is not None and folded is None:
+            raise ValueError("may not be blank")
+        return folded
+
+    @model_validator(mode="after")
+    def _something(self) -> "ProductRefCreate":
+        if self.sku is None and self.batch is None and self.name is None:
+            raise ValueError("name the product: sku, batch or name")
+        return self
+
+    def to_record(self) -> ProductRef:
+        return ProductRef.model_validate(self.model_dump())
+
+
 class ComplaintCreate(StrictModel):
     """What intake records (DOMAIN section 2)."""
 
@@ -182,15 +211,21 @@ class ComplaintCreate(StrictModel):
     other_vehicle_plate: ShortText | None = Field(
         None, description="Vehicle intakes: the plate number of the other vehicle (000 六)"
     )
+    product: ProductRefCreate | None = Field(
+        None,
+        description="The product the complaint is about (SKU, batch, name): a case about a"
+        " product under a stop-sale order is linked to it (docs/stop-sale-orders.md)",
+    )
 
     def to_intake(self) -> Intake:
         """The intake as the register row and the case's workflow input hold it."""
         return Intake.model_validate(
-            self.model_dump(exclude={"customer", "purchase_proof", "lost_property"})
+            self.model_dump(exclude={"customer", "purchase_proof", "lost_property", "product"})
             | {
                 "customer": self.customer.to_record(),
                 "purchase_proof": self.purchase_proof and self.purchase_proof.to_record(),
                 "lost_property": self.lost_property and self.lost_property.model_dump(),
+                "product": self.product and self.product.to_record(),
             }
         )
 
@@ -680,3 +715,47 @@ class HoldBody(StrictModel):
 
 class LiftHoldBody(StrictModel):
     reason: str = Field(min_length=1, max_length=2000)
+
+
+# --- stop-sale orders (docs/stop-sale-orders.md) ------------------------------------
+
+
+class StopSaleOrderCreate(StrictModel):
+    """An authority's order to stop selling a product (000 四.18), as the desk records it."""
+
+    issuer: ShortText = Field(
+        description="The authority", examples=["上海市浦东新区市场监督管理局"]
+    )
+    issuer_kind: IssuerKind
+    reference: ShortText | None = Field(
+        None, description="The order's number; a written order has one, an oral one may not"
+    )
+    form: OrderForm = Field(description="oral: the written order is asked for, with a deadline")
+    ordered_on: Day
+    product: ProductRefCreate
+    stores: list[ShortText] = Field(
+        default_factory=list,
+        max_length=200,
+        description="The stores it names; none: every store carrying the product",
+    )
+    note: LongText | None = None
+
+    @model_validator(mode="after")
+    def _written_has_reference(self) -> "StopSaleOrderCreate":
+        if self.form is OrderForm.WRITTEN and self.reference is None:
+            raise ValueError("a written order has a reference: its number")
+        if self.product.sku is None and self.product.batch is None:
+            raise ValueError("product: an order names the SKU or the batch it stops")
+        return self
+
+
+class WrittenOrderBody(StrictModel):
+    reference: ShortText = Field(description="The written order's number")
+    received_on: Day | None = None
+    note: LongText | None = None
+
+
+class LiftOrderBody(StrictModel):
+    reason: LongText = Field(description="How the authority withdrew or lifted it")
+    reference: ShortText | None = Field(None, description="The authority's lifting document")
+    lifted_on: Day | None = None

@@ -20,6 +20,7 @@ RETENTION = "retention"
 EVIDENCE = "evidence API"
 RELAY = "notification relay"
 CUSTOMER_PAGE = "customer page API"
+STOP_SALE = "stop-sale order"
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,49 @@ ACTIONS: tuple[AuditAction, ...] = (
         "tracking_link_revoked",
         CUSTOMER_PAGE,
         "The customer's tracking link was revoked: it opens nothing any more (reason given)",
+    ),
+    # --- stop-sale orders (issue 16; 000 四.18): on the order's own trail ---------------
+    AuditAction(
+        "stop_sale_order_recorded",
+        STOP_SALE,
+        "An authority's stop-sale order was recorded and obeyed: purchasing and the stores"
+        " in its scope were told",
+    ),
+    AuditAction(
+        "stop_sale_written_order_requested",
+        STOP_SALE,
+        "An oral order: the authority was asked for it in writing, with a deadline",
+    ),
+    AuditAction(
+        "stop_sale_cases_linked", STOP_SALE, "The open cases about the product were linked"
+    ),
+    AuditAction(
+        "stop_sale_case_linked",
+        STOP_SALE,
+        "A case registered about the product (at a store in scope) was linked at its intake",
+    ),
+    AuditAction(
+        "stop_sale_written_order_recorded",
+        STOP_SALE,
+        "The order in writing is on record (an oral order's deadline met, or met late)",
+    ),
+    AuditAction(
+        "stop_sale_written_order_overdue",
+        STOP_SALE,
+        "An oral order's written order did not come by its deadline: the policy's"
+        " recipients (senior management, purchasing) were told",
+    ),
+    AuditAction(
+        "stop_sale_order_lifted",
+        STOP_SALE,
+        "Senior management recorded that the authority lifted the order: everyone told again",
+    ),
+    # ... and on the trail of each case linked to an order.
+    AuditAction(
+        "stop_sale_order_linked", CASE, "The case was linked to a stop-sale order on its product"
+    ),
+    AuditAction(
+        "stop_sale_order_lifted_for_case", CASE, "A stop-sale order linked to the case was lifted"
     ),
 )
 

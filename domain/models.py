@@ -26,6 +26,8 @@ from domain.lifecycle import Stage, WaitingOn
 from domain.personal_data import PERSONAL
 from domain.policy import DeadlineName, Policy
 from domain.processes import ProcessKind, ProcessSummary
+from domain.products import ProductRef
+from domain.stop_sale import StopSaleOrderLink
 from domain.surveys import Revisit
 
 
@@ -142,6 +144,8 @@ class Intake(BaseModel):
         False, description="An injury caused by goods sold (not one in the store)"
     )
     other_vehicle_plate: Annotated[str | None, PERSONAL] = None  # vehicle intakes (000 六)
+    # Issue 16: the product the complaint is about, for stop-sale orders (000 四.18).
+    product: ProductRef | None = None
 
 
 # --- workflow inputs --------------------------------------------------------------
@@ -536,6 +540,9 @@ class CaseStatus(BaseModel):
     cause: str | None = Field(None, description="The findings' cause (policy lessons.causes)")
     responsible_unit: str | None = None
     corrective_actions: list[CorrectiveAction] = Field(default_factory=list)
+    stop_sale_orders: list[StopSaleOrderLink] = Field(
+        default_factory=list, description="Stop-sale orders linked to the case (issue 16)"
+    )
     history: list[HistoryEntry] = Field(default_factory=list)
 
 
@@ -579,6 +586,7 @@ class CarriedState(BaseModel):
         default_factory=list, description="Event IDs of the signals already acted on"
     )
     revisits: list[Revisit] = Field(default_factory=list)
+    stop_sale_orders: list[StopSaleOrderLink] = Field(default_factory=list)
 
 
 class CommandResult(BaseModel):

@@ -30,6 +30,7 @@ from domain.retention import RetentionPolicy
 from domain.routing import RoutingPolicy
 from domain.settlement import SettlePolicy
 from domain.statutory import StatutoryRule
+from domain.stop_sale import StopSalePolicy
 from domain.stores import StoreSettings, store_key
 
 __all__ = ["Duration", "DurationUnit"]
@@ -233,6 +234,9 @@ class Policy(BaseModel):
     # Issue 14: how notices are delivered (read by the relay, never by a case). None in
     # policies that predate it: no role inboxes, the default retries.
     notifications: NotificationsPolicy | None = None
+    # Issue 16: stop-sale orders (docs/stop-sale-orders.md), pinned by each order's own
+    # workflow, never by a case. None in policies before it: orders cannot be recorded.
+    stop_sale: StopSalePolicy | None = None
 
     # Off (None) in policies before it; read by the API only, never pinned in a case.
     customer_page: CustomerPagePolicy | None = Field(
@@ -263,6 +267,18 @@ class Policy(BaseModel):
             raise ValueError(f"notifications.stores: not in stores: {', '.join(unknown)}")
         return self
 
+    @model_validator(mode="after")
+    def _stop_sale_stores_known(self) -> "Policy":
+        """A store carrying a SKU (stop_sale.carried_by) is one the policy lists."""
+        if self.stop_sale is None or not self.stores:
+            return self
+        known = {store_key(name) for name in self.stores}
+        named = {store for stores in self.stop_sale.carried_by.values() for store in stores}
+        unknown = sorted(store for store in named if store_key(store) not in known)
+        if unknown:
+            raise ValueError(f"stop_sale.carried_by: not in stores: {', '.join(unknown)}")
+        return self
+
     def for_store(self, store: str) -> "Policy":
         """The policy a case of `store` runs under: the calendar with the store's settings,
         the store's contacts over the company's (role by role), and no `stores` or
@@ -281,6 +297,7 @@ class Policy(BaseModel):
                     "routing": routing,
                     "notifications": None,
                     "customer_page": None,
+                    "stop_sale": None,
                 }
             )
         return self.model_copy(
@@ -293,6 +310,7 @@ class Policy(BaseModel):
                 "notifications": None,
                 # The API reads it (the page, the links, the limits); a case never does.
                 "customer_page": None,
+                "stop_sale": None,
             }
         )
 

@@ -10,14 +10,21 @@ from domain.models import AuditEntry, Notification, SignedAgreement
 
 
 async def append_audit(
-    conn: asyncpg.Connection, case_no: str, entry: AuditEntry, *, process: str | None = None
+    conn: asyncpg.Connection,
+    case_no: str | None,
+    entry: AuditEntry,
+    *,
+    process: str | None = None,
+    order_no: int | None = None,
 ) -> None:
+    """An entry of a case, or (case_no None) of a stop-sale order (docs/stop-sale-orders.md)."""
     # The event id comes from the workflow, so a retried write adds nothing.
     await conn.execute(
         """
         INSERT INTO audit_events
-            (event_id, case_no, at, actor_id, actor_role, action, reason, data, process)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            (event_id, case_no, at, actor_id, actor_role, action, reason, data, process,
+             order_no)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
         ON CONFLICT (event_id) DO NOTHING
         """,
         entry.event_id,
@@ -29,14 +36,23 @@ async def append_audit(
         entry.reason,
         entry.data,
         process,
+        order_no,
     )
 
 
-async def queue_notification(conn: asyncpg.Connection, case_no: str, note: Notification) -> None:
+async def queue_notification(
+    conn: asyncpg.Connection,
+    case_no: str | None,
+    note: Notification,
+    *,
+    order_no: int | None = None,
+    store: str | None = None,
+) -> None:
+    """A notice of a case, or (case_no None) of a stop-sale order to a role at `store`."""
     await conn.execute(
         """
-        INSERT INTO outbox (notification_id, case_no, recipient, subject, body)
-        VALUES ($1, $2, $3, $4, $5)
+        INSERT INTO outbox (notification_id, case_no, recipient, subject, body, order_no, store)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
         ON CONFLICT (notification_id) DO NOTHING
         """,
         note.notification_id,
@@ -44,6 +60,8 @@ async def queue_notification(conn: asyncpg.Connection, case_no: str, note: Notif
         note.recipient,
         note.subject,
         note.body,
+        order_no,
+        store,
     )
 
 

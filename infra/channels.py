@@ -46,10 +46,14 @@ class Message:
         a customer's message is their template's text alone."""
         if self.for_customer:
             return self.body
+        # A stop-sale order's notices carry its key (`stop-sale-<n>`) in place of a case.
+        order = self.case_no.startswith("stop-sale-")
         if self.language == "en":
-            footer = f"Case number: {self.case_no}\n(sent by Complaint Desk)"
+            named = "Stop-sale order" if order else "Case number"
+            footer = f"{named}: {self.case_no}\n(sent by Complaint Desk)"
         else:
-            footer = f"投诉编号：{self.case_no}\n（投诉处理系统自动发送 · sent by Complaint Desk）"
+            named = "停售令" if order else "投诉编号"
+            footer = f"{named}：{self.case_no}\n（投诉处理系统自动发送 · sent by Complaint Desk）"
         return f"{self.subject}\n\n{self.body}\n\n{footer}"
 
     def payload(self) -> dict:

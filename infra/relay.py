@@ -39,6 +39,7 @@ from domain.notifications import (
     person_destinations,
 )
 from domain.policy import Policy
+from domain.stop_sale import WORKFLOW_PREFIX as ORDER_PREFIX
 from infra.audit import append_audit
 from infra.channels import Channels, DeliveryFailed, Message
 from infra.people import load_people
@@ -165,7 +166,8 @@ WHERE d.state IN ('queued', 'retrying') AND d.next_attempt_at <= now()
         AND e.seq < d.seq AND e.state IN ('queued', 'retrying'))
   AND NOT EXISTS (
       SELECT 1 FROM outbox u
-      WHERE u.case_no = d.case_no AND u.seq < d.seq AND u.expanded_at IS NULL)
+      WHERE COALESCE(u.case_no, 'stop-sale-' || u.order_no) = d.case_no AND u.seq < d.seq
+        AND u.expanded_at IS NULL)
 ORDER BY d.next_attempt_at, d.seq
 LIMIT 1
 FOR UPDATE OF d SKIP LOCKED
@@ -199,15 +201,21 @@ class Relay:
             await self._directory.refresh(conn)
             rows = await conn.fetch(
                 """
-                SELECT o.notification_id, o.case_no, o.seq, o.recipient, o.subject, o.body,
-                       o.only_destinations, c.store, c.intake -> 'customer' AS customer
-                FROM outbox o JOIN complaints c USING (case_no)
+                SELECT o.notification_id,
+                       COALESCE(o.case_no, $2 || o.order_no) AS case_no, o.seq, o.recipient,
+                       o.subject, o.body, o.only_destinations,
+                       COALESCE(o.store, c.store, '') AS store,
+                       c.intake -> 'customer' AS customer
+                FROM outbox o LEFT JOIN complaints c USING (case_no)
                 WHERE o.expanded_at IS NULL
                 ORDER BY o.seq
                 LIMIT $1
                 FOR UPDATE OF o SKIP LOCKED
                 """,
                 EXPAND_BATCH,
+                # A stop-sale order's notices: its deliveries and inbox entries under its
+                # key (`stop-sale-<n>`) in place of a case number, in order per order.
+                ORDER_PREFIX,
             )
             for row in rows:
                 await self._expand(conn, row, policy)
@@ -416,10 +424,12 @@ class Relay:
         dest: Destination,
         why: str | None,
     ) -> None:
+        order_no = order_of(case_no)
         await append_audit(
             conn,
-            case_no,
-            AuditEntry(
+            None if order_no is not None else case_no,
+            order_no=order_no,
+            entry=AuditEntry(
                 event_id=f"dead-{notification_id}-{dest.channel.value}-{dest.destination}",
                 at=datetime.now(UTC),
                 actor_id=RELAY_ACTOR,
@@ -461,6 +471,13 @@ class Relay:
         log.info("relay_started", concurrency=concurrency)
         await asyncio.gather(*(sender() for _ in range(concurrency)))
         log.info("relay_stopped")
+
+
+def order_of(key: str) -> int | None:
+    """The stop-sale order whose deliveries carry `key`, None for a case's."""
+    if key.startswith(ORDER_PREFIX) and key.removeprefix(ORDER_PREFIX).isdigit():
+        return int(key.removeprefix(ORDER_PREFIX))
+    return None
 
 
 @dataclass

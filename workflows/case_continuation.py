@@ -68,6 +68,7 @@ class CaseContinuation:
         self._version = carried.version
         self._processes = {p.kind: p for p in carried.processes}
         self._earlier_processes = list(carried.earlier_processes)
+        self._stop_sale_orders = {o.order_no: o for o in carried.stop_sale_orders}
         self._paused_for = carried.paused_for
         self._delay = carried.delay
         self._escalation = carried.escalation
@@ -136,6 +137,7 @@ class CaseContinuation:
             runs=self._runs,
             signals_seen=sorted(self._signals_seen),
             revisits=list(self._revisits),
+            stop_sale_orders=self._linked_orders(),
         )
         workflow.continue_as_new(self._start.model_copy(update={"carried": carried}))
 

@@ -102,6 +102,7 @@ with workflow.unsafe.imports_passed_through():
         refusal_for,
         within_authority,
     )
+    from domain.stop_sale import StopSaleOrderLink
     from domain.stores import CorrectStore
     from domain.surveys import Revisit, SurveyPurpose
 
@@ -116,6 +117,7 @@ from workflows.case_injury import CaseInjury
 from workflows.case_lessons import CaseLessons
 from workflows.case_routing import CaseRouting
 from workflows.case_settlement import CaseSettlement
+from workflows.case_stop_sale import CaseStopSale
 from workflows.common import audit_entry, record_with, refuse
 from workflows.insurance import InsuranceClaimWorkflow
 from workflows.mediation import MediationWorkflow
@@ -143,6 +145,7 @@ class ComplaintWorkflow(
     CaseLessons,
     CaseContinuation,
     CaseCustomer,
+    CaseStopSale,
 ):
     """One complaint case; its updates are the commands of the service desk and managers.
     Its clocks, escalation and grading live in the mixed-in parts (workflows/case_*.py)."""
@@ -191,6 +194,7 @@ class ComplaintWorkflow(
         # The search attributes as last upserted, so a change that leaves them as they
         # were adds no event (patch SEARCH_ATTRIBUTES_CHANGED).
         self._upserted: dict[str, object] = {}
+        self._stop_sale_orders: dict[int, StopSaleOrderLink] = {}
         if start.carried is not None:
             self._restore(start.carried)
             return
@@ -235,6 +239,7 @@ class ComplaintWorkflow(
             self._registered = True
             await self._apply_intake_policy(start)
             await self._open_processes_at_intake(start)
+            await self._link_orders_at_intake(start)
             await self._tell_customer(
                 MessageMoment.RECEIVED,
                 lambda lang: {"first_contact_due": self._due_local(DeadlineName.ACKNOWLEDGE)(lang)},
@@ -1347,6 +1352,7 @@ class ComplaintWorkflow(
             cause=self._cause,
             responsible_unit=self._responsible_unit,
             corrective_actions=list(self._corrective),
+            stop_sale_orders=self._linked_orders(),
             history=list(self._history) if query.include_history else [],
         )
 

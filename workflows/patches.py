@@ -46,3 +46,6 @@ SEARCH_ATTRIBUTES_CHANGED = "search-attributes-changed"
 # A settlement on the spot is a remedy carried out: it starts 004's 72 h re-visit and
 # tells the customer the result with the survey, as the recorded resolution does.
 SETTLED_LIKE_REMEDY = "settled-like-remedy"
+# Issue 16: a case about a product (intake `product`) is linked at registration to the
+# stop-sale orders in force over it (workflows/case_stop_sale.py).
+STOPSALE_LINK_AT_INTAKE = "stopsale-link-at-intake"

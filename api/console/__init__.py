@@ -34,7 +34,16 @@ def _as_page(api_handler):
 
 
 def install_console(app: FastAPI) -> None:
-    from api.console import evidence, notices, oidc, pages, reports, revisits, store_pages
+    from api.console import (
+        evidence,
+        notices,
+        oidc,
+        pages,
+        reports,
+        revisits,
+        stop_sale,
+        store_pages,
+    )
 
     async def sign_in_first(request: Request, _: SignInRequired) -> RedirectResponse:
         """Back to where one was after signing in (a form's page for a post)."""
@@ -56,4 +65,5 @@ def install_console(app: FastAPI) -> None:
     app.include_router(notices.router)
     app.include_router(evidence.router)
     app.include_router(revisits.router)
+    app.include_router(stop_sale.router)
     app.include_router(pages.router)

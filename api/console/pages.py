@@ -258,6 +258,10 @@ def _intake_body(form: dict[str, str], page: Page) -> dict[str, Any]:
     }
     if proof:
         body["purchase_proof"] = proof
+    # Issue 16: the product, which links the case to a stop-sale order over it.
+    product = {k: text(f"product.{k}") for k in ("sku", "batch", "name") if text(f"product.{k}")}
+    if product:
+        body["product"] = product
     return {k: v for k, v in body.items() if v is not None}
 
 

@@ -55,6 +55,7 @@ SAMPLE_PARAMS = {
     "hold_id": "6f1c2a4e-3b7d-4c8e-9a1f-0b2c3d4e5f61",
     "entry_id": "1",
     "message_id": "0001.eml",
+    "order_no": "1",
 }
 
 

@@ -69,6 +69,8 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /reports/monthly": "a month from the first case's to now",
     "POST /codec/decode": "payload data and metadata are base64 (Temporal's protobuf JSON)",
     "POST /codec/encode": "payload data and metadata are base64",
+    "POST /stop-sale-orders": "the stores are the policy's; a written order has its number;"
+    " the product names an SKU or a batch",
 }
 ACCEPTED = ["2xx", "401", "403", "404", "409"]
 KEY_MAX = 200  # api/commands.py IdempotencyKey
