@@ -17,7 +17,6 @@ from tests.conftest import TEST_CONVERTER
 from tests.support import Desk
 from worker import build_worker
 
-
 # A change is recorded by a local attempt first (workflows/common.py record_with).
 WANTED = ("temporal_local_activity_execution_latency", "temporal_workflow_task_execution_latency")
 
