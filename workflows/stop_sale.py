@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
         written_order_refusal,
     )
 
-from workflows.common import record_with, refuse, settle_timer, sleep_until
+from workflows.common import audit_entry, record_with, refuse, settle_timer, sleep_until
 
 _LINK_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
@@ -277,11 +277,12 @@ class StopSaleOrderWorkflow:
         notifications: list[OrderNotification] | None = None,
     ) -> None:
         """The order's audit entry, register row and notices, in one activity."""
-        now = workflow.now()
-        actor_id, role = (actor.user_id, actor.role.value) if actor else ("system", "system")
+        # The case's audit entry (who the system is, the event id), in the order's model:
+        # domain.models imports domain.stop_sale, so the order cannot use AuditEntry.
+        audit = audit_entry(action, actor, at=workflow.now(), reason=reason, data=data)
         self._order.version += 1
         self._order.history.append(
-            OrderHistoryEntry(at=now, actor=actor_id, action=action, detail=reason)
+            OrderHistoryEntry(at=audit.at, actor=audit.actor_id, action=action, detail=reason)
         )
         workflow.set_current_details(
             f"Stop-sale order {self._order.order_no} ({self._order.status.value}):"
@@ -289,15 +290,7 @@ class StopSaleOrderWorkflow:
         )
         event = OrderEvent(
             order_no=self._order.order_no,
-            audit=OrderAudit(
-                event_id=str(workflow.uuid4()),
-                at=now,
-                actor_id=actor_id,
-                actor_role=role,
-                action=action,
-                reason=reason,
-                data=data or {},
-            ),
+            audit=OrderAudit.model_validate(audit.model_dump()),
             record=self._order,
             notifications=notifications or [],
         )
