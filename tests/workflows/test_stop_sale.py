@@ -59,13 +59,21 @@ def oral_order(batch: str, **fields: object) -> StopSaleOrderCreate:
 async def registered(pool: asyncpg.Pool, case: WorkflowHandle | str) -> None:
     """Its intake is through (an order recorded meanwhile would link it at intake)."""
     case_no = case if isinstance(case, str) else case_no_of(case)
+    handle = None if isinstance(case, str) else case
     for _ in range(100):
         if await pool.fetchval(
             "SELECT 1 FROM audit_events WHERE case_no = $1 AND action = 'registered'", case_no
-        ):
+        ) and (handle is None or await _idle(handle)):
             return
         await asyncio.sleep(0.1)
     raise AssertionError("the case was never registered")
+
+
+async def _idle(case: WorkflowHandle) -> bool:
+    """The rest of intake is done too: its `registered` entry is written by a local
+    attempt inside the first workflow task, and the link to orders in force comes after."""
+    described = (await case.describe()).raw_description
+    return not described.HasField("pending_workflow_task") and not described.pending_activities
 
 
 async def status_of(case: WorkflowHandle) -> CaseStatus:
