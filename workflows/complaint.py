@@ -102,6 +102,7 @@ with workflow.unsafe.imports_passed_through():
         refusal_for,
         within_authority,
     )
+    from domain.shared_policy import shared
     from domain.stop_sale import StopSaleOrderLink
     from domain.stores import CorrectStore
     from domain.surveys import Revisit, SurveyPurpose
@@ -152,6 +153,9 @@ class ComplaintWorkflow(
 
     @workflow.init
     def __init__(self, start: ComplaintStart) -> None:
+        # The worker's one copy of this pinned policy, not the decoded one of our own
+        # (domain/shared_policy.py): equal, so nothing the case does changes.
+        start.policy = shared(start.policy)
         self._start = start
         self._policy = start.policy
         self._stage = Stage.RECEIVED
