@@ -75,7 +75,7 @@ class CaseClocks:
         reopening as a second complaint) where the rule counts from the complaint."""
         now = workflow.now()
         rule = self._policy.deadlines[name]
-        if not rule.from_complaint or not workflow.patched(patches.DEADLINES_FROM_COMPLAINT):
+        if not rule.from_complaint or not patches.applies(patches.DEADLINES_FROM_COMPLAINT):
             return now
         complaint = self._start.registered_at
         reopened = self._deadlines.get(DeadlineName.REOPEN_REPLY)
@@ -90,7 +90,7 @@ class CaseClocks:
             running is not None
             and not running.done()
             and self._armed_due.get(name) == due
-            and workflow.patched(patches.CANCEL_SETTLED_TIMERS)
+            and patches.applies(patches.CANCEL_SETTLED_TIMERS)
         ):
             # Recomputed to the same moment (a grade raised by a breach at the instant this
             # deadline falls due): its timer stands; a cancel would race its own firing.

@@ -77,7 +77,7 @@ class CaseCustomer:
             return False
         if contact_channel_of(self._start.intake.customer) is None:
             return False
-        return workflow.patched(patches.CUSTOMER_MESSAGES)
+        return patches.applies(patches.CUSTOMER_MESSAGES)
 
     async def _tell_customer(
         self,
@@ -152,7 +152,7 @@ class CaseCustomer:
     def _revisit_due(self, name: DeadlineName) -> None:
         """Sets a re-visit deadline from now, where the policy has it (patched: a case
         recorded before re-visits replays without the timer)."""
-        if name in self._policy.deadlines and workflow.patched(patches.REVISITS):
+        if name in self._policy.deadlines and patches.applies(patches.REVISITS):
             self._set_deadline(name, workflow.now(), arm=True)
 
     def _cancel_revisits(self) -> None:

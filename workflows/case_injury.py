@@ -47,7 +47,7 @@ class CaseInjury:
         notices = self._policy.outside_notices
         if injury is None and notices is None:
             return
-        if not workflow.patched(patches.INJURY_INTAKE):
+        if not patches.applies(patches.INJURY_INTAKE):
             return
         intake = start.intake
         if is_injury(injury, intake.category.value):
@@ -95,7 +95,7 @@ class CaseInjury:
         notices = self._policy.outside_notices
         if notices is None or cmd.kind.value not in notices.exposures:
             return
-        if not workflow.patched(patches.INJURY_INTAKE):
+        if not patches.applies(patches.INJURY_INTAKE):
             return
         await self._tell_senior_management(
             f"{cmd.kind.value} exposure reported by {cmd.actor.user_id}: senior management"

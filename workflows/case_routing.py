@@ -28,7 +28,7 @@ class CaseRouting:
         """The case's department and responsible person; none under a policy without
         routing. Taken before the registration is recorded, so its entry names them."""
         routing = self._policy.routing
-        if routing is None or not workflow.patched(patches.ROUTING):
+        if routing is None or not patches.applies(patches.ROUTING):
             return None
         route = route_case(
             routing, category=start.intake.category.value, incident=start.intake.incident
@@ -48,7 +48,7 @@ class CaseRouting:
         route = route_on_findings(
             routing, liability=cmd.liability.value, department=self._department
         )
-        if route is None or not workflow.patched(patches.ROUTING):
+        if route is None or not patches.applies(patches.ROUTING):
             return {}, []
         moved_from = self._department
         self._department = route.department

@@ -74,7 +74,7 @@ class CaseSettlement:
     def _compensation_rule(self, kind: str, amount: Decimal) -> CompensationRule | None:
         """The rule covering a proposed remedy; none under a policy without rules."""
         rules = self._policy.compensation_rules
-        if not rules or not workflow.patched(patches.COMPENSATION_RULES):
+        if not rules or not patches.applies(patches.COMPENSATION_RULES):
             return None
         return compensation_rule_for(rules, self._case_facts(), kind=kind, amount=amount)
 
@@ -185,7 +185,7 @@ class CaseSettlement:
         self._move_to(Stage.REMEDY_CARRIED_OUT)
         self._set_deadline(DeadlineName.FOLLOW_UP, workflow.now(), arm=True)
         # As after any remedy carried out: the 72 h re-visit, the result and the survey.
-        after_remedy = workflow.patched(patches.SETTLED_LIKE_REMEDY)
+        after_remedy = patches.applies(patches.SETTLED_LIKE_REMEDY)
         if after_remedy:
             self._revisit_due(DeadlineName.REVISIT_AFTER_REMEDY)
         ref = self._agreement_ref

@@ -43,7 +43,7 @@ class CaseStopSale:
         product = start.intake.product
         if product is None or (product.sku is None and product.batch is None):
             return
-        if not workflow.patched(patches.STOPSALE_LINK_AT_INTAKE):
+        if not patches.applies(patches.STOPSALE_LINK_AT_INTAKE):
             return
         linked = await workflow.execute_activity_method(
             StopSaleDesk.link_new_case,

@@ -48,7 +48,7 @@ def settle_timer(timer: "asyncio.Task[None] | None") -> None:
     in those histories it has no marker, so the old one decides."""
     if timer is None or timer.done():
         return
-    if not workflow.patched(patches.CANCEL_SETTLED_TIMERS) and workflow.patched(
+    if not patches.applies(patches.CANCEL_SETTLED_TIMERS) and patches.applies(
         patches.KEEP_SETTLED_TIMERS
     ):
         return
@@ -86,7 +86,7 @@ async def record_with(activity: Callable[..., Any], event: Any, action: str) -> 
     First as one local attempt in the command's own workflow task; if that fails, as a
     regular activity, so a database that stays down shows as the case's pending activity
     with its last failure (the stuck view and `describe`), as before."""
-    if workflow.patched(patches.RECORD_LOCALLY):
+    if patches.applies(patches.RECORD_LOCALLY):
         try:
             await workflow.execute_local_activity_method(
                 activity,

@@ -147,12 +147,14 @@ class ComplaintWorkflow(
     CaseContinuation,
     CaseCustomer,
     CaseStopSale,
+    patches.Folds,
 ):
     """One complaint case; its updates are the commands of the service desk and managers.
     Its clocks, escalation and grading live in the mixed-in parts (workflows/case_*.py)."""
 
     @workflow.init
     def __init__(self, start: ComplaintStart) -> None:
+        self.fold_patches()
         # The worker's one copy of this pinned policy, not the decoded one of our own
         # (domain/shared_policy.py): equal, so nothing the case does changes.
         start.policy = shared(start.policy)
@@ -341,7 +343,7 @@ class ComplaintWorkflow(
                 self._close(reason=f"not valid: {reason}")
                 # Told from the policy's template, with consent (workflows/case_customer.py);
                 # before, an untemplated row for every customer, consent or not.
-                told = workflow.patched(patches.CUSTOMER_MESSAGES)
+                told = patches.applies(patches.CUSTOMER_MESSAGES)
                 self._revisit_due(DeadlineName.REVISIT)
                 await self._record(
                     "closed_invalid",
@@ -430,7 +432,7 @@ class ComplaintWorkflow(
     @applied_once
     async def decide_approval(self, cmd: DecideApproval) -> CommandResult:
         async with self._turn():
-            if not workflow.patched(patches.APPROVAL_DECISIONS):
+            if not patches.applies(patches.APPROVAL_DECISIONS):
                 return await self._decide_approval_before_decisions(cmd)
             decision = self._approval_decision(cmd)
             refuse(decision.refusal)
@@ -609,7 +611,7 @@ class ComplaintWorkflow(
                 requested_by=cmd.actor.user_id,
             )
             # Cases that accepted before this change replay without asking finance.
-            if payment is not None and workflow.patched(patches.PAYMENT_REQUESTS):
+            if payment is not None and patches.applies(patches.PAYMENT_REQUESTS):
                 receipt = await request_payment(payment)
                 proposal.payment_request = receipt.idempotency_key
                 await self._record(
@@ -667,7 +669,7 @@ class ComplaintWorkflow(
                 data={"satisfaction": cmd.satisfaction},
             )
             # The closing is on record as closing, like every other way a case closes.
-            if workflow.patched(patches.CLOSED_ON_FOLLOW_UP):
+            if patches.applies(patches.CLOSED_ON_FOLLOW_UP):
                 await self._record(
                     "closed",
                     None,
@@ -1110,7 +1112,7 @@ class ComplaintWorkflow(
         )
 
     def _child_close_policy(self) -> ParentClosePolicy:
-        if workflow.patched(patches.CHILDREN_OUTLIVE_RUN):
+        if patches.applies(patches.CHILDREN_OUTLIVE_RUN):
             # A continue-as-new closes the run; the sub-process lives on. Cancelling the
             # case ends them itself (_cancelled), and a case closes only when they ended.
             return ParentClosePolicy.ABANDON
@@ -1223,7 +1225,7 @@ class ComplaintWorkflow(
         """What the Web UI shows of the case: its current details, and the search
         attributes engineers query (README "Find a stuck case")."""
         workflow.set_current_details(self._details())
-        if not workflow.patched(patches.SEARCH_ATTRIBUTES):
+        if not patches.applies(patches.SEARCH_ATTRIBUTES):
             return
         waiting = self._all_waits(row.waiting_on)
         updates = [
@@ -1243,7 +1245,7 @@ class ComplaintWorkflow(
             sa.CASE_OVERDUE.value_set(row.overdue),
             *self._routing_attributes(),
         ]
-        if workflow.patched(patches.SEARCH_ATTRIBUTES_CHANGED):
+        if patches.applies(patches.SEARCH_ATTRIBUTES_CHANGED):
             updates = [u for u in updates if self._upserted.get(u.key.name, _UNSET) != u.value]
             if not updates:
                 return

@@ -207,7 +207,7 @@ class ProcessJournal:
         else:
             details = f"Case {self.case_no}, {self.label}: {summary.outcome}."
         workflow.set_current_details(details)
-        if not workflow.patched(patches.SEARCH_ATTRIBUTES):
+        if not patches.applies(patches.SEARCH_ATTRIBUTES):
             return
         workflow.upsert_search_attributes(
             [

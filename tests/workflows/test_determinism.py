@@ -91,3 +91,16 @@ def test_the_check_finds_a_clock_read_and_an_io_import(tmp_path: Path) -> None:
         "line 3: datetime.now()",
         "line 4: open()",
     ]
+
+
+def test_every_patch_is_asked_through_patches_applies() -> None:
+    """A case started folded (workflows/patches.py) needs no marker per patch: a direct
+    `workflow.patched` call of a folded patch would record the two events the fold saves."""
+    direct = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in _files()
+        if path.name != "patches.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr == "patched"
+    ]
+    assert direct == []
