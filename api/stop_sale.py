@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.bodies import StopSaleOrderCreate
 from api.errors import Problem, Refused
@@ -24,7 +25,8 @@ from domain.stop_sale import (
     stores_in_scope,
 )
 from domain.stores import canonical_store
-from infra.stop_sale import next_order_no
+from infra.idempotency import request_hash
+from infra.stop_sale import claim_order_no
 from workflows.stop_sale import StopSaleOrderWorkflow
 
 log = structlog.get_logger(__name__)
@@ -36,6 +38,7 @@ class StopSaleOrderCreated(BaseModel):
     stores: list[str]
     recipients: list[OrderRecipient]
     written_order_requested: bool
+    replayed: bool = False
 
 
 def _named_stores(named: list[str], policy: Policy) -> list[str]:
@@ -99,9 +102,18 @@ async def record_order(
     policy: Policy,
     body: StopSaleOrderCreate,
     actor: Actor,
+    idempotency_key: str | None = None,
 ) -> StopSaleOrderCreated:
+    """Safe to retry under the same key (the actor's own): the order's number is claimed
+    with the key before its workflow starts, so a retry, even after a crash in between,
+    starts and answers that order, and purchasing and the stores are told once."""
     stores, recipients, overdue = plan_order(body, policy, actor)
-    order_no = await next_order_no(pool)
+    digest = None
+    if idempotency_key:
+        digest = request_hash(
+            "POST", "/stop-sale-orders", actor.user_id, body.model_dump(mode="json")
+        )
+    order_no, replayed = await claim_order_no(pool, actor.user_id, idempotency_key, digest)
     start = StopSaleOrderStart(
         order_no=order_no,
         issuer=body.issuer,
@@ -121,19 +133,24 @@ async def record_order(
         policy_version=policy.version,
         calendar=policy.calendar,
     )
-    await temporal.start_workflow(
-        StopSaleOrderWorkflow.run,
-        start,
-        id=order_workflow_id(order_no),
-        task_queue=task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        static_summary=f"stop-sale order {order_no}: {start.product.label()}",
-    )
-    log.info("stop_sale_order_recorded", order_no=order_no, form=body.form.value)
+    try:
+        await temporal.start_workflow(
+            StopSaleOrderWorkflow.run,
+            start,
+            id=order_workflow_id(order_no),
+            task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            static_summary=f"stop-sale order {order_no}: {start.product.label()}",
+        )
+    except WorkflowAlreadyStartedError:
+        if not replayed:
+            raise
+    log.info("stop_sale_order_recorded", order_no=order_no, form=body.form.value, replayed=replayed)
     return StopSaleOrderCreated(
         order_no=order_no,
         workflow_id=order_workflow_id(order_no),
         stores=stores,
         recipients=recipients,
         written_order_requested=body.form.value == "oral",
+        replayed=replayed,
     )

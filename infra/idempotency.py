@@ -32,7 +32,8 @@ async def earlier_use(
     """The key's record if the user used it before for this very request; raises
     IdempotencyKeyReused if for another one. Reads only: `claim_key` decides."""
     row = await conn.fetchrow(
-        "SELECT request_hash, case_no FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        "SELECT request_hash, case_no, order_no FROM idempotency_keys"
+        " WHERE user_id = $1 AND key = $2",
         user_id,
         key,
     )

@@ -14,10 +14,33 @@ from domain.stop_sale import (
 )
 from domain.stores import store_key
 from infra.audit import append_audit, queue_notification
+from infra.idempotency import IdempotencyKeyReused, claim_key
 
 
-async def next_order_no(pool: asyncpg.Pool) -> int:
-    return await pool.fetchval("SELECT nextval('stop_sale_order_no_seq')")
+async def claim_order_no(
+    pool: asyncpg.Pool, user_id: str, key: str | None, digest: str | None
+) -> tuple[int, bool]:
+    """The order's number, and whether it is a retry's (the same request under the key
+    had it). A new number is written on the key's row in the transaction that claims the
+    key, so it is never lost between the claim and the order's start. Raises
+    IdempotencyKeyReused if the key came with another request."""
+    if key is None or digest is None:
+        return await pool.fetchval("SELECT nextval('stop_sale_order_no_seq')"), False
+    async with pool.acquire() as conn, conn.transaction():
+        earlier = await claim_key(conn, user_id, key, digest)
+        if earlier is not None:
+            if earlier["order_no"] is None:
+                # The key is an intake's: another request.
+                raise IdempotencyKeyReused(key)
+            return earlier["order_no"], True
+        order_no = await conn.fetchval("SELECT nextval('stop_sale_order_no_seq')")
+        await conn.execute(
+            "UPDATE idempotency_keys SET order_no = $3 WHERE user_id = $1 AND key = $2",
+            user_id,
+            key,
+            order_no,
+        )
+        return order_no, False
 
 
 async def apply_order_event(conn: asyncpg.Connection, event: OrderEvent) -> None:

@@ -139,8 +139,14 @@ async def record_order(request: Request) -> Response:
         "stores": chosen,
         "note": _text(values, "note"),
     }
-    answer = await call(page, "POST", "/stop-sale-orders", json=body)
-    if answer.status != 201:
+    answer = await call(
+        page,
+        "POST",
+        "/stop-sale-orders",
+        json=body,
+        idempotency_key=values.get("idempotency_key") or None,
+    )
+    if answer.status not in (200, 201):
         return _new_form(page, answer.status, problem_of(answer, page), values, chosen)
     return see_other(f"/console/stop-sale-orders/{answer.body['order_no']}")
 

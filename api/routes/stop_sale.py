@@ -8,13 +8,13 @@ records an oral order's written order; `POST …/lift` records that the authorit
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.bodies import LiftOrderBody, StopSaleOrderCreate, WrittenOrderBody
-from api.commands import to_message
+from api.commands import IdempotencyKey, to_message
 from api.deps import ActorDep, Resources, ResourcesDep
 from api.errors import Problem
 from api.openapi_errors import CASE_ERRORS
@@ -92,18 +92,27 @@ class StopSaleOrderPublic(BaseModel):
 
 @router.post("", status_code=201, response_model=StopSaleOrderCreated)
 async def record(
-    body: StopSaleOrderCreate, actor: ActorDep, resources: ResourcesDep
+    body: StopSaleOrderCreate,
+    actor: ActorDep,
+    resources: ResourcesDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> StopSaleOrderCreated:
     """Records an authority's order; purchasing and every store in scope are told at
-    once, the open cases about the product linked, an oral order's written order asked."""
-    return await record_order(
+    once, the open cases about the product linked, an oral order's written order asked.
+    The same request again under its Idempotency-Key answers 200 with the first order."""
+    created = await record_order(
         pool=resources.pool,
         temporal=resources.temporal,
         task_queue=resources.settings.temporal_task_queue,
         policy=resources.policy,
         body=body,
         actor=actor,
+        idempotency_key=idempotency_key,
     )
+    if created.replayed:
+        response.status_code = 200
+    return created
 
 
 @router.get("", response_model=list[StopSaleOrderSummaryPublic])

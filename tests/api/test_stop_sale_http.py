@@ -155,3 +155,42 @@ async def test_bad_orders_are_refused_by_field_role_store_and_number(
         assert missing.status_code == 404
         assert missing.json()["type"] == "StopSaleOrderNotFound"
     assert (await api.get("/stop-sale-orders")).status_code == 401
+
+
+async def test_the_same_order_sent_twice_under_its_key_is_recorded_once(
+    api: httpx.AsyncClient, pool
+) -> None:
+    """A lost answer or a double click: the retry gets the first order, nobody is told
+    twice; the key with another order is refused."""
+    batch = f"K{uuid.uuid4().hex[:6]}"
+    key = {"Idempotency-Key": f"order-{batch}"}
+    first = await api.post("/stop-sale-orders", json=_order(batch), headers=auth("staff") | key)
+    assert first.status_code == 201, first.text
+    order_no = first.json()["order_no"]
+    assert first.json()["replayed"] is False
+    retry = await api.post("/stop-sale-orders", json=_order(batch), headers=auth("staff") | key)
+    assert retry.status_code == 200, retry.text
+    assert retry.json()["order_no"] == order_no
+    assert retry.json()["replayed"] is True
+
+    await _until(api, f"/stop-sale-orders/{order_no}", lambda o: bool(o["events"]))
+    listed = await api.get("/stop-sale-orders", params={"batch": batch}, headers=auth("staff"))
+    assert [o["order_no"] for o in listed.json()] == [order_no]
+    recorded = await pool.fetchval(
+        "SELECT count(*) FROM audit_events"
+        " WHERE order_no = $1 AND action = 'stop_sale_order_recorded'",
+        order_no,
+    )
+    assert recorded == 1
+    told = await pool.fetchval("SELECT count(*) FROM outbox WHERE order_no = $1", order_no)
+    assert told == len(first.json()["recipients"]) > 0
+
+    other = await api.post(
+        "/stop-sale-orders", json=_order(batch, note="another order"), headers=auth("staff") | key
+    )
+    assert other.status_code == 422, other.text
+    assert other.json()["type"] == "IdempotencyKeyReused"
+    # The key is the user's own: another user's same key is a new order.
+    theirs = await api.post("/stop-sale-orders", json=_order(batch), headers=auth("manager") | key)
+    assert theirs.status_code == 201, theirs.text
+    assert theirs.json()["order_no"] != order_no

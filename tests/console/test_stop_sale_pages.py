@@ -3,6 +3,7 @@ that records one (its refusals beside their fields), the order's page with the f
 user may use, and the case page that lists the orders linked to it."""
 
 import asyncio
+import re
 import uuid
 
 import asyncpg
@@ -41,8 +42,10 @@ async def test_an_order_recorded_at_the_desk_is_shown_linked_and_lifted_by_senio
     form = await staff.get("/console/stop-sale-orders/new")
     assert form.status_code == 200
     assert "登记停售令" in form.text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', form.text).group(1)
     order = {
         "csrf_token": csrf_of(form.text),
+        "idempotency_key": key,
         "issuer": "朝阳区市场监督管理局",
         "issuer_kind": "market_regulator",
         "form": "written",
@@ -54,12 +57,16 @@ async def test_an_order_recorded_at_the_desk_is_shown_linked_and_lifted_by_senio
     # A written order without its number: said at the top and beside the field.
     assert refused.status_code == 422
     assert 'role="alert"' in refused.text and batch in refused.text
+    assert f'value="{key}"' in refused.text  # the form keeps its key for its next try
 
-    recorded = await staff.post(
-        "/console/stop-sale-orders", data=order | {"form": "oral", "stores": "Beijing Chaoyang"}
-    )
+    oral = order | {"form": "oral", "stores": "Beijing Chaoyang"}
+    recorded = await staff.post("/console/stop-sale-orders", data=oral)
     assert recorded.status_code == 303, recorded.text
     order_url = recorded.headers["location"]
+    # Sent again (a double click): the same order, recorded once.
+    again = await staff.post("/console/stop-sale-orders", data=oral)
+    assert again.status_code == 303, again.text
+    assert again.headers["location"] == order_url
     page = await _until(staff, order_url, case_no)
     assert "口头通知（已请其出具书面文件）" in page
     assert "登记书面文件" in page  # the desk records the written order

@@ -26,7 +26,7 @@ from domain.stop_sale import (
 from infra.channels import Channels
 from infra.relay import Relay, directory_from_settings
 from infra.settings import Settings
-from infra.stop_sale import apply_order_event, next_order_no
+from infra.stop_sale import apply_order_event, claim_order_no
 from tests.notify_support import fresh_database
 
 
@@ -58,7 +58,7 @@ async def test_each_store_in_scope_and_purchasing_are_told_and_a_dead_letter_is_
     own: tuple[str, asyncpg.Pool], policy: Policy, mail: LocalMailServer
 ) -> None:
     _, pool = own
-    order_no = await next_order_no(pool)
+    order_no, _ = await claim_order_no(pool, "desk-1", None, None)
     now = datetime.now(UTC)
     record = StopSaleOrderRecord(
         order_no=order_no,
