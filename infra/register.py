@@ -11,6 +11,7 @@ from domain.case_numbers import format_case_no, workflow_id_for
 from domain.grades import Grade, GradingPolicy, RepeatComplaints, customer_key, subject_key
 from domain.lifecycle import WAITING_ON, Stage
 from domain.models import CaseStatus, HistoryEntry, Intake, RegisterSnapshot
+from domain.products import product_key
 from domain.stores import store_key
 from infra.idempotency import claim_key, record_case
 
@@ -314,6 +315,10 @@ class RegisterFilter:
     received_from: datetime | None = None  # inclusive
     received_before: datetime | None = None  # exclusive
     subject: str | None = None  # a part of the subject, as domain.grades.subject_key reads it
+    # Issue 16: the product the intake named, its SKU or batch as domain.products.product_key
+    # reads a code (case, spacing and full-width forms aside).
+    sku: str | None = None
+    batch: str | None = None
     sort: RegisterSort = RegisterSort.NEWEST
     # The stores the caller works at (Actor.stores): None for every store, empty for none.
     stores: tuple[str, ...] | None = None
@@ -335,6 +340,10 @@ async def list_cases(pool: asyncpg.Pool, flt: RegisterFilter) -> list[asyncpg.Re
             clauses.append(f"{column} = {arg(value)}")
     if flt.store is not None:
         clauses.append(f"{STORE_KEY} = {arg(store_key(flt.store))}")
+    if flt.sku is not None:
+        clauses.append(f"product_sku_key = {arg(product_key(flt.sku))}")
+    if flt.batch is not None:
+        clauses.append(f"product_batch_key = {arg(product_key(flt.batch))}")
     if flt.stores is not None:
         clauses.append(f"{STORE_KEY} = ANY({arg(sorted({store_key(s) for s in flt.stores}))})")
     if flt.waiting_on is not None:

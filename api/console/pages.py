@@ -518,6 +518,8 @@ async def register_filters(
     received_from: Q = None,
     received_to: Q = None,
     q: Q = None,
+    sku: Q = None,
+    batch: Q = None,
     sort: Q = None,
 ) -> dict[str, str]:
     """The filters of `GET /complaints` that the register view and its CSV pass on, as
@@ -535,6 +537,8 @@ async def register_filters(
         received_from=received_from,
         received_to=received_to,
         q=q,
+        sku=sku,
+        batch=batch,
         sort=sort,
     )
 

@@ -200,6 +200,19 @@ async def list_register(
             description="A part of the subject, case, spacing and full-width forms aside",
         ),
     ] = None,
+    sku: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="The product's SKU the intake named, case, spacing and full-width"
+            " forms aside (a stop-sale order's cases)",
+        ),
+    ] = None,
+    batch: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="The product's batch, as `sku`"),
+    ] = None,
     sort: RegisterSort = RegisterSort.NEWEST,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # PostgreSQL's bigint
@@ -220,6 +233,8 @@ async def list_register(
             received_from=_midnight(received_from, zone),
             received_before=_midnight(received_to and received_to + timedelta(days=1), zone),
             subject=q,
+            sku=sku,
+            batch=batch,
             sort=sort,
             stores=actor.stores,
             limit=limit,

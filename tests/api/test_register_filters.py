@@ -240,3 +240,29 @@ async def test_the_register_filters_by_handler_number_dates_and_subject_and_sort
     assert await numbers(sort="-case_no") == sorted([first, second], reverse=True)
     assert await numbers(sort="received_at") == [first, second]
     assert await numbers() == [second, first]  # newest first
+
+
+async def test_the_register_finds_the_cases_about_a_product_by_its_sku_or_batch(
+    api: httpx.AsyncClient, pool
+) -> None:
+    """Issue 16: the cases about a product (a stop-sale order's, a supplier claim's), its
+    codes typed in any case, spacing or full-width form."""
+    batch = f"B{uuid.uuid4().hex[:6]}".upper()
+    wardrobe = await _register(
+        api, INTAKE | {"product": {"sku": "WD-1800", "batch": batch, "name": "两门衣柜"}}
+    )
+    other_batch = await _register(
+        api, INTAKE | {"product": {"sku": "WD-1800", "batch": batch + "X"}}
+    )
+    no_product = await _register(api, INTAKE)
+
+    by_batch = await _listed(api, batch=f" {batch.lower()} ")
+    assert [c["case_no"] for c in by_batch] == [wardrobe]
+    wide = "".join(chr(ord(ch) + 0xFEE0) for ch in batch)  # the batch in full-width forms
+    assert [c["case_no"] for c in await _listed(api, batch=wide, sku="wd - 1800")] == [wardrobe]
+    by_sku = {c["case_no"] for c in await _listed(api, sku="wd-1800")}
+    assert {wardrobe, other_batch} <= by_sku and no_product not in by_sku
+
+    empty = await api.get("/complaints", params={"sku": ""}, headers=auth("staff"))
+    assert empty.status_code == 422
+    assert empty.json()["detail"][0]["loc"] == ["query", "sku"]
