@@ -200,24 +200,18 @@ async def _in_force(resources: Resources, order_no: int) -> None:
         raise Problem("StageNotAllowed", f"stop-sale order {order_no} is lifted")
 
 
-async def send_written_order(
-    resources: Resources, order_no: int, body: WrittenOrderBody, actor: Actor
+async def _send(
+    resources: Resources, order_no: int, update: Any, message: BaseModel
 ) -> StopSaleOrderRecord:
+    """One of the order's commands, to an order in force; its workflow ended with the
+    lifting, so one it no longer has is a lifted order too."""
     await _in_force(resources, order_no)
-    message = to_message(body, RecordWrittenOrder, actor)
-    return await _handle(resources, order_no).execute_update(
-        StopSaleOrderWorkflow.record_written_order, message
-    )
-
-
-async def send_lift(
-    resources: Resources, order_no: int, body: LiftOrderBody, actor: Actor
-) -> StopSaleOrderRecord:
-    await _in_force(resources, order_no)
-    message = to_message(body, LiftOrder, actor)
-    return await _handle(resources, order_no).execute_update(
-        StopSaleOrderWorkflow.lift_order, message
-    )
+    try:
+        return await _handle(resources, order_no).execute_update(update, message)
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            raise Problem("StageNotAllowed", f"stop-sale order {order_no} is lifted") from None
+        raise
 
 
 @router.post("/{order_no}/written-order", response_model=StopSaleOrderRecord)
@@ -225,7 +219,8 @@ async def record_written_order(
     order_no: OrderNo, body: WrittenOrderBody, actor: ActorDep, resources: ResourcesDep
 ) -> StopSaleOrderRecord:
     """The authority's order in writing, received: an oral order's deadline is met."""
-    return await _answer(send_written_order(resources, order_no, body, actor), order_no)
+    message = to_message(body, RecordWrittenOrder, actor)
+    return await _send(resources, order_no, StopSaleOrderWorkflow.record_written_order, message)
 
 
 @router.post("/{order_no}/lift", response_model=StopSaleOrderRecord)
@@ -233,14 +228,5 @@ async def lift(
     order_no: OrderNo, body: LiftOrderBody, actor: ActorDep, resources: ResourcesDep
 ) -> StopSaleOrderRecord:
     """The authority withdrew or lifted it (senior management records it): told again."""
-    return await _answer(send_lift(resources, order_no, body, actor), order_no)
-
-
-async def _answer(sending, order_no: int) -> StopSaleOrderRecord:
-    try:
-        return await sending
-    except RPCError as err:
-        # The order's workflow ended when it was lifted: nothing more to tell it.
-        if err.status is RPCStatusCode.NOT_FOUND:
-            raise Problem("StageNotAllowed", f"stop-sale order {order_no} is lifted") from None
-        raise
+    message = to_message(body, LiftOrder, actor)
+    return await _send(resources, order_no, StopSaleOrderWorkflow.lift_order, message)
