@@ -419,7 +419,7 @@ async def parked(run: Run) -> dict[str, Any]:
     with run.bar(p, "parked: open cases registered") as bar:
 
         async def register(number: int) -> None:
-            case_nos.append((await run.desk.register(number))[1])
+            case_nos.append(await run.desk.register_surely(number))
             bar.update()
 
         await bounded_map(numbers[WARMUP_CASES:], register, concurrency)
