@@ -237,9 +237,7 @@ ACTIONS: tuple[AuditAction, ...] = (
         for result in MediationResult
     ),
     # --- issue 16: quality inspection (000 四.1; 004) ----------------------------------
-    AuditAction(
-        "quality_inspection_started", PROCESS, "Quality control was asked for a ruling"
-    ),
+    AuditAction("quality_inspection_started", PROCESS, "Quality control was asked for a ruling"),
     AuditAction(
         "lab_trip_requested",
         PROCESS,

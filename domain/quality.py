@@ -23,6 +23,7 @@ from domain.processes import ProcessStart
 from domain.products import ProductRef
 from domain.rules import Refusal, RefusalType
 
+
 class QualityStage(StrEnum):
     INSPECTING = "inspecting"
     LAB_TRIP_REQUESTED = "lab_trip_requested"

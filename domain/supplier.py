@@ -162,8 +162,8 @@ def claim_outcome(record: SupplierRecord) -> str:
     if record.refused is not None and not record.payments:
         return f"refused by {record.supplier}"
     if record.asked is not None and recovered >= record.asked:
-        return f"recovered in full: CNY {recovered}"
-    return f"recovered in part: CNY {recovered} of CNY {record.asked}"
+        return f"recovered in full: CNY {recovered:.2f}"
+    return f"recovered in part: CNY {recovered:.2f} of CNY {record.asked:.2f}"
 
 
 def recovery_rate(paid: Decimal, recovered: Decimal) -> float | None:

@@ -139,7 +139,8 @@ class CaseQuality:
     async def _quality_ended(self, summary: ProcessSummary) -> None:
         """Called by the case when its inspection ends: clocks its lab stopped restart
         (a withdrawn inspection too), and the ruling's liable department takes the case."""
-        await self._resume_for_process(ProcessKind.QUALITY, f"the {LABELS[ProcessKind.QUALITY]} ended")
+        label = LABELS[ProcessKind.QUALITY]
+        await self._resume_for_process(ProcessKind.QUALITY, f"the {label} ended")
         department = summary.liable_department
         routing = self._policy.routing
         if (

@@ -131,7 +131,9 @@ class QualityInspectionWorkflow:
             trip = self._quality.lab_trips[-1]
             trip.approved_by = cmd.actor.user_id
             trip.approved_at = workflow.now()
-            self._j.move(QualityStage.LAB_TRIP_APPROVED, CaseWait.QUALITY_CONTROL.value, QUALITY_CONTROL)
+            self._j.move(
+                QualityStage.LAB_TRIP_APPROVED, CaseWait.QUALITY_CONTROL.value, QUALITY_CONTROL
+            )
             await self._j.record(
                 "lab_trip_approved", cmd.actor, reason=cmd.comment, data={"lab": trip.lab}
             )
@@ -269,4 +271,3 @@ class QualityInspectionWorkflow:
             ],
         )
         await self._j.escalate_case(f"quality control has not ruled by {due}")
-

@@ -15,8 +15,8 @@ with workflow.unsafe.imports_passed_through():
         AskCompensation,
         Notice,
         Payment,
-        PullFromSale,
         Pulled,
+        PullFromSale,
         RecordCompensation,
         RecordRefusal,
         Returned,
@@ -142,9 +142,7 @@ class SupplierClaimWorkflow:
         async with self._j.turn():
             self._j.check(ProcessCommand.SUPPLIER_RETURNED, cmd.actor)
             self._claim.returned.append(
-                Returned(
-                    quantity=cmd.quantity, reference=cmd.reference, returned_at=workflow.now()
-                )
+                Returned(quantity=cmd.quantity, reference=cmd.reference, returned_at=workflow.now())
             )
             await self._j.record(
                 "supplier_goods_returned",

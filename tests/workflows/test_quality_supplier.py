@@ -304,9 +304,7 @@ async def test_a_defective_wardrobe_is_ruled_claimed_from_its_supplier_and_recov
     )
     await supplier.execute_update(
         SupplierClaimWorkflow.pull_from_sale,
-        PullFromSale(
-            actor=staff, store="Shanghai Pudong", sku="WD-1800", batch=batch, quantity=12
-        ),
+        PullFromSale(actor=staff, store="Shanghai Pudong", sku="WD-1800", batch=batch, quantity=12),
     )
     await supplier.execute_update(
         SupplierClaimWorkflow.return_goods,
@@ -330,7 +328,7 @@ async def test_a_defective_wardrobe_is_ruled_claimed_from_its_supplier_and_recov
         SupplierClaimWorkflow.record_compensation,
         RecordCompensation(actor=handler, amount=Decimal("200"), reference="PAY-2", final=True),
     )
-    assert done.summary.outcome == "recovered in part: CNY 1200 of CNY 1800"
+    assert done.summary.outcome == "recovered in part: CNY 1200.00 of CNY 1800.00"
     ended = await until(case, lambda s: not process(s, ProcessKind.SUPPLIER).open)
     assert ended.recovery is not None
     assert ended.recovery.paid_to_customer == Decimal("1800")
