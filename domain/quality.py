@@ -152,10 +152,10 @@ def ruling_refusal(record: QualityRecord, ruling: Ruling) -> Refusal | None:
 def ruling_outcome(ruling: Ruling) -> str:
     if not ruling.defect:
         return "no defect"
-    product = ruling.product.label() if ruling.product else "the product"
+    product = f" ({ruling.product.label()})" if ruling.product else ""
     cause = "the product" if ruling.cause is DefectCause.PRODUCT else "its use"
     liable = f"; liable: {ruling.liable_department}" if ruling.liable_department else ""
-    return f"defect caused by {cause} ({product}){liable}"
+    return f"defect caused by {cause}{product}{liable}"
 
 
 def _unmet(message: str) -> Refusal:
