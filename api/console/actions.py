@@ -27,7 +27,13 @@ from domain.insurance import DocumentKind
 from domain.lifecycle import CaseWait, Command, Stage
 from domain.models import ExposureKind, Liability, RemedyKind
 from domain.policy import DeadlineName
-from domain.processes import ProcessCommand, ProcessKind, process_refusal
+from domain.processes import (
+    ProcessCommand,
+    ProcessKind,
+    ProcessSummary,
+    process_refusal,
+    supplier_claim_refusal,
+)
 from domain.quality import DefectCause, LabVerdict
 from domain.routing import responsible_change_refusal
 from domain.rules import refusal_for
@@ -734,6 +740,8 @@ def action_shown(action: CaseAction, status: dict[str, Any], actor: Actor, routi
     if action in PROCESS_STARTS:
         kind, command = PROCESS_STARTS[action]
         running = any(p["kind"] == kind and p["open"] for p in status.get("processes", []))
+        if action is CaseAction.START_SUPPLIER_CLAIM and not _claim_may_open(status):
+            return False
         return (
             not closed and not running and process_refusal(command, actor=actor, open=True) is None
         )
@@ -758,6 +766,15 @@ def action_shown(action: CaseAction, status: dict[str, Any], actor: Actor, routi
     if action is CaseAction.LIFT_HOLD:
         return lift_hold_refusal(actor) is None
     return False
+
+
+def _claim_may_open(status: dict[str, Any]) -> bool:
+    """Issue 16: not while quality control rules, nor after it found no product defect."""
+    quality = next(
+        (p for p in status.get("processes", []) if p["kind"] == ProcessKind.QUALITY), None
+    )
+    summary = ProcessSummary.model_validate(quality) if quality is not None else None
+    return supplier_claim_refusal(summary) is None
 
 
 def allowed_actions(status: dict[str, Any], actor: Actor, routing=None) -> list[CaseAction]:

@@ -53,6 +53,7 @@ async def test_a_ruling_and_a_claim_from_the_case_page(console: httpx.AsyncClien
     handler = await sign_in(console, "demo-handler")
     page = await _until(handler, case_url, _form("request_lab_trip"))
     assert _form("record_quality_ruling") in page
+    assert _form("start_supplier_claim") not in page  # quality control is still ruling
     requested = await _send(handler, case_url, "request_lab_trip", lab="SGS", reason="顾客有异议")
     assert requested.status_code == 303, requested.text
     page = await _until(handler, case_url, "外部检测行程审批")
