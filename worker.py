@@ -41,9 +41,11 @@ from workflows.complaint import ComplaintWorkflow
 from workflows.insurance import InsuranceClaimWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.police import PoliceReportWorkflow
+from workflows.quality import QualityInspectionWorkflow
 from workflows.reports import ReportWorkflow
 from workflows.retention import RetentionWorkflow
 from workflows.stop_sale import StopSaleOrderWorkflow
+from workflows.supplier import SupplierClaimWorkflow
 
 log = structlog.get_logger(__name__)
 
@@ -66,6 +68,8 @@ WORKFLOWS = [
     ReportWorkflow,
     RetentionWorkflow,
     StopSaleOrderWorkflow,
+    QualityInspectionWorkflow,
+    SupplierClaimWorkflow,
 ]
 ACTIVITY_CLASSES = [
     CaseRecorder,

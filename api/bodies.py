@@ -50,6 +50,7 @@ from domain.personal_data import PERSONAL
 from domain.police import Recipient
 from domain.policy import DeadlineName
 from domain.products import ProductRef, fold
+from domain.quality import DefectCause, LabVerdict
 from domain.settlement import Consent
 from domain.stop_sale import IssuerKind, OrderForm
 from domain.strict import MOMENT_SCHEMA, Day, Moment, StrictModel, this_century
@@ -759,3 +760,101 @@ class LiftOrderBody(StrictModel):
     reason: LongText = Field(description="How the authority withdrew or lifted it")
     reference: ShortText | None = Field(None, description="The authority's lifting document")
     lifted_on: Day | None = None
+
+
+# --- issue 16: quality inspection and supplier claim (docs/quality-and-supplier.md) ------
+
+
+class StartQualityInspectionBody(StrictModel):
+    """Asks quality control for a ruling; the product is the intake's unless named."""
+
+    question: LongText = Field(description="What quality control is asked to rule on")
+    product: ProductRefCreate | None = None
+
+
+class LabTripRequestBody(StrictModel):
+    lab: ShortText = Field(description="The outside test lab")
+    reason: LongText
+
+
+class LabTripApprovalBody(StrictModel):
+    comment: LongText
+
+
+class LabTripStartBody(StrictModel):
+    with_customer: bool = Field(True, description="A joint trip with the customer")
+
+
+class LabResultBody(StrictModel):
+    report_ref: ShortText = Field(description="The lab report's number")
+    verdict: LabVerdict
+    findings: str = Field("", max_length=5000, description="What the report found")
+
+
+class QualityRulingBody(StrictModel):
+    defect: bool
+    cause: DefectCause | None = Field(
+        None, validate_default=True, description="product or use: required for a defect"
+    )
+    product: ProductRefCreate | None = Field(None, description="The SKU and batch ruled on")
+    liable_department: ShortText | None = Field(
+        None, description="The department liable (policy `routing.departments`)"
+    )
+    summary: LongText = Field(description="The ruling's grounds")
+
+    @field_validator("cause")
+    @classmethod
+    def _cause_of_defect(cls, cause: DefectCause | None, info: ValidationInfo):
+        defect = _given(info, "defect")
+        if defect is True and cause is None:
+            raise ValueError("cause is required for a defect")
+        if defect is False and cause is not None:
+            raise ValueError("no defect has no cause")
+        return cause
+
+
+class StartSupplierClaimBody(StrictModel):
+    """Reports the defect to purchasing; the product is the ruling's (or the intake's)."""
+
+    supplier: ShortText
+    reason: LongText
+    product: ProductRefCreate | None = None
+
+
+class SupplierNoticeBody(StrictModel):
+    reference: ShortText = Field(description="The notice's number")
+    sent_on: Day
+
+
+class PullFromSaleBody(StrictModel):
+    store: ShortText
+    sku: ShortText | None = None
+    batch: ShortText | None = Field(None, validate_default=True)
+    quantity: int | None = Field(None, gt=0, le=1_000_000)
+
+    @field_validator("batch")
+    @classmethod
+    def _sku_or_batch(cls, batch: str | None, info: ValidationInfo) -> str | None:
+        if batch is None and _given(info, "sku") is None:
+            raise ValueError("name the SKU or the batch pulled from sale")
+        return batch
+
+
+class ReturnGoodsBody(StrictModel):
+    quantity: int = Field(gt=0, le=1_000_000)
+    reference: ShortText
+
+
+class CompensationDemandBody(StrictModel):
+    amount: PositiveMoney
+    reference: ShortText
+
+
+class CompensationReceivedBody(StrictModel):
+    amount: PositiveMoney
+    reference: ShortText
+    final: bool = Field(False, description="Nothing more will come: the claim ends")
+
+
+class SupplierRefusalBody(StrictModel):
+    reason: LongText

@@ -68,6 +68,14 @@ def report_rows(report: Report) -> list[list[str]]:
         if case.still_overdue:
             detail += "; still overdue"
         rows.append(["overdue", case.case_no, case.owner, detail])
+    # Issue 16: what the company paid customers and recovered from suppliers.
+    recovery = f.supplier_recovery
+    rows += [
+        ["supplier_recovery", "claims", str(recovery.claims), ""],
+        ["supplier_recovery", "paid_to_customer", str(recovery.paid_to_customer), "CNY"],
+        ["supplier_recovery", "recovered", str(recovery.recovered_from_supplier), "CNY"],
+        ["supplier_recovery", "recovery_rate", _fmt(recovery.recovery_rate), ""],
+    ]
     if report.revisit is not None:
         for case_no in report.revisit.case_nos:
             rows.append(["revisit_sample", case_no, "", f"of {report.revisit.population} closed"])
@@ -219,6 +227,20 @@ def render_html(report: Report) -> str:
         _table(["grade", "closed", "median", "p90"], close_rows),
         "<h2>Overdue cases and their owners</h2>",
         _table(["case", "grade", "stage", "owner", "missed", "still overdue"], overdue_rows),
+        "<h2>Recovered from suppliers</h2>",
+        _table(
+            ["cases with a supplier claim", "paid to customers (CNY)", "recovered (CNY)", "rate"],
+            [
+                [
+                    str(f.supplier_recovery.claims),
+                    str(f.supplier_recovery.paid_to_customer),
+                    str(f.supplier_recovery.recovered_from_supplier),
+                    _fmt(f.supplier_recovery.recovery_rate),
+                ]
+            ]
+            if f.supplier_recovery.claims
+            else [],
+        ),
     ]
     if report.revisit is not None:
         sections += [

@@ -236,6 +236,62 @@ ACTIONS: tuple[AuditAction, ...] = (
         )
         for result in MediationResult
     ),
+    # --- issue 16: quality inspection (000 四.1; 004) ----------------------------------
+    AuditAction("quality_inspection_started", PROCESS, "Quality control was asked for a ruling"),
+    AuditAction(
+        "lab_trip_requested",
+        PROCESS,
+        "A joint trip with the customer to an outside test lab was asked for: senior"
+        " management must approve it first",
+    ),
+    AuditAction("lab_trip_approved", PROCESS, "Senior management approved the test lab trip"),
+    AuditAction(
+        "lab_trip_started",
+        PROCESS,
+        "The test lab trip happened: the case's clocks stop until the lab's report",
+    ),
+    AuditAction(
+        "lab_result_recorded",
+        PROCESS,
+        "The test lab's report is on record: the case's clocks run again, the ruling is due",
+    ),
+    AuditAction(
+        "quality_ruling_recorded",
+        PROCESS,
+        "Quality control ruled: a defect or not, its cause, the batch, the liable department",
+    ),
+    AuditAction(
+        "quality_ruling_overdue",
+        PROCESS,
+        "No ruling by its deadline: quality control told, the case escalated",
+    ),
+    AuditAction(
+        "liability_settled_by_quality",
+        CASE,
+        "Quality control's ruling laid liability on another department: the case moved there",
+    ),
+    # --- issue 16: the claim against the supplier (000 四.17) --------------------------
+    AuditAction(
+        "supplier_claim_started", PROCESS, "The defect was reported to purchasing: claim opened"
+    ),
+    AuditAction("supplier_notified", PROCESS, "The supplier was sent notice of the defect"),
+    AuditAction(
+        "supplier_goods_pulled", PROCESS, "Goods were pulled from sale (store, SKU or batch)"
+    ),
+    AuditAction("supplier_goods_returned", PROCESS, "Goods were returned to the supplier"),
+    AuditAction("supplier_compensation_asked", PROCESS, "Compensation was asked of the supplier"),
+    AuditAction(
+        "supplier_compensation_received",
+        PROCESS,
+        "Compensation came from the supplier (in part, or the claim's last)",
+    ),
+    AuditAction("supplier_refused", PROCESS, "The supplier refused compensation"),
+    AuditAction(
+        "supplier_chased",
+        PROCESS,
+        "The supplier was silent: purchasing told to chase it (the case escalates after the"
+        " policy's chases)",
+    ),
     # --- outside the workflows --------------------------------------------------------
     AuditAction("notification_resent", REPAIR, "A lost notification was queued again (a new copy)"),
     AuditAction(

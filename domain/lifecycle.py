@@ -168,6 +168,12 @@ class CaseWait(StrEnum):
     POLICE_REPORT = "police-report"
     POLICE = "police"
     CONSUMER_ASSOCIATION = "consumer-association"
+    # Issue 16: quality inspection and supplier claim (workflows/quality.py, supplier.py).
+    QUALITY_CONTROL = "quality-control"
+    LAB_TRIP_APPROVAL = "lab-trip-approval"
+    TEST_LAB = "test-lab"
+    PURCHASING = "purchasing"
+    SUPPLIER = "supplier"
     # Paused clocks, by the pause's reason (domain/clocks.py PauseReason).
     CUSTOMER = "customer"
     INSPECTION = "inspection"

@@ -503,6 +503,15 @@ class HistoryEntry(BaseModel):
         return cls(at=audit.at, actor=audit.actor_id, action=audit.action, detail=audit.reason)
 
 
+class SupplierRecovery(BaseModel):
+    """What the company paid the customer (payments asked of finance) and what its claims
+    against the supplier recovered (issue 16)."""
+
+    paid_to_customer: Decimal
+    recovered_from_supplier: Decimal
+    rate: float | None = Field(None, description="Recovered / paid, 4 decimals")
+
+
 class CaseStatus(BaseModel):
     case_no: str
     workflow_id: str
@@ -542,6 +551,9 @@ class CaseStatus(BaseModel):
     corrective_actions: list[CorrectiveAction] = Field(default_factory=list)
     stop_sale_orders: list[StopSaleOrderLink] = Field(
         default_factory=list, description="Stop-sale orders linked to the case (issue 16)"
+    )
+    recovery: SupplierRecovery | None = Field(
+        None, description="Paid to the customer, recovered from the supplier (issue 16)"
     )
     history: list[HistoryEntry] = Field(default_factory=list)
 

@@ -166,12 +166,48 @@ class MediationPolicy(BaseModel):
         return session_at - timedelta(hours=hours)
 
 
+# --- issue 16: quality inspection and supplier claim (000 四.1, 四.17; DOMAIN 6) -------
+
+
+class QualityPolicy(BaseModel):
+    """Quality control's ruling on a product-quality case (000 四.1 "质量认定通知到品控部")."""
+
+    inspection_within: Duration = Field(
+        description="An internal inspection's ruling is due within this from its start"
+    )
+    ruling_after_lab_within: Duration = Field(
+        description="After the outside test lab's report, quality control rules within this"
+    )
+    notify: list[str] = Field(
+        default_factory=lambda: ["quality_control"],
+        description="Roles told of every inspection and of an overdue ruling",
+    )
+
+
+class SupplierPolicy(BaseModel):
+    """Purchasing's claim against the supplier of a defective product (000 四.17)."""
+
+    chase_after: Duration = Field(
+        description="The supplier's silence after a notice or a demand is chased after this"
+    )
+    chases_before_escalation: int = Field(
+        gt=0, description="Chases without an answer before the case escalates"
+    )
+    notify: list[str] = Field(
+        default_factory=lambda: ["purchasing"],
+        description="Roles told of the claim's opening and of every chase",
+    )
+
+
 class ProcessesPolicy(BaseModel):
     """The sub-processes with outside parties (DOMAIN section 6)."""
 
     insurance: InsurancePolicy
     police: PolicePolicy
     mediation: MediationPolicy
+    # Issue 16. None in policies before it: no inspection or supplier claim under them.
+    quality: QualityPolicy | None = None
+    supplier: SupplierPolicy | None = None
 
 
 class Policy(BaseModel):

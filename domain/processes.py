@@ -18,24 +18,32 @@ from domain.calendar import BusinessCalendar
 from domain.incidents import Incident
 from domain.personal_data import PERSONAL
 from domain.policy import ProcessesPolicy
+from domain.products import ProductRef
 from domain.rules import Refusal, RefusalType
 
 # The child reports to its case by this signal name: the parent module imports the
 # children to start them, so the children cannot import the parent class.
 PROCESS_CHANGED_SIGNAL = "process_changed"
 PROCESS_ESCALATION_SIGNAL = "process_needs_escalation"
+# Issue 16: a child asks its case to stop or restart the case's clocks (a test lab trip).
+PROCESS_CLOCKS_SIGNAL = "process_clocks"
 
 
 class ProcessKind(StrEnum):
     INSURANCE = "insurance"
     POLICE = "police"
     MEDIATION = "mediation"
+    # Issue 16: quality control's ruling, purchasing's claim against the supplier.
+    QUALITY = "quality_inspection"
+    SUPPLIER = "supplier_claim"
 
 
 LABELS = {
     ProcessKind.INSURANCE: "insurance claim",
     ProcessKind.POLICE: "police report",
     ProcessKind.MEDIATION: "consumer-association mediation",
+    ProcessKind.QUALITY: "quality inspection",
+    ProcessKind.SUPPLIER: "supplier claim",
 }
 
 
@@ -63,6 +71,20 @@ class ProcessCommand(StrEnum):
     WRITTEN_REPLY_APPROVAL = "approve a written reply to the association"
     MEDIATION_EXTENSION = "record the association's extension"
     MEDIATION_OUTCOME = "record the mediation outcome"
+    # Issue 16: quality inspection and supplier claim.
+    START_QUALITY = "ask quality control for a ruling"
+    START_SUPPLIER = "open a claim against the supplier"
+    LAB_TRIP_REQUEST = "request a joint trip to an outside test lab"
+    LAB_TRIP_APPROVAL = "approve a joint trip to an outside test lab"
+    LAB_TRIP_START = "record the start of the test lab trip"
+    LAB_RESULT = "record the test lab's report"
+    QUALITY_RULING = "record quality control's ruling"
+    SUPPLIER_NOTICE = "record the notice sent to the supplier"
+    SUPPLIER_PULLED = "record goods pulled from sale"
+    SUPPLIER_RETURNED = "record goods returned to the supplier"
+    SUPPLIER_DEMAND = "ask the supplier for compensation"
+    SUPPLIER_PAYMENT = "record compensation received from the supplier"
+    SUPPLIER_REFUSAL = "record the supplier's refusal"
 
 
 _CASE_WORKERS = frozenset({Role.HANDLER, Role.MANAGER, Role.SENIOR})
@@ -92,6 +114,21 @@ PROCESS_ROLES: dict[ProcessCommand, frozenset[Role]] = {
     ProcessCommand.WRITTEN_REPLY_APPROVAL: _SENIOR,
     ProcessCommand.MEDIATION_EXTENSION: _CASE_WORKERS,
     ProcessCommand.MEDIATION_OUTCOME: _CASE_WORKERS,
+    # Issue 16. The desk may ask quality control; purchasing's staff act as case workers.
+    ProcessCommand.START_QUALITY: _DESK,
+    ProcessCommand.START_SUPPLIER: _CASE_WORKERS,
+    ProcessCommand.LAB_TRIP_REQUEST: _CASE_WORKERS,
+    # A joint trip to an outside test lab only with senior approval (DOMAIN section 6).
+    ProcessCommand.LAB_TRIP_APPROVAL: _SENIOR,
+    ProcessCommand.LAB_TRIP_START: _CASE_WORKERS,
+    ProcessCommand.LAB_RESULT: _CASE_WORKERS,
+    ProcessCommand.QUALITY_RULING: _CASE_WORKERS,
+    ProcessCommand.SUPPLIER_NOTICE: _CASE_WORKERS,
+    ProcessCommand.SUPPLIER_PULLED: _DESK,
+    ProcessCommand.SUPPLIER_RETURNED: _CASE_WORKERS,
+    ProcessCommand.SUPPLIER_DEMAND: _CASE_WORKERS,
+    ProcessCommand.SUPPLIER_PAYMENT: _CASE_WORKERS,
+    ProcessCommand.SUPPLIER_REFUSAL: _CASE_WORKERS,
 }
 
 
@@ -143,6 +180,16 @@ class ProcessSummary(BaseModel):
     # Mediation.
     settlement_amount: Decimal | None = None
     agreement_ref: str | None = None
+    # Issue 16. Quality inspection: the ruling the case's liability rests on.
+    defect: bool | None = Field(None, description="Quality control's ruling: a defect or not")
+    defect_cause: str | None = Field(None, description="product or use (domain/quality.py)")
+    liable_department: str | None = Field(
+        None, description="The department the ruling lays liability on (004)"
+    )
+    product: ProductRef | None = Field(None, description="The product and batch ruled on")
+    # Supplier claim: what was asked of the supplier, and what came back.
+    claimed_amount: Decimal | None = None
+    recovered_amount: Decimal | None = None
     late_documents: list[LateDocument] = Field(
         default_factory=list, description="Recorded by the case after the sub-process ended"
     )
@@ -175,6 +222,16 @@ class ProcessEscalation(BaseModel):
     event_id: str | None = Field(
         None, description="Unique per escalation of a sub-process: the case acts on it once"
     )
+
+
+class ProcessClocks(BaseModel):
+    """A child asks its case to stop (pause) or restart its clocks; acted on once per
+    `event_id` (issue 16: the case's clocks stop while an outside test lab works)."""
+
+    kind: ProcessKind
+    pause: bool
+    note: Annotated[str, PERSONAL] = ""
+    event_id: str
 
 
 class ProcessStatus(BaseModel):
@@ -212,6 +269,23 @@ class StartMediation(BaseModel):
     actor: Actor
 
 
+class StartQualityInspection(BaseModel):
+    """Asks quality control for a ruling on the product the case is about (issue 16)."""
+
+    question: Annotated[str, PERSONAL]
+    product: ProductRef | None = None
+    actor: Actor
+
+
+class StartSupplierClaim(BaseModel):
+    """Reports a defect to purchasing, which claims against the supplier (000 四.17)."""
+
+    supplier: str
+    reason: Annotated[str, PERSONAL]
+    product: ProductRef | None = None
+    actor: Actor
+
+
 class WithdrawProcess(BaseModel):
     reason: Annotated[str, PERSONAL]
     kind: ProcessKind
@@ -246,6 +320,8 @@ def start_refusal(
         ProcessKind.INSURANCE: ProcessCommand.START_INSURANCE,
         ProcessKind.POLICE: ProcessCommand.START_POLICE,
         ProcessKind.MEDIATION: ProcessCommand.START_MEDIATION,
+        ProcessKind.QUALITY: ProcessCommand.START_QUALITY,
+        ProcessKind.SUPPLIER: ProcessCommand.START_SUPPLIER,
     }[kind]
     if actor.role not in PROCESS_ROLES[command]:
         return Refusal(RefusalType.ROLE_NOT_ALLOWED, f"role {actor.role} may not {command.value}")
@@ -256,6 +332,28 @@ def start_refusal(
         )
     if current is not None and current.open:
         return Refusal(RefusalType.PROCESS_ALREADY_OPEN, f"the {LABELS[kind]} is already open")
+    if kind is ProcessKind.QUALITY and rules.quality is None:
+        return Refusal(RefusalType.CONDITION_NOT_MET, "this case's policy has no quality rules")
+    if kind is ProcessKind.SUPPLIER and rules.supplier is None:
+        return Refusal(RefusalType.CONDITION_NOT_MET, "this case's policy has no supplier rules")
+    return None
+
+
+def supplier_claim_refusal(quality: ProcessSummary | None) -> Refusal | None:
+    """A claim against the supplier rests on a defect: not while quality control is still
+    ruling, nor after it ruled no defect or one caused by use (issue 16)."""
+    if quality is None or quality.withdrawn:
+        return None
+    if quality.open:
+        return Refusal(
+            RefusalType.CONDITION_NOT_MET,
+            "quality control has not ruled yet: the supplier claim waits for its ruling",
+        )
+    if quality.defect is False or quality.defect_cause == "use":
+        return Refusal(
+            RefusalType.CONDITION_NOT_MET,
+            "quality control found no product defect: there is nothing to claim",
+        )
     return None
 
 

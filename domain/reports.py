@@ -10,6 +10,7 @@ import math
 import re
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -229,6 +230,11 @@ class CaseFacts(BaseModel):
     contacted_by_responsible: bool = False
     replied_by_responsible: bool = False
     result_by_responsible: bool = False
+    # Issue 16: a case with a claim against the supplier, what finance was asked to pay
+    # the customer (`payment_requested`), what the supplier paid back.
+    supplier_claim: bool = False
+    paid_to_customer: Decimal = Decimal("0")
+    recovered_from_supplier: Decimal = Decimal("0")
 
 
 # --- figures ----------------------------------------------------------------------
@@ -264,6 +270,27 @@ class OverdueCase(BaseModel):
     still_overdue: bool
 
 
+class SupplierRecoveryFigures(BaseModel):
+    """Issue 16: over the period's cases with a supplier claim (reports before it: zero)."""
+
+    claims: int = 0
+    paid_to_customer: Decimal = Decimal("0")
+    recovered_from_supplier: Decimal = Decimal("0")
+    recovery_rate: float | None = Field(None, description="Recovered / paid, 4 decimals")
+
+
+def supplier_recovery(cases: list[CaseFacts]) -> SupplierRecoveryFigures:
+    claimed = [c for c in cases if c.supplier_claim]
+    paid = sum((c.paid_to_customer for c in claimed), Decimal("0"))
+    recovered = sum((c.recovered_from_supplier for c in claimed), Decimal("0"))
+    return SupplierRecoveryFigures(
+        claims=len(claimed),
+        paid_to_customer=paid,
+        recovered_from_supplier=recovered,
+        recovery_rate=round(float(recovered / paid), 4) if paid > 0 else None,
+    )
+
+
 class ReportFigures(BaseModel):
     cases: int
     by_category: dict[str, int]
@@ -287,6 +314,7 @@ class ReportFigures(BaseModel):
     rates_by_person: dict[str, Rates] = Field(default_factory=dict)
     rates_by_department: dict[str, Rates] = Field(default_factory=dict)
     rates_by_store: dict[str, Rates] = Field(default_factory=dict)
+    supplier_recovery: SupplierRecoveryFigures = Field(default_factory=SupplierRecoveryFigures)
 
 
 class Comparison(BaseModel):
@@ -454,6 +482,7 @@ def compute_figures(cases: list[CaseFacts], rules: ReportRules) -> ReportFigures
         rates_by_person=_appraised_by(cases, lambda c: c.handler, rules),
         rates_by_department=_appraised_by(cases, lambda c: c.department, rules),
         rates_by_store=_appraised_by(cases, lambda c: c.store, rules),
+        supplier_recovery=supplier_recovery(cases),
         repeat_subjects={
             subject: count
             for subject, count in _counts([c.subject_key for c in cases if c.subject_key]).items()

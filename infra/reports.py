@@ -47,7 +47,16 @@ SELECT c.case_no, c.received_at, c.closed_at, c.channel, c.store, c.category, c.
        COALESCE(bool_or(a.action = ANY($5::text[]) AND a.actor_id = c.handler), false)
            AS replied_by_responsible,
        COALESCE(bool_or(a.action = ANY($6::text[]) AND a.actor_id = c.handler), false)
-           AS result_by_responsible
+           AS result_by_responsible,
+       -- Issue 16: paid to the customer, recovered from the supplier.
+       COALESCE(sum((a.data ->> 'amount')::numeric)
+           FILTER (WHERE a.action = 'payment_requested'), 0) AS paid_to_customer,
+       EXISTS (SELECT 1 FROM case_processes p
+               WHERE p.case_no = c.case_no AND p.kind = 'supplier_claim') AS supplier_claim,
+       COALESCE((SELECT sum((s.data ->> 'amount')::numeric) FROM audit_events s
+                 WHERE s.case_no = c.case_no AND s.process = 'supplier_claim'
+                   AND s.action = 'supplier_compensation_received'), 0)
+           AS recovered_from_supplier
 FROM complaints c
 -- Only the case's own entries: its sub-processes file theirs with a process name.
 LEFT JOIN audit_events a ON a.case_no = c.case_no AND a.process IS NULL

@@ -116,6 +116,7 @@ from workflows.case_escalation import CaseEscalation
 from workflows.case_grading import CaseGrading
 from workflows.case_injury import CaseInjury
 from workflows.case_lessons import CaseLessons
+from workflows.case_quality import CaseQuality
 from workflows.case_routing import CaseRouting
 from workflows.case_settlement import CaseSettlement
 from workflows.case_stop_sale import CaseStopSale
@@ -124,11 +125,16 @@ from workflows.insurance import InsuranceClaimWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.payments import payment_due, request_payment
 from workflows.police import PoliceReportWorkflow
+from workflows.quality import QualityInspectionWorkflow
+from workflows.supplier import SupplierClaimWorkflow
 
 _CHILDREN = {
     ProcessKind.INSURANCE: InsuranceClaimWorkflow,
     ProcessKind.POLICE: PoliceReportWorkflow,
     ProcessKind.MEDIATION: MediationWorkflow,
+    # Issue 16.
+    ProcessKind.QUALITY: QualityInspectionWorkflow,
+    ProcessKind.SUPPLIER: SupplierClaimWorkflow,
 }
 
 _OPEN = (DeadlineState.PENDING, DeadlineState.MISSED)
@@ -147,6 +153,7 @@ class ComplaintWorkflow(
     CaseContinuation,
     CaseCustomer,
     CaseStopSale,
+    CaseQuality,
     patches.Folds,
 ):
     """One complaint case; its updates are the commands of the service desk and managers.
@@ -1147,6 +1154,9 @@ class ComplaintWorkflow(
                 "amount": str(summary.settlement_amount),
             }
         await self._record(f"{kind.value}_ended", None, reason=summary.outcome or "", data=data)
+        if kind is ProcessKind.QUALITY:
+            # Issue 16: a kind no recorded history holds, so no patch.
+            await self._quality_ended(summary)
 
     # --- records -----------------------------------------------------------------
 
@@ -1359,6 +1369,7 @@ class ComplaintWorkflow(
             responsible_unit=self._responsible_unit,
             corrective_actions=list(self._corrective),
             stop_sale_orders=self._linked_orders(),
+            recovery=self._recovery(),
             history=list(self._history) if query.include_history else [],
         )
 

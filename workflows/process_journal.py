@@ -18,8 +18,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.processes import (
         LABELS,
         PROCESS_CHANGED_SIGNAL,
+        PROCESS_CLOCKS_SIGNAL,
         PROCESS_ESCALATION_SIGNAL,
         EndProcess,
+        ProcessClocks,
         ProcessCommand,
         ProcessEscalation,
         ProcessKind,
@@ -106,10 +108,22 @@ class ProcessJournal:
     # --- the run ---------------------------------------------------------------------
 
     async def run(
-        self, action: str, *, data: dict, on_started: Callable[[], None]
+        self,
+        action: str,
+        *,
+        data: dict,
+        on_started: Callable[[], None],
+        notifications: Callable[[], list[Notification]] | None = None,
     ) -> ProcessSummary:
         async with self._lock:
-            await self.record(action, self.start.started_by, reason=self.start.reason, data=data)
+            await self.record(
+                action,
+                self.start.started_by,
+                reason=self.start.reason,
+                data=data,
+                # Issue 16: who must act is told at the start (none before it: no uuid drawn).
+                notifications=notifications() if notifications else None,
+            )
             self._started = True
             on_started()
         try:
@@ -227,6 +241,10 @@ class ProcessJournal:
             PROCESS_ESCALATION_SIGNAL,
             ProcessEscalation(kind=self.kind, reason=reason, event_id=event_id),
         )
+
+    async def ask_case_clocks(self, request: ProcessClocks) -> None:
+        """Issue 16: the case stops or restarts its clocks (an outside test lab works)."""
+        await self._tell_case(PROCESS_CLOCKS_SIGNAL, request)
 
     async def _tell_case(self, signal: str, arg: BaseModel) -> None:
         case = workflow.get_external_workflow_handle(self.start.parent_workflow_id)

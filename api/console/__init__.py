@@ -39,6 +39,7 @@ def install_console(app: FastAPI) -> None:
         notices,
         oidc,
         pages,
+        quality,  # noqa: F401 - its case panel (issue 16)
         reports,
         revisits,
         stop_sale,

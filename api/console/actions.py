@@ -27,7 +27,14 @@ from domain.insurance import DocumentKind
 from domain.lifecycle import CaseWait, Command, Stage
 from domain.models import ExposureKind, Liability, RemedyKind
 from domain.policy import DeadlineName
-from domain.processes import ProcessCommand, ProcessKind, process_refusal
+from domain.processes import (
+    ProcessCommand,
+    ProcessKind,
+    ProcessSummary,
+    process_refusal,
+    supplier_claim_refusal,
+)
+from domain.quality import DefectCause, LabVerdict
 from domain.routing import responsible_change_refusal
 from domain.rules import refusal_for
 from domain.settlement import Consent
@@ -131,6 +138,20 @@ class CaseAction(StrEnum):
     START_POLICE_REPORT = "start_police_report"
     START_MEDIATION = "start_mediation"
     WITHDRAW_PROCESS = "withdraw_process"
+    # Issue 16: quality inspection and supplier claim, and their messages.
+    START_QUALITY_INSPECTION = "start_quality_inspection"
+    START_SUPPLIER_CLAIM = "start_supplier_claim"
+    REQUEST_LAB_TRIP = "request_lab_trip"
+    APPROVE_LAB_TRIP = "approve_lab_trip"
+    START_LAB_TRIP = "start_lab_trip"
+    RECORD_LAB_RESULT = "record_lab_result"
+    RECORD_QUALITY_RULING = "record_quality_ruling"
+    SEND_SUPPLIER_NOTICE = "send_supplier_notice"
+    PULL_FROM_SALE = "pull_from_sale"
+    RETURN_GOODS = "return_goods"
+    ASK_COMPENSATION = "ask_compensation"
+    RECORD_COMPENSATION = "record_compensation"
+    RECORD_SUPPLIER_REFUSAL = "record_supplier_refusal"
 
 
 @dataclass(frozen=True)
@@ -477,6 +498,114 @@ MORE_FORMS: dict[CaseAction, CommandForm] = {
             N_("Withdraw"),
             path="{slug}/withdraw",
         ),
+        # --- issue 16: quality inspection and supplier claim -----------------------------
+        CommandForm(
+            CaseAction.START_QUALITY_INSPECTION,
+            (Field("question", N_("What quality control is to rule on"), "textarea", True),),
+            N_("Ask quality control"),
+            path="quality-inspection",
+        ),
+        CommandForm(
+            CaseAction.START_SUPPLIER_CLAIM,
+            (Field("supplier", N_("Supplier"), "text", required=True), _REASON),
+            N_("Report to purchasing"),
+            path="supplier-claim",
+        ),
+        CommandForm(
+            CaseAction.REQUEST_LAB_TRIP,
+            (Field("lab", N_("Outside test lab"), "text", required=True), _REASON),
+            N_("Request the trip"),
+            path="quality-inspection/lab-trip",
+        ),
+        CommandForm(
+            CaseAction.APPROVE_LAB_TRIP,
+            (Field("comment", N_("Comment"), "textarea", required=True),),
+            N_("Approve the trip"),
+            path="quality-inspection/lab-trip/approval",
+        ),
+        CommandForm(
+            CaseAction.START_LAB_TRIP,
+            (Field("with_customer", N_("With the customer?"), "yesno", required=True),),
+            N_("The trip has started"),
+            path="quality-inspection/lab-trip/start",
+        ),
+        CommandForm(
+            CaseAction.RECORD_LAB_RESULT,
+            (
+                Field("report_ref", N_("Lab report number"), "text", required=True),
+                Field("verdict", N_("Verdict"), "select", True, LabVerdict),
+                Field("findings", N_("Findings"), "textarea"),
+            ),
+            N_("Record the report"),
+            path="quality-inspection/lab-result",
+        ),
+        CommandForm(
+            CaseAction.RECORD_QUALITY_RULING,
+            (
+                Field("defect", N_("Is the product defective?"), "yesno", required=True),
+                Field("cause", N_("Caused by"), "select", False, DefectCause),
+                Field(
+                    "liable_department", N_("Liable department"), "option", options="departments"
+                ),
+                Field("summary", N_("Grounds"), "textarea", required=True),
+            ),
+            N_("Record the ruling"),
+            path="quality-inspection/ruling",
+        ),
+        CommandForm(
+            CaseAction.SEND_SUPPLIER_NOTICE,
+            (
+                Field("reference", N_("Notice number"), "text", required=True),
+                Field("sent_on", N_("Sent on"), "date", required=True),
+            ),
+            N_("Record the notice"),
+            path="supplier-claim/notice",
+        ),
+        CommandForm(
+            CaseAction.PULL_FROM_SALE,
+            (
+                Field("store", N_("Store"), "text", required=True),
+                Field("sku", N_("SKU"), "text"),
+                Field("batch", N_("Batch"), "text"),
+                Field("quantity", N_("Quantity"), "number", top=100),
+            ),
+            N_("Record it pulled"),
+            path="supplier-claim/pulled",
+        ),
+        CommandForm(
+            CaseAction.RETURN_GOODS,
+            (
+                Field("quantity", N_("Quantity"), "number", True, top=100),
+                Field("reference", N_("Return note number"), "text", required=True),
+            ),
+            N_("Record the return"),
+            path="supplier-claim/returned",
+        ),
+        CommandForm(
+            CaseAction.ASK_COMPENSATION,
+            (
+                Field("amount", N_("Amount asked (CNY)"), "money", required=True),
+                Field("reference", N_("Demand number"), "text", required=True),
+            ),
+            N_("Ask for compensation"),
+            path="supplier-claim/compensation-asked",
+        ),
+        CommandForm(
+            CaseAction.RECORD_COMPENSATION,
+            (
+                Field("amount", N_("Amount received (CNY)"), "money", required=True),
+                Field("reference", N_("Payment reference"), "text", required=True),
+                Field("final", N_("Is this the last payment?"), "yesno", required=True),
+            ),
+            N_("Record the payment"),
+            path="supplier-claim/compensation-received",
+        ),
+        CommandForm(
+            CaseAction.RECORD_SUPPLIER_REFUSAL,
+            (_REASON,),
+            N_("Record the refusal"),
+            path="supplier-claim/refusal",
+        ),
     )
 }
 
@@ -485,11 +614,66 @@ PROCESS_STARTS = {
     CaseAction.START_INSURANCE_CLAIM: (ProcessKind.INSURANCE, ProcessCommand.START_INSURANCE),
     CaseAction.START_POLICE_REPORT: (ProcessKind.POLICE, ProcessCommand.START_POLICE),
     CaseAction.START_MEDIATION: (ProcessKind.MEDIATION, ProcessCommand.START_MEDIATION),
+    CaseAction.START_QUALITY_INSPECTION: (ProcessKind.QUALITY, ProcessCommand.START_QUALITY),
+    CaseAction.START_SUPPLIER_CLAIM: (ProcessKind.SUPPLIER, ProcessCommand.START_SUPPLIER),
 }
 PROCESS_SLUGS = {
     ProcessKind.INSURANCE: "insurance-claim",
     ProcessKind.POLICE: "police-report",
     ProcessKind.MEDIATION: "mediation",
+    ProcessKind.QUALITY: "quality-inspection",
+    ProcessKind.SUPPLIER: "supplier-claim",
+}
+# Issue 16: the messages of a quality inspection or supplier claim, by the stages of the
+# process they are sent in (None: any open stage), with the domain's command for each.
+PROCESS_MESSAGES: dict[CaseAction, tuple[ProcessKind, ProcessCommand, frozenset[str] | None]] = {
+    CaseAction.REQUEST_LAB_TRIP: (
+        ProcessKind.QUALITY,
+        ProcessCommand.LAB_TRIP_REQUEST,
+        frozenset({"inspecting", "ruling"}),
+    ),
+    CaseAction.APPROVE_LAB_TRIP: (
+        ProcessKind.QUALITY,
+        ProcessCommand.LAB_TRIP_APPROVAL,
+        frozenset({"lab_trip_requested"}),
+    ),
+    CaseAction.START_LAB_TRIP: (
+        ProcessKind.QUALITY,
+        ProcessCommand.LAB_TRIP_START,
+        frozenset({"lab_trip_approved"}),
+    ),
+    CaseAction.RECORD_LAB_RESULT: (
+        ProcessKind.QUALITY,
+        ProcessCommand.LAB_RESULT,
+        frozenset({"at_test_lab"}),
+    ),
+    CaseAction.RECORD_QUALITY_RULING: (
+        ProcessKind.QUALITY,
+        ProcessCommand.QUALITY_RULING,
+        frozenset({"inspecting", "ruling", "lab_trip_requested", "lab_trip_approved"}),
+    ),
+    CaseAction.SEND_SUPPLIER_NOTICE: (
+        ProcessKind.SUPPLIER,
+        ProcessCommand.SUPPLIER_NOTICE,
+        frozenset({"reported"}),
+    ),
+    CaseAction.PULL_FROM_SALE: (ProcessKind.SUPPLIER, ProcessCommand.SUPPLIER_PULLED, None),
+    CaseAction.RETURN_GOODS: (ProcessKind.SUPPLIER, ProcessCommand.SUPPLIER_RETURNED, None),
+    CaseAction.ASK_COMPENSATION: (
+        ProcessKind.SUPPLIER,
+        ProcessCommand.SUPPLIER_DEMAND,
+        frozenset({"notified"}),
+    ),
+    CaseAction.RECORD_COMPENSATION: (
+        ProcessKind.SUPPLIER,
+        ProcessCommand.SUPPLIER_PAYMENT,
+        frozenset({"compensation_asked", "partly_recovered"}),
+    ),
+    CaseAction.RECORD_SUPPLIER_REFUSAL: (
+        ProcessKind.SUPPLIER,
+        ProcessCommand.SUPPLIER_REFUSAL,
+        frozenset({"notified", "compensation_asked", "partly_recovered"}),
+    ),
 }
 
 # The forms shown in the actions panel (the others have panels of their own).
@@ -497,6 +681,8 @@ ACTION_PANEL = (
     CaseAction.START_INSURANCE_CLAIM,
     CaseAction.START_POLICE_REPORT,
     CaseAction.START_MEDIATION,
+    CaseAction.START_QUALITY_INSPECTION,
+    CaseAction.START_SUPPLIER_CLAIM,
     CaseAction.CHANGE_RESPONSIBLE,
     CaseAction.DECIDE_HOSPITAL,
     CaseAction.DECIDE_ADVANCE,
@@ -554,8 +740,19 @@ def action_shown(action: CaseAction, status: dict[str, Any], actor: Actor, routi
     if action in PROCESS_STARTS:
         kind, command = PROCESS_STARTS[action]
         running = any(p["kind"] == kind and p["open"] for p in status.get("processes", []))
+        if action is CaseAction.START_SUPPLIER_CLAIM and not _claim_may_open(status):
+            return False
         return (
             not closed and not running and process_refusal(command, actor=actor, open=True) is None
+        )
+    if action in PROCESS_MESSAGES:
+        kind, command, stages = PROCESS_MESSAGES[action]
+        latest = next((p for p in status.get("processes", []) if p["kind"] == kind), None)
+        return (
+            latest is not None
+            and latest["open"]
+            and (stages is None or latest["stage"] in stages)
+            and process_refusal(command, actor=actor, open=True) is None
         )
     if action is CaseAction.WITHDRAW_PROCESS:
         return (
@@ -569,6 +766,15 @@ def action_shown(action: CaseAction, status: dict[str, Any], actor: Actor, routi
     if action is CaseAction.LIFT_HOLD:
         return lift_hold_refusal(actor) is None
     return False
+
+
+def _claim_may_open(status: dict[str, Any]) -> bool:
+    """Issue 16: not while quality control rules, nor after it found no product defect."""
+    quality = next(
+        (p for p in status.get("processes", []) if p["kind"] == ProcessKind.QUALITY), None
+    )
+    summary = ProcessSummary.model_validate(quality) if quality is not None else None
+    return supplier_claim_refusal(summary) is None
 
 
 def allowed_actions(status: dict[str, Any], actor: Actor, routing=None) -> list[CaseAction]:

@@ -22,6 +22,7 @@ from domain.models import Category, Channel, DeadlineState, ExposureKind, Liabil
 from domain.notifications import DeliveryState, NoticeState
 from domain.policy import DeadlineName
 from domain.processes import ProcessKind
+from domain.quality import DefectCause, LabVerdict
 from domain.settlement import Consent
 from domain.surveys import CallResult
 from infra.register import RegisterSort
@@ -67,6 +68,11 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         CaseWait.POLICE_REPORT: N_("Report to the police"),
         CaseWait.POLICE: N_("Police"),
         CaseWait.CONSUMER_ASSOCIATION: N_("Consumer association"),
+        CaseWait.QUALITY_CONTROL: N_("Quality control"),
+        CaseWait.LAB_TRIP_APPROVAL: N_("Approval of the test lab trip"),
+        CaseWait.TEST_LAB: N_("Outside test lab"),
+        CaseWait.PURCHASING: N_("Purchasing"),
+        CaseWait.SUPPLIER: N_("Supplier"),
         CaseWait.CUSTOMER: N_("Customer"),
         CaseWait.INSPECTION: N_("Inspection"),
         CaseWait.APPRAISAL: N_("Appraisal"),
@@ -194,6 +200,18 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         ProcessKind.INSURANCE: N_("Insurance claim"),
         ProcessKind.POLICE: N_("Police report"),
         ProcessKind.MEDIATION: N_("Consumer-association mediation"),
+        ProcessKind.QUALITY: N_("Quality inspection"),
+        ProcessKind.SUPPLIER: N_("Supplier claim"),
+    },
+    # Issue 16.
+    DefectCause: {
+        DefectCause.PRODUCT: N_("The product itself"),
+        DefectCause.USE: N_("How it was used"),
+    },
+    LabVerdict: {
+        LabVerdict.PASSED: N_("Passed"),
+        LabVerdict.FAILED: N_("Failed"),
+        LabVerdict.INCONCLUSIVE: N_("Inconclusive"),
     },
     ApprovalOutcome: {
         ApprovalOutcome.APPROVED: N_("Approved"),
@@ -250,6 +268,20 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         CaseAction.START_POLICE_REPORT: N_("Record a police report"),
         CaseAction.START_MEDIATION: N_("Record the association's mediation notice"),
         CaseAction.WITHDRAW_PROCESS: N_("Withdraw the sub-process"),
+        # Issue 16.
+        CaseAction.START_QUALITY_INSPECTION: N_("Ask quality control for a ruling"),
+        CaseAction.START_SUPPLIER_CLAIM: N_("Report the defect to purchasing"),
+        CaseAction.REQUEST_LAB_TRIP: N_("Request a joint trip to a test lab"),
+        CaseAction.APPROVE_LAB_TRIP: N_("Approve the test lab trip"),
+        CaseAction.START_LAB_TRIP: N_("Record the start of the lab trip"),
+        CaseAction.RECORD_LAB_RESULT: N_("Record the lab's report"),
+        CaseAction.RECORD_QUALITY_RULING: N_("Record quality control's ruling"),
+        CaseAction.SEND_SUPPLIER_NOTICE: N_("Record the notice to the supplier"),
+        CaseAction.PULL_FROM_SALE: N_("Record goods pulled from sale"),
+        CaseAction.RETURN_GOODS: N_("Record goods returned"),
+        CaseAction.ASK_COMPENSATION: N_("Ask the supplier for compensation"),
+        CaseAction.RECORD_COMPENSATION: N_("Record compensation received"),
+        CaseAction.RECORD_SUPPLIER_REFUSAL: N_("Record the supplier's refusal"),
     },
     EvidenceKind: {
         EvidenceKind.PHOTO: N_("Photo"),

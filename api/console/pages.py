@@ -362,7 +362,12 @@ async def _case_page(
             if action_shown(action, status_, page.actor, resources.policy.routing)
         },
         departments=dict(routing.departments) if routing else {},
-        option_sets={**files.pop("option_sets"), "causes": _causes(page)},
+        option_sets={
+            **files.pop("option_sets"),
+            "causes": _causes(page),
+            # Issue 16: the department a quality ruling lays liability on.
+            "departments": dict(routing.departments) if routing else {},
+        },
         **files,
         panels=panels_for(page.actor),
         problem=problem,

@@ -1,6 +1,7 @@
 """Sub-processes of a case: start each, send it its messages, read its record.
 
-`POST /complaints/{case_no}/insurance-claim` (and `/police-report`, `/mediation`)
+`POST /complaints/{case_no}/insurance-claim` (and `/police-report`, `/mediation`,
+`/quality-inspection`, `/supplier-claim`)
 starts one through the case; `/…/<message>` goes to the child workflow itself;
 `/…/withdraw` ends it through the case, which must agree.
 """
@@ -13,25 +14,38 @@ from fastapi import APIRouter
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.bodies import (
+from api.bodies import (  # issue 16
     AdvanceExceptionBody,
     CctvHandoverBody,
     CertificateBody,
+    CompensationDemandBody,
+    CompensationReceivedBody,
     DocumentsBody,
     ExtensionBody,
     ForensicAssessmentBody,
     InsurerReportBody,
+    LabResultBody,
+    LabTripApprovalBody,
+    LabTripRequestBody,
+    LabTripStartBody,
     LateDocumentBody,
     MediationOutcomeBody,
     OpinionBody,
     PoliceCallBody,
     PoliceOutcomeBody,
+    PullFromSaleBody,
+    QualityRulingBody,
     ReplyBody,
     RepresentativeBody,
+    ReturnGoodsBody,
     SessionBody,
     StartInsuranceClaimBody,
     StartMediationBody,
     StartPoliceReportBody,
+    StartQualityInspectionBody,
+    StartSupplierClaimBody,
+    SupplierNoticeBody,
+    SupplierRefusalBody,
     WithdrawBody,
     WrittenReplyApprovalBody,
 )
@@ -72,13 +86,32 @@ from domain.processes import (
     StartInsuranceClaim,
     StartMediation,
     StartPoliceReport,
+    StartQualityInspection,
+    StartSupplierClaim,
     WithdrawProcess,
     process_workflow_id,
+)
+from domain.quality import (
+    ApproveLabTrip,
+    RecordLabResult,
+    RecordRuling,
+    RequestLabTrip,
+    StartLabTrip,
+)
+from domain.supplier import (
+    AskCompensation,
+    PullFromSale,
+    RecordCompensation,
+    RecordRefusal,
+    ReturnGoods,
+    SendNotice,
 )
 from workflows.complaint import ComplaintWorkflow
 from workflows.insurance import InsuranceClaimWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.police import PoliceReportWorkflow
+from workflows.quality import QualityInspectionWorkflow
+from workflows.supplier import SupplierClaimWorkflow
 
 router = APIRouter(prefix="/complaints", tags=["sub-processes"], responses=CASE_ERRORS)
 
@@ -86,6 +119,8 @@ SLUGS = {
     ProcessKind.INSURANCE: "insurance-claim",
     ProcessKind.POLICE: "police-report",
     ProcessKind.MEDIATION: "mediation",
+    ProcessKind.QUALITY: "quality-inspection",
+    ProcessKind.SUPPLIER: "supplier-claim",
 }
 _STARTS: dict[ProcessKind, tuple[Callable[..., Any], type, type]] = {
     ProcessKind.INSURANCE: (
@@ -99,6 +134,16 @@ _STARTS: dict[ProcessKind, tuple[Callable[..., Any], type, type]] = {
         StartPoliceReport,
     ),
     ProcessKind.MEDIATION: (ComplaintWorkflow.start_mediation, StartMediationBody, StartMediation),
+    ProcessKind.QUALITY: (
+        ComplaintWorkflow.start_quality_inspection,
+        StartQualityInspectionBody,
+        StartQualityInspection,
+    ),
+    ProcessKind.SUPPLIER: (
+        ComplaintWorkflow.start_supplier_claim,
+        StartSupplierClaimBody,
+        StartSupplierClaim,
+    ),
 }
 _MESSAGES: dict[ProcessKind, list[tuple[str, Callable[..., Any], type, type]]] = {
     ProcessKind.INSURANCE: [
@@ -147,6 +192,51 @@ _MESSAGES: dict[ProcessKind, list[tuple[str, Callable[..., Any], type, type]]] =
         ("extension", MediationWorkflow.record_extension, ExtensionBody, RecordExtension),
         ("outcome", MediationWorkflow.record_outcome, MediationOutcomeBody, RecordMediationOutcome),
     ],
+    ProcessKind.QUALITY: [
+        (
+            "lab-trip",
+            QualityInspectionWorkflow.request_lab_trip,
+            LabTripRequestBody,
+            RequestLabTrip,
+        ),
+        (
+            "lab-trip/approval",
+            QualityInspectionWorkflow.approve_lab_trip,
+            LabTripApprovalBody,
+            ApproveLabTrip,
+        ),
+        (
+            "lab-trip/start",
+            QualityInspectionWorkflow.start_lab_trip,
+            LabTripStartBody,
+            StartLabTrip,
+        ),
+        (
+            "lab-result",
+            QualityInspectionWorkflow.record_lab_result,
+            LabResultBody,
+            RecordLabResult,
+        ),
+        ("ruling", QualityInspectionWorkflow.record_ruling, QualityRulingBody, RecordRuling),
+    ],
+    ProcessKind.SUPPLIER: [
+        ("notice", SupplierClaimWorkflow.send_notice, SupplierNoticeBody, SendNotice),
+        ("pulled", SupplierClaimWorkflow.pull_from_sale, PullFromSaleBody, PullFromSale),
+        ("returned", SupplierClaimWorkflow.return_goods, ReturnGoodsBody, ReturnGoods),
+        (
+            "compensation-asked",
+            SupplierClaimWorkflow.ask_compensation,
+            CompensationDemandBody,
+            AskCompensation,
+        ),
+        (
+            "compensation-received",
+            SupplierClaimWorkflow.record_compensation,
+            CompensationReceivedBody,
+            RecordCompensation,
+        ),
+        ("refusal", SupplierClaimWorkflow.record_refusal, SupplierRefusalBody, RecordRefusal),
+    ],
 }
 # Messages that name uploaded evidence (docs/evidence.md): the files must be the case's.
 _FILE_CHECKS = {HandOverCctv: check_cctv_files, RecordDocuments: check_document_files}
@@ -154,6 +244,8 @@ _QUERIES = {
     ProcessKind.INSURANCE: InsuranceClaimWorkflow.get_status,
     ProcessKind.POLICE: PoliceReportWorkflow.get_status,
     ProcessKind.MEDIATION: MediationWorkflow.get_status,
+    ProcessKind.QUALITY: QualityInspectionWorkflow.get_status,
+    ProcessKind.SUPPLIER: SupplierClaimWorkflow.get_status,
 }
 
 

@@ -279,6 +279,20 @@ COMMAND_OF = {
     "mediation/replies": ProcessCommand.MEDIATION_REPLY,
     "mediation/extension": ProcessCommand.MEDIATION_EXTENSION,
     "mediation/outcome": ProcessCommand.MEDIATION_OUTCOME,
+    # Issue 16.
+    "quality-inspection": ProcessCommand.START_QUALITY,
+    "quality-inspection/lab-trip": ProcessCommand.LAB_TRIP_REQUEST,
+    "quality-inspection/lab-trip/approval": ProcessCommand.LAB_TRIP_APPROVAL,
+    "quality-inspection/lab-trip/start": ProcessCommand.LAB_TRIP_START,
+    "quality-inspection/lab-result": ProcessCommand.LAB_RESULT,
+    "quality-inspection/ruling": ProcessCommand.QUALITY_RULING,
+    "supplier-claim": ProcessCommand.START_SUPPLIER,
+    "supplier-claim/notice": ProcessCommand.SUPPLIER_NOTICE,
+    "supplier-claim/pulled": ProcessCommand.SUPPLIER_PULLED,
+    "supplier-claim/returned": ProcessCommand.SUPPLIER_RETURNED,
+    "supplier-claim/compensation-asked": ProcessCommand.SUPPLIER_DEMAND,
+    "supplier-claim/compensation-received": ProcessCommand.SUPPLIER_PAYMENT,
+    "supplier-claim/refusal": ProcessCommand.SUPPLIER_REFUSAL,
 }
 MOMENT = "2026-11-30T10:00:00+08:00"
 VALID_BODY = {
@@ -301,6 +315,20 @@ VALID_BODY = {
     "mediation/replies": {"form": "oral", "content": "we are sorry"},
     "mediation/extension": {"until": "2026-12-31", "association_ref": "E-1"},
     "mediation/outcome": {"result": "settled", "amount": "100", "agreement_ref": "A-1"},
+    # Issue 16.
+    "quality-inspection": {"question": "defect?"},
+    "quality-inspection/lab-trip": {"lab": "SGS", "reason": "disputed"},
+    "quality-inspection/lab-trip/approval": {"comment": "ok"},
+    "quality-inspection/lab-trip/start": {"with_customer": True},
+    "quality-inspection/lab-result": {"report_ref": "R-1", "verdict": "failed"},
+    "quality-inspection/ruling": {"defect": False, "summary": "sound"},
+    "supplier-claim": {"supplier": "Acme", "reason": "defect"},
+    "supplier-claim/notice": {"reference": "N-1", "sent_on": "2026-11-20"},
+    "supplier-claim/pulled": {"store": "Shanghai Pudong", "sku": "WD-1800"},
+    "supplier-claim/returned": {"quantity": 1, "reference": "T-1"},
+    "supplier-claim/compensation-asked": {"amount": "100", "reference": "D-1"},
+    "supplier-claim/compensation-received": {"amount": "100", "reference": "P-1"},
+    "supplier-claim/refusal": {"reason": "no"},
 }
 
 
@@ -326,6 +354,9 @@ async def test_every_role_the_docs_leave_out_is_refused_each_sub_process_message
 ) -> None:
     case_no = await _register(api, category="personal_injury", incident="fight")
     await _send(api, case_no, "mediation", auth("staff"), VALID_BODY["mediation"])
+    # The supplier claim first: it is not opened while quality control is ruling.
+    await _send(api, case_no, "supplier-claim", auth("handler"), VALID_BODY["supplier-claim"])
+    await _send(api, case_no, "quality-inspection", auth("staff"), VALID_BODY["quality-inspection"])
     documented = _documented_roles()
     for path, body in VALID_BODY.items():
         for role in sorted(set(ROLES) - documented[path]):

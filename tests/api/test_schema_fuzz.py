@@ -71,6 +71,14 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /codec/encode": "payload data and metadata are base64",
     "POST /stop-sale-orders": "the stores are the policy's; a written order has its number;"
     " the product names an SKU or a batch",
+    # Issue 16.
+    "POST /complaints/{case_no}/quality-inspection": "a product named names something",
+    "POST /complaints/{case_no}/quality-inspection/ruling": "a defect has its cause, no"
+    " defect none; a product named names something",
+    "POST /complaints/{case_no}/supplier-claim": "a product named names something",
+    "POST /complaints/{case_no}/supplier-claim/pulled": "it names the SKU or the batch",
+    "POST /complaints/{case_no}/supplier-claim/compensation-asked": "amount > 0",
+    "POST /complaints/{case_no}/supplier-claim/compensation-received": "amount > 0",
 }
 ACCEPTED = ["2xx", "401", "403", "404", "409"]
 KEY_MAX = 200  # api/commands.py IdempotencyKey

@@ -2,6 +2,9 @@
 that running cases must survive, and commit the new files.
 
     .venv/bin/python -m tests.workflows.record_histories v2
+    .venv/bin/python -m tests.workflows.record_histories v10 quality_lab_and_supplier_claim
+
+Scenario names after the label record only those (a new scenario, the others unchanged).
 """
 
 import asyncio
@@ -21,9 +24,9 @@ from workflows.complaint import ComplaintWorkflow
 HISTORIES = Path(__file__).parent / "histories"
 
 
-async def record(label: str) -> None:
+async def record(label: str, names: list[str] | None = None) -> None:
     policy = load_policy(ROOT / "policy" / "default.yaml")
-    for name in SCENARIOS:
+    for name in names or SCENARIOS:
         # A fresh server per scenario: skipping time would wake the previous scenario's
         # case, whose worker is gone, and stall.
         env = await WorkflowEnvironment.start_time_skipping(
@@ -46,4 +49,4 @@ async def record(label: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(record(sys.argv[1] if len(sys.argv) > 1 else "v1"))
+    asyncio.run(record(sys.argv[1] if len(sys.argv) > 1 else "v1", sys.argv[2:] or None))

@@ -8,7 +8,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from temporalio import activity
@@ -65,15 +65,40 @@ from domain.models import (
 from domain.payments import PaymentReceipt, PaymentRequest
 from domain.police import RecordCertificate, RecordPoliceCall, RecordPoliceOutcome
 from domain.policy import DeadlineName, Policy
-from domain.processes import ProcessKind, process_workflow_id
+from domain.processes import (
+    ProcessKind,
+    StartQualityInspection,
+    StartSupplierClaim,
+    process_workflow_id,
+)
+from domain.quality import (
+    ApproveLabTrip,
+    DefectCause,
+    LabVerdict,
+    RecordLabResult,
+    RecordRuling,
+    RequestLabTrip,
+    StartLabTrip,
+)
+from domain.supplier import AskCompensation, PullFromSale, RecordCompensation, SendNotice
 from domain.surveys import CallResult, IssueSurveyLink, RecordRevisit, SurveyLinkIssued
 from tests.support import intake
 from workflows.complaint import ComplaintWorkflow
 from workflows.insurance import InsuranceClaimWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.police import PoliceReportWorkflow
+from workflows.quality import QualityInspectionWorkflow
+from workflows.supplier import SupplierClaimWorkflow
 
-WORKFLOWS = [ComplaintWorkflow, InsuranceClaimWorkflow, PoliceReportWorkflow, MediationWorkflow]
+WORKFLOWS = [
+    ComplaintWorkflow,
+    InsuranceClaimWorkflow,
+    PoliceReportWorkflow,
+    MediationWorkflow,
+    # Issue 16.
+    QualityInspectionWorkflow,
+    SupplierClaimWorkflow,
+]
 
 STAFF = Actor(user_id="staff.li", role=Role.STAFF, authority_limit=Decimal("0"))
 HANDLER = Actor(user_id="handler.wang", role=Role.HANDLER, level=Level.HANDLER)
@@ -400,12 +425,90 @@ async def settled_on_the_spot_with_evidence(
     await close_with_follow_up(handle)
 
 
+async def _process_ended(handle: WorkflowHandle, kind: ProcessKind) -> None:
+    for _ in range(100):
+        status = await handle.query(ComplaintWorkflow.get_status, StatusQuery())
+        if any(p.kind is kind and not p.open for p in status.processes):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the {kind.value} never ended")
+
+
+async def quality_lab_and_supplier_claim(env: WorkflowEnvironment, handle: WorkflowHandle) -> None:
+    """Issue 16: quality control rules after a senior-approved test lab trip (the case's
+    clocks stopped while the lab worked); purchasing recovers part of the refund from the
+    supplier; the case closes after the claim ends."""
+    case_no = handle.id.removeprefix("complaint-")
+    quality = env.client.get_workflow_handle(process_workflow_id(case_no, ProcessKind.QUALITY))
+    supplier = env.client.get_workflow_handle(process_workflow_id(case_no, ProcessKind.SUPPLIER))
+    await handle.execute_update(
+        ComplaintWorkflow.start_quality_inspection,
+        StartQualityInspection(actor=STAFF, question="Is the armrest defective?"),
+    )
+    await quality.execute_update(
+        QualityInspectionWorkflow.request_lab_trip,
+        RequestLabTrip(actor=HANDLER, lab="SGS Shanghai", reason="the customer disputes it"),
+    )
+    await quality.execute_update(
+        QualityInspectionWorkflow.approve_lab_trip, ApproveLabTrip(actor=SENIOR, comment="ok")
+    )
+    await quality.execute_update(
+        QualityInspectionWorkflow.start_lab_trip, StartLabTrip(actor=HANDLER)
+    )
+    await env.sleep(timedelta(days=1))
+    await quality.execute_update(
+        QualityInspectionWorkflow.record_lab_result,
+        RecordLabResult(actor=HANDLER, report_ref="SGS-1", verdict=LabVerdict.FAILED),
+    )
+    await quality.execute_update(
+        QualityInspectionWorkflow.record_ruling,
+        RecordRuling(
+            actor=HANDLER,
+            defect=True,
+            cause=DefectCause.PRODUCT,
+            liable_department="purchasing",
+            summary="The frame's glue failed",
+        ),
+    )
+    await _process_ended(handle, ProcessKind.QUALITY)
+    await handle.execute_update(
+        ComplaintWorkflow.start_supplier_claim,
+        StartSupplierClaim(actor=HANDLER, supplier="Foshan Furniture", reason="frame defect"),
+    )
+    await supplier.execute_update(
+        SupplierClaimWorkflow.send_notice,
+        SendNotice(actor=HANDLER, reference="CG-1", sent_on=date(2026, 12, 3)),
+    )
+    await supplier.execute_update(
+        SupplierClaimWorkflow.pull_from_sale,
+        PullFromSale(actor=STAFF, store="Shanghai Pudong", sku="SF-200", batch="B1"),
+    )
+    await supplier.execute_update(
+        SupplierClaimWorkflow.ask_compensation,
+        AskCompensation(actor=HANDLER, amount=Decimal("1800"), reference="SP-1"),
+    )
+    await supplier.execute_update(
+        SupplierClaimWorkflow.record_compensation,
+        RecordCompensation(actor=HANDLER, amount=Decimal("1000"), reference="PAY-1", final=True),
+    )
+    await _process_ended(handle, ProcessKind.SUPPLIER)
+    await handle.execute_update(ComplaintWorkflow.acknowledge, Acknowledge(actor=HANDLER))
+    await handle.execute_update(
+        ComplaintWorkflow.record_findings,
+        RecordFindings(
+            actor=HANDLER, valid=True, liability=Liability.SUPPLIER, summary="Frame defect"
+        ),
+    )
+    await negotiated_and_closed_after_findings(handle)
+
+
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, WorkflowHandle], Awaitable[None]]] = {
     "negotiated_and_closed": negotiated_and_closed,
     "missed_then_invalid_then_reopened": missed_then_invalid_then_reopened,
     "injury_with_insurance_and_police": injury_with_insurance_and_police,
     "paused_delayed_and_escalated": paused_delayed_and_escalated,
     "settled_on_the_spot_with_evidence": settled_on_the_spot_with_evidence,
+    "quality_lab_and_supplier_claim": quality_lab_and_supplier_claim,
 }
 # What each scenario's intake says; the rest is tests.support.intake's sample.
 INTAKES: dict[str, dict] = {
