@@ -168,6 +168,11 @@ class CaseWait(StrEnum):
     POLICE_REPORT = "police-report"
     POLICE = "police"
     CONSUMER_ASSOCIATION = "consumer-association"
+    # Issue 16: legal documents, a lawsuit, a regulator's inquiry (workflows/legal_*.py).
+    LEGAL_DOCUMENTS = "legal-documents"
+    COURT = "court"
+    JUDGMENT_EXECUTION = "judgment-execution"
+    REGULATOR = "regulator"
     # Paused clocks, by the pause's reason (domain/clocks.py PauseReason).
     CUSTOMER = "customer"
     INSPECTION = "inspection"

@@ -30,12 +30,19 @@ class ProcessKind(StrEnum):
     INSURANCE = "insurance"
     POLICE = "police"
     MEDIATION = "mediation"
+    # Issue 16 (000 八, 九): legal documents served, a lawsuit, a regulator's inquiry.
+    LEGAL_DOCUMENTS = "legal_documents"
+    LAWSUIT = "lawsuit"
+    REGULATOR = "regulator_inquiry"
 
 
 LABELS = {
     ProcessKind.INSURANCE: "insurance claim",
     ProcessKind.POLICE: "police report",
     ProcessKind.MEDIATION: "consumer-association mediation",
+    ProcessKind.LEGAL_DOCUMENTS: "legal documents",
+    ProcessKind.LAWSUIT: "lawsuit",
+    ProcessKind.REGULATOR: "regulator's inquiry",
 }
 
 
@@ -63,6 +70,21 @@ class ProcessCommand(StrEnum):
     WRITTEN_REPLY_APPROVAL = "approve a written reply to the association"
     MEDIATION_EXTENSION = "record the association's extension"
     MEDIATION_OUTCOME = "record the mediation outcome"
+    # Issue 16: legal documents (000 九), a lawsuit (000 八.9), a regulator (DOMAIN 6).
+    START_LEGAL_DOCUMENTS = "open the record of legal documents served"
+    START_LAWSUIT = "record a lawsuit against the company"
+    START_REGULATOR = "record a market regulator's inquiry"
+    LAWYER_LETTER = "record a lawyer's letter"
+    ANSWER_LAWYER_LETTER = "answer a lawyer's letter"
+    OFFICIAL_PAPERS = "record papers served by a court, procuratorate or the police"
+    SENIOR_INFORMED = "record that senior management was told of papers served"
+    SIGN_PAPERS = "sign for papers served"
+    LAWSUIT_HEARING = "schedule a hearing"
+    LAWSUIT_JUDGMENT = "record a judgment"
+    LAWSUIT_EXECUTION = "record the judgment carried out"
+    REGULATOR_ANSWER = "record an answer to the regulator"
+    REGULATOR_WRITTEN_APPROVAL = "approve a written reply to the regulator"
+    REGULATOR_CONCLUSION = "record the regulator's conclusion"
 
 
 _CASE_WORKERS = frozenset({Role.HANDLER, Role.MANAGER, Role.SENIOR})
@@ -92,6 +114,23 @@ PROCESS_ROLES: dict[ProcessCommand, frozenset[Role]] = {
     ProcessCommand.WRITTEN_REPLY_APPROVAL: _SENIOR,
     ProcessCommand.MEDIATION_EXTENSION: _CASE_WORKERS,
     ProcessCommand.MEDIATION_OUTCOME: _CASE_WORKERS,
+    # Issue 16.
+    ProcessCommand.START_LEGAL_DOCUMENTS: _DESK,
+    ProcessCommand.START_LAWSUIT: _CASE_WORKERS,
+    ProcessCommand.START_REGULATOR: _DESK,
+    ProcessCommand.LAWYER_LETTER: _DESK,
+    ProcessCommand.ANSWER_LAWYER_LETTER: _CASE_WORKERS,
+    ProcessCommand.OFFICIAL_PAPERS: _DESK,
+    ProcessCommand.SENIOR_INFORMED: _DESK,
+    # The company's designated person signs (000 九.3), not the desk.
+    ProcessCommand.SIGN_PAPERS: _CASE_WORKERS,
+    ProcessCommand.LAWSUIT_HEARING: _CASE_WORKERS,
+    ProcessCommand.LAWSUIT_JUDGMENT: _CASE_WORKERS,
+    ProcessCommand.LAWSUIT_EXECUTION: _CASE_WORKERS,
+    ProcessCommand.REGULATOR_ANSWER: _CASE_WORKERS,
+    # A written reply to a regulator, as to the association, needs senior approval.
+    ProcessCommand.REGULATOR_WRITTEN_APPROVAL: _SENIOR,
+    ProcessCommand.REGULATOR_CONCLUSION: _CASE_WORKERS,
 }
 
 
@@ -143,6 +182,12 @@ class ProcessSummary(BaseModel):
     # Mediation.
     settlement_amount: Decimal | None = None
     agreement_ref: str | None = None
+    # Lawsuit (issue 16): the judgment in force, which a payment's court_judgment_ref names.
+    effective_judgment_ref: str | None = None
+    judgment_orders: Decimal | None = Field(
+        None, description="What the effective judgment orders the company to pay (CNY)"
+    )
+    execution_due: datetime | None = None
     late_documents: list[LateDocument] = Field(
         default_factory=list, description="Recorded by the case after the sub-process ended"
     )
@@ -246,6 +291,9 @@ def start_refusal(
         ProcessKind.INSURANCE: ProcessCommand.START_INSURANCE,
         ProcessKind.POLICE: ProcessCommand.START_POLICE,
         ProcessKind.MEDIATION: ProcessCommand.START_MEDIATION,
+        ProcessKind.LEGAL_DOCUMENTS: ProcessCommand.START_LEGAL_DOCUMENTS,
+        ProcessKind.LAWSUIT: ProcessCommand.START_LAWSUIT,
+        ProcessKind.REGULATOR: ProcessCommand.START_REGULATOR,
     }[kind]
     if actor.role not in PROCESS_ROLES[command]:
         return Refusal(RefusalType.ROLE_NOT_ALLOWED, f"role {actor.role} may not {command.value}")
@@ -254,9 +302,22 @@ def start_refusal(
             RefusalType.CONDITION_NOT_MET,
             "this case's policy version has no rules for sub-processes",
         )
+    if _LEGAL_RULES.get(kind) and getattr(rules, _LEGAL_RULES[kind]) is None:
+        return Refusal(
+            RefusalType.CONDITION_NOT_MET,
+            f"this case's policy version has no rules for the {LABELS[kind]}",
+        )
     if current is not None and current.open:
         return Refusal(RefusalType.PROCESS_ALREADY_OPEN, f"the {LABELS[kind]} is already open")
     return None
+
+
+# Issue 16: each of these kinds has its own policy section, absent from older policies.
+_LEGAL_RULES = {
+    ProcessKind.LEGAL_DOCUMENTS: "legal_documents",
+    ProcessKind.LAWSUIT: "lawsuit",
+    ProcessKind.REGULATOR: "regulator",
+}
 
 
 def withdraw_refusal(actor: Actor, current: ProcessSummary | None) -> Refusal | None:

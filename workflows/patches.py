@@ -49,3 +49,6 @@ SETTLED_LIKE_REMEDY = "settled-like-remedy"
 # Issue 16: a case about a product (intake `product`) is linked at registration to the
 # stop-sale orders in force over it (workflows/case_stop_sale.py).
 STOPSALE_LINK_AT_INTAKE = "stopsale-link-at-intake"
+# Issue 16 (legal): a `court_judgment_ref` on a proposal or a settlement on the spot must
+# name an effective judgment recorded by the case's lawsuit (workflows/case_legal.py).
+LEGAL_JUDGMENT_GATE = "legal-judgment-gate"
