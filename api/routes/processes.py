@@ -1,6 +1,7 @@
 """Sub-processes of a case: start each, send it its messages, read its record.
 
-`POST /complaints/{case_no}/insurance-claim` (and `/police-report`, `/mediation`)
+`POST /complaints/{case_no}/insurance-claim` (and `/police-report`, `/mediation`,
+`/legal-documents`, `/lawsuit`, `/regulator-inquiry`)
 starts one through the case; `/…/<message>` goes to the child workflow itself;
 `/…/withdraw` ends it through the case, which must agree.
 """
@@ -14,6 +15,19 @@ from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.bodies import (
+    AnswerLawyerLetterBody,
+    ConclusionBody,
+    ExecutionBody,
+    HearingBody,
+    InformSeniorBody,
+    JudgmentBody,
+    LawyerLetterBody,
+    OfficialPapersBody,
+    RegulatorAnswerBody,
+    SignPapersBody,
+    StartLawsuitBody,
+    StartLegalDocumentsBody,
+    StartRegulatorInquiryBody,
     AdvanceExceptionBody,
     CctvHandoverBody,
     CertificateBody,
@@ -56,6 +70,18 @@ from domain.mediation import (
     RecordReply,
     ScheduleSession,
 )
+from domain.legal import (
+    AnswerLawyerLetter,
+    InformSenior,
+    ReceiveLawyerLetter,
+    ReceiveOfficialPapers,
+    RecordExecution,
+    RecordJudgment,
+    ScheduleHearing,
+    SignPapers,
+    StartLawsuit,
+    StartLegalDocuments,
+)
 from domain.models import CommandResult, StatusQuery
 from domain.police import (
     HandOverCctv,
@@ -75,10 +101,14 @@ from domain.processes import (
     WithdrawProcess,
     process_workflow_id,
 )
+from domain.regulator import RecordConclusion, RecordRegulatorAnswer, StartRegulatorInquiry
 from workflows.complaint import ComplaintWorkflow
 from workflows.insurance import InsuranceClaimWorkflow
+from workflows.lawsuit import LawsuitWorkflow
+from workflows.legal_documents import LegalDocumentsWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.police import PoliceReportWorkflow
+from workflows.regulator import RegulatorInquiryWorkflow
 
 router = APIRouter(prefix="/complaints", tags=["sub-processes"], responses=CASE_ERRORS)
 
@@ -86,6 +116,10 @@ SLUGS = {
     ProcessKind.INSURANCE: "insurance-claim",
     ProcessKind.POLICE: "police-report",
     ProcessKind.MEDIATION: "mediation",
+    # Issue 16.
+    ProcessKind.LEGAL_DOCUMENTS: "legal-documents",
+    ProcessKind.LAWSUIT: "lawsuit",
+    ProcessKind.REGULATOR: "regulator-inquiry",
 }
 _STARTS: dict[ProcessKind, tuple[Callable[..., Any], type, type]] = {
     ProcessKind.INSURANCE: (
@@ -99,6 +133,18 @@ _STARTS: dict[ProcessKind, tuple[Callable[..., Any], type, type]] = {
         StartPoliceReport,
     ),
     ProcessKind.MEDIATION: (ComplaintWorkflow.start_mediation, StartMediationBody, StartMediation),
+    # Issue 16.
+    ProcessKind.LEGAL_DOCUMENTS: (
+        ComplaintWorkflow.start_legal_documents,
+        StartLegalDocumentsBody,
+        StartLegalDocuments,
+    ),
+    ProcessKind.LAWSUIT: (ComplaintWorkflow.start_lawsuit, StartLawsuitBody, StartLawsuit),
+    ProcessKind.REGULATOR: (
+        ComplaintWorkflow.start_regulator_inquiry,
+        StartRegulatorInquiryBody,
+        StartRegulatorInquiry,
+    ),
 }
 _MESSAGES: dict[ProcessKind, list[tuple[str, Callable[..., Any], type, type]]] = {
     ProcessKind.INSURANCE: [
@@ -147,6 +193,44 @@ _MESSAGES: dict[ProcessKind, list[tuple[str, Callable[..., Any], type, type]]] =
         ("extension", MediationWorkflow.record_extension, ExtensionBody, RecordExtension),
         ("outcome", MediationWorkflow.record_outcome, MediationOutcomeBody, RecordMediationOutcome),
     ],
+    # Issue 16.
+    ProcessKind.LEGAL_DOCUMENTS: [
+        (
+            "lawyer-letter",
+            LegalDocumentsWorkflow.receive_lawyer_letter,
+            LawyerLetterBody,
+            ReceiveLawyerLetter,
+        ),
+        (
+            "lawyer-letter-answer",
+            LegalDocumentsWorkflow.answer_lawyer_letter,
+            AnswerLawyerLetterBody,
+            AnswerLawyerLetter,
+        ),
+        (
+            "papers",
+            LegalDocumentsWorkflow.receive_official_papers,
+            OfficialPapersBody,
+            ReceiveOfficialPapers,
+        ),
+        ("senior-informed", LegalDocumentsWorkflow.inform_senior, InformSeniorBody, InformSenior),
+        ("signature", LegalDocumentsWorkflow.sign_papers, SignPapersBody, SignPapers),
+    ],
+    ProcessKind.LAWSUIT: [
+        ("hearings", LawsuitWorkflow.schedule_hearing, HearingBody, ScheduleHearing),
+        ("judgment", LawsuitWorkflow.record_judgment, JudgmentBody, RecordJudgment),
+        ("execution", LawsuitWorkflow.record_execution, ExecutionBody, RecordExecution),
+    ],
+    ProcessKind.REGULATOR: [
+        (
+            "written-reply-approval",
+            RegulatorInquiryWorkflow.approve_written_reply,
+            WrittenReplyApprovalBody,
+            ApproveWrittenReply,
+        ),
+        ("answers", RegulatorInquiryWorkflow.record_answer, RegulatorAnswerBody, RecordRegulatorAnswer),
+        ("conclusion", RegulatorInquiryWorkflow.record_conclusion, ConclusionBody, RecordConclusion),
+    ],
 }
 # Messages that name uploaded evidence (docs/evidence.md): the files must be the case's.
 _FILE_CHECKS = {HandOverCctv: check_cctv_files, RecordDocuments: check_document_files}
@@ -154,6 +238,10 @@ _QUERIES = {
     ProcessKind.INSURANCE: InsuranceClaimWorkflow.get_status,
     ProcessKind.POLICE: PoliceReportWorkflow.get_status,
     ProcessKind.MEDIATION: MediationWorkflow.get_status,
+    # Issue 16.
+    ProcessKind.LEGAL_DOCUMENTS: LegalDocumentsWorkflow.get_status,
+    ProcessKind.LAWSUIT: LawsuitWorkflow.get_status,
+    ProcessKind.REGULATOR: RegulatorInquiryWorkflow.get_status,
 }
 
 
