@@ -40,7 +40,7 @@ LABELS = {
     ProcessKind.INSURANCE: "insurance claim",
     ProcessKind.POLICE: "police report",
     ProcessKind.MEDIATION: "consumer-association mediation",
-    ProcessKind.LEGAL_DOCUMENTS: "legal documents",
+    ProcessKind.LEGAL_DOCUMENTS: "record of legal documents",
     ProcessKind.LAWSUIT: "lawsuit",
     ProcessKind.REGULATOR: "regulator's inquiry",
 }
