@@ -245,7 +245,9 @@ ACTIONS: tuple[AuditAction, ...] = (
     ),
     AuditAction("lawyer_letter_not_signed", PROCESS, "A lawyer's letter was refused, not left"),
     AuditAction("lawyer_letter_answered", PROCESS, "The designated department answered a letter"),
-    AuditAction("lawyer_letter_answer_overdue", PROCESS, "A lawyer's letter is not answered in time"),
+    AuditAction(
+        "lawyer_letter_answer_overdue", PROCESS, "A lawyer's letter is not answered in time"
+    ),
     AuditAction("official_papers_checked", PROCESS, "Papers served were checked (name, bearer)"),
     AuditAction("official_papers_refused", PROCESS, "Papers served failed a check: not signed"),
     AuditAction("senior_management_informed", PROCESS, "Senior management was told of papers"),

@@ -372,9 +372,7 @@ def judgment_refusal(
     judgment recorded by the case's lawsuit, and pay no more than it orders."""
     if not court_judgment_ref:
         return None
-    lawsuits = [
-        p for p in processes if p.kind is ProcessKind.LAWSUIT and p.effective_judgment_ref
-    ]
+    lawsuits = [p for p in processes if p.kind is ProcessKind.LAWSUIT and p.effective_judgment_ref]
     judgment = next(
         (p for p in lawsuits if p.effective_judgment_ref == court_judgment_ref.strip()), None
     )

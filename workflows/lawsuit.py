@@ -38,7 +38,9 @@ from workflows.process_journal import ProcessJournal
 
 _EXECUTION_DUE = "execution due"
 _EXECUTION_REMINDER = "execution reminder"
-_HOLD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+_HOLD_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1)
+)
 
 
 @workflow.defn
@@ -288,7 +290,11 @@ class LawsuitWorkflow:
                     start.started_by,
                     at=workflow.now(),
                     reason=reason,
-                    data={"hold_id": hold_id, "source": "lawsuit", "reference": start.court_case_no},
+                    data={
+                        "hold_id": hold_id,
+                        "source": "lawsuit",
+                        "reference": start.court_case_no,
+                    },
                 ),
             ),
             start_to_close_timeout=timedelta(seconds=30),

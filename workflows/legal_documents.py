@@ -181,7 +181,9 @@ class LegalDocumentsWorkflow:
                 bearer=cmd.bearer,
                 department=self._record.department,
                 checks=[
-                    Check(name="company_name_matches", passed=cmd.company_name_matches, by=who, at=now),
+                    Check(
+                        name="company_name_matches", passed=cmd.company_name_matches, by=who, at=now
+                    ),
                     Check(
                         name="bearer_identity_checked",
                         passed=cmd.bearer_identity_checked,
@@ -266,7 +268,9 @@ class LegalDocumentsWorkflow:
                 reason += f"; enclosures missing: {', '.join(missing)}"
             if document.kind is LegalDocumentKind.COURT and not cmd.enclosures_received:
                 # 000 九.3: no evidence enclosed, the judge is asked whether any comes.
-                reason += "; no evidence enclosed: ask the judge what evidence the other side submits"
+                reason += (
+                    "; no evidence enclosed: ask the judge what evidence the other side submits"
+                )
             self._waiting()
             self._end_when_settled()
             await self._j.record(
@@ -320,7 +324,9 @@ class LegalDocumentsWorkflow:
         waits for its answer; else the desk."""
         states = {d.state for d in self._record.documents}
         if LegalDocumentState.AWAITING_SENIOR in states:
-            self._j.move(LegalDocumentsStage.OPEN, CaseWait.LEGAL_DOCUMENTS.value, SENIOR_MANAGEMENT)
+            self._j.move(
+                LegalDocumentsStage.OPEN, CaseWait.LEGAL_DOCUMENTS.value, SENIOR_MANAGEMENT
+            )
         elif states & {LegalDocumentState.RECEIVED_UNSIGNED, LegalDocumentState.SENIOR_INFORMED}:
             self._j.move(
                 LegalDocumentsStage.OPEN, CaseWait.LEGAL_DOCUMENTS.value, self._record.department

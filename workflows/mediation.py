@@ -222,9 +222,7 @@ class MediationWorkflow:
     def _check_reply(self, cmd: RecordReply) -> None:
         self._j.check(ProcessCommand.MEDIATION_REPLY, cmd.actor)
         refuse(
-            written_reply_refusal(
-                cmd.form, approved_by=self._mediation.written_reply_approved_by
-            )
+            written_reply_refusal(cmd.form, approved_by=self._mediation.written_reply_approved_by)
         )
 
     # --- clocks ---------------------------------------------------------------------

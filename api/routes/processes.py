@@ -15,37 +15,37 @@ from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.bodies import (
-    AnswerLawyerLetterBody,
-    ConclusionBody,
-    ExecutionBody,
-    HearingBody,
-    InformSeniorBody,
-    JudgmentBody,
-    LawyerLetterBody,
-    OfficialPapersBody,
-    RegulatorAnswerBody,
-    SignPapersBody,
-    StartLawsuitBody,
-    StartLegalDocumentsBody,
-    StartRegulatorInquiryBody,
     AdvanceExceptionBody,
+    AnswerLawyerLetterBody,
     CctvHandoverBody,
     CertificateBody,
+    ConclusionBody,
     DocumentsBody,
+    ExecutionBody,
     ExtensionBody,
     ForensicAssessmentBody,
+    HearingBody,
+    InformSeniorBody,
     InsurerReportBody,
+    JudgmentBody,
     LateDocumentBody,
+    LawyerLetterBody,
     MediationOutcomeBody,
+    OfficialPapersBody,
     OpinionBody,
     PoliceCallBody,
     PoliceOutcomeBody,
+    RegulatorAnswerBody,
     ReplyBody,
     RepresentativeBody,
     SessionBody,
+    SignPapersBody,
     StartInsuranceClaimBody,
+    StartLawsuitBody,
+    StartLegalDocumentsBody,
     StartMediationBody,
     StartPoliceReportBody,
+    StartRegulatorInquiryBody,
     WithdrawBody,
     WrittenReplyApprovalBody,
 )
@@ -62,14 +62,6 @@ from domain.insurance import (
     ReportToInsurer,
 )
 from domain.late_documents import RecordLateDocument, document_of
-from domain.mediation import (
-    AppointRepresentative,
-    ApproveWrittenReply,
-    RecordExtension,
-    RecordMediationOutcome,
-    RecordReply,
-    ScheduleSession,
-)
 from domain.legal import (
     AnswerLawyerLetter,
     InformSenior,
@@ -81,6 +73,14 @@ from domain.legal import (
     SignPapers,
     StartLawsuit,
     StartLegalDocuments,
+)
+from domain.mediation import (
+    AppointRepresentative,
+    ApproveWrittenReply,
+    RecordExtension,
+    RecordMediationOutcome,
+    RecordReply,
+    ScheduleSession,
 )
 from domain.models import CommandResult, StatusQuery
 from domain.police import (
@@ -228,8 +228,18 @@ _MESSAGES: dict[ProcessKind, list[tuple[str, Callable[..., Any], type, type]]] =
             WrittenReplyApprovalBody,
             ApproveWrittenReply,
         ),
-        ("answers", RegulatorInquiryWorkflow.record_answer, RegulatorAnswerBody, RecordRegulatorAnswer),
-        ("conclusion", RegulatorInquiryWorkflow.record_conclusion, ConclusionBody, RecordConclusion),
+        (
+            "answers",
+            RegulatorInquiryWorkflow.record_answer,
+            RegulatorAnswerBody,
+            RecordRegulatorAnswer,
+        ),
+        (
+            "conclusion",
+            RegulatorInquiryWorkflow.record_conclusion,
+            ConclusionBody,
+            RecordConclusion,
+        ),
     ],
 }
 # Messages that name uploaded evidence (docs/evidence.md): the files must be the case's.

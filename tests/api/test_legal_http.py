@@ -121,7 +121,12 @@ async def test_a_lawyers_letter_and_court_papers_over_http(api: httpx.AsyncClien
         "staff",
     )
     assert papers["record"]["documents"][1]["state"] == "awaiting_senior"
-    sign = {"number": 2, "signed_by": "Wang Li", "original": True, "enclosures_received": ["complaint"]}
+    sign = {
+        "number": 2,
+        "signed_by": "Wang Li",
+        "original": True,
+        "enclosures_received": ["complaint"],
+    }
     early = await _post(api, case_no, "legal-documents/signature", sign, "handler")
     assert _problem(early) == (409, "ConditionNotMet")
     await _ok(
@@ -216,7 +221,13 @@ async def test_a_lawsuit_gates_the_payment_named_by_its_judgment(api: httpx.Asyn
         api, case_no, "lawsuit/execution", {"payment_ref": "P-1", "amount": "3000"}, "handler"
     )
     assert done["summary"]["open"] is False
-    ended = await _post(api, case_no, "lawsuit/hearings", {"at": "2026-12-20T09:00:00+08:00", "place": "Court 3"}, "handler")
+    ended = await _post(
+        api,
+        case_no,
+        "lawsuit/hearings",
+        {"at": "2026-12-20T09:00:00+08:00", "place": "Court 3"},
+        "handler",
+    )
     assert _problem(ended) == (409, "ProcessNotOpen")
 
 
@@ -229,7 +240,11 @@ async def test_a_regulator_inquiry_over_http(api: httpx.AsyncClient) -> None:
         "visitor_identity_checked": True,
     }
     missing = await _post(
-        api, case_no, "regulator-inquiry", {k: v for k, v in start.items() if k != "visitor"}, "staff"
+        api,
+        case_no,
+        "regulator-inquiry",
+        {k: v for k, v in start.items() if k != "visitor"},
+        "staff",
     )
     assert missing.status_code == 422
     assert missing.json()["detail"][0]["loc"] == ["body", "visitor"]

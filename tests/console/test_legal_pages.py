@@ -20,9 +20,13 @@ async def _until(client: httpx.AsyncClient, path: str, text: str) -> str:
     raise AssertionError(f"{text!r} never on {path}")
 
 
-async def _send(client: httpx.AsyncClient, case_url: str, action: str, data: dict) -> httpx.Response:
+async def _send(
+    client: httpx.AsyncClient, case_url: str, action: str, data: dict
+) -> httpx.Response:
     page = await client.get(case_url)
-    return await client.post(f"{case_url}/{action}", data={"csrf_token": csrf_of(page.text), **data})
+    return await client.post(
+        f"{case_url}/{action}", data={"csrf_token": csrf_of(page.text), **data}
+    )
 
 
 async def test_a_lawyers_letter_and_a_lawsuit_on_the_case_page(console: httpx.AsyncClient) -> None:

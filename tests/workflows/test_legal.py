@@ -243,7 +243,11 @@ async def test_a_lawsuits_effective_judgment_gates_and_then_orders_the_payment(
     await until(case, lambda s: process(s, ProcessKind.LAWSUIT).version > 0)
     # The lawsuit holds the case's evidence while it runs.
     [hold] = await _holds(desk.pool, case_no)
-    assert (hold["source"], hold["reference"], hold["lifted_at"]) == ("lawsuit", "(2026)沪0115民初7号", None)
+    assert (hold["source"], hold["reference"], hold["lifted_at"]) == (
+        "lawsuit",
+        "(2026)沪0115民初7号",
+        None,
+    )
 
     # A judgment named on a payment must be the lawsuit's, and effective.
     message = await refused(
