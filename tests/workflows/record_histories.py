@@ -2,6 +2,7 @@
 that running cases must survive, and commit the new files.
 
     .venv/bin/python -m tests.workflows.record_histories v2
+    .venv/bin/python -m tests.workflows.record_histories v9 lawsuit_judgment_pays  # one only
 """
 
 import asyncio
@@ -21,9 +22,10 @@ from workflows.complaint import ComplaintWorkflow
 HISTORIES = Path(__file__).parent / "histories"
 
 
-async def record(label: str) -> None:
+async def record(label: str, names: list[str] | None = None) -> None:
+    """`names`: only these scenarios (a new one, recorded without re-recording the rest)."""
     policy = load_policy(ROOT / "policy" / "default.yaml")
-    for name in SCENARIOS:
+    for name in names or SCENARIOS:
         # A fresh server per scenario: skipping time would wake the previous scenario's
         # case, whose worker is gone, and stall.
         env = await WorkflowEnvironment.start_time_skipping(
@@ -46,4 +48,4 @@ async def record(label: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(record(sys.argv[1] if len(sys.argv) > 1 else "v1"))
+    asyncio.run(record(sys.argv[1] if len(sys.argv) > 1 else "v1", sys.argv[2:]))
