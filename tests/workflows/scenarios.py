@@ -460,7 +460,7 @@ async def lawsuit_judgment_pays(env: WorkflowEnvironment, handle: WorkflowHandle
             judgment_ref="(2026)沪0115民初1号",
             judged_on=datetime.now(UTC).date(),
             status=JudgmentStatus.EFFECTIVE,
-            orders_amount=Decimal("3000"),
+            orders_amount=Decimal("450"),
         ),
     )
     for _ in range(100):
@@ -473,7 +473,7 @@ async def lawsuit_judgment_pays(env: WorkflowEnvironment, handle: WorkflowHandle
         ProposeRemedy(
             actor=HANDLER,
             kind=RemedyKind.COMPENSATION,
-            amount=Decimal("3000"),
+            amount=Decimal("450"),
             details="As the court ordered",
             court_judgment_ref="(2026)沪0115民初1号",
         ),
@@ -487,7 +487,7 @@ async def lawsuit_judgment_pays(env: WorkflowEnvironment, handle: WorkflowHandle
     )
     await lawsuit.execute_update(
         LawsuitWorkflow.record_execution,
-        RecordExecution(actor=HANDLER, payment_ref="PAY-COURT", amount=Decimal("3000")),
+        RecordExecution(actor=HANDLER, payment_ref="PAY-COURT", amount=Decimal("450")),
     )
     await _processes_ended(handle)
     await handle.execute_update(
@@ -515,7 +515,11 @@ INTAKES: dict[str, dict] = {
             contact_channel="email",
         )
     },
-    "lawsuit_judgment_pays": {"category": Category.LOST_BELONGINGS, "claimed_amount": Decimal("3000")},
+    # Under the insured losses' CNY 500: no insurance claim opens at intake.
+    "lawsuit_judgment_pays": {
+        "category": Category.LOST_BELONGINGS,
+        "claimed_amount": Decimal("450"),
+    },
     "injury_with_insurance_and_police": {
         "category": Category.PERSONAL_INJURY,
         "incident": Incident.SERIOUS_INJURY,
