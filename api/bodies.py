@@ -714,7 +714,7 @@ class OfficialPapersBody(StrictModel):
     @classmethod
     def _official(cls, issuer: LegalDocumentKind) -> LegalDocumentKind:
         if issuer is LegalDocumentKind.LAWYER_LETTER:
-            raise ValueError("a lawyer's letter is recorded as one (lawyer-letter), never signed for")
+            raise ValueError("a lawyer's letter goes to lawyer-letter: it is never signed for")
         return issuer
 
 

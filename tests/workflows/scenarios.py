@@ -31,6 +31,14 @@ from domain.insurance import (
     RecordInsurerOpinion,
     ReportToInsurer,
 )
+from domain.legal import (
+    JudgmentStatus,
+    LiftHold,
+    PlaceHold,
+    RecordExecution,
+    RecordJudgment,
+    StartLawsuit,
+)
 from domain.models import (
     Acknowledge,
     AcknowledgeEscalation,
@@ -61,14 +69,6 @@ from domain.models import (
     ResumeClocks,
     SettleOnTheSpot,
     StatusQuery,
-)
-from domain.legal import (
-    JudgmentStatus,
-    LiftHold,
-    PlaceHold,
-    RecordExecution,
-    RecordJudgment,
-    StartLawsuit,
 )
 from domain.payments import PaymentReceipt, PaymentRequest
 from domain.police import RecordCertificate, RecordPoliceCall, RecordPoliceOutcome
