@@ -20,6 +20,7 @@ import domain
 from activities.case_records import CaseRecorder
 from activities.customer_links import SurveyLinks
 from activities.finance import FinanceDesk
+from activities.legal_holds import LegalHolds
 from activities.reports import ReportActivities
 from activities.retention import RetentionActivities
 from activities.stop_sale import StopSaleDesk
@@ -39,9 +40,12 @@ from infra.survey_links import SurveyLinkSigner
 from infra.temporal import connect
 from workflows.complaint import ComplaintWorkflow
 from workflows.insurance import InsuranceClaimWorkflow
+from workflows.lawsuit import LawsuitWorkflow
+from workflows.legal_documents import LegalDocumentsWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.police import PoliceReportWorkflow
 from workflows.quality import QualityInspectionWorkflow
+from workflows.regulator import RegulatorInquiryWorkflow
 from workflows.reports import ReportWorkflow
 from workflows.retention import RetentionWorkflow
 from workflows.stop_sale import StopSaleOrderWorkflow
@@ -65,6 +69,10 @@ WORKFLOWS = [
     InsuranceClaimWorkflow,
     PoliceReportWorkflow,
     MediationWorkflow,
+    # Issue 16.
+    LegalDocumentsWorkflow,
+    LawsuitWorkflow,
+    RegulatorInquiryWorkflow,
     ReportWorkflow,
     RetentionWorkflow,
     StopSaleOrderWorkflow,
@@ -78,6 +86,7 @@ ACTIVITY_CLASSES = [
     RetentionActivities,
     SurveyLinks,
     StopSaleDesk,
+    LegalHolds,
 ]
 
 
@@ -137,6 +146,7 @@ def build_worker(
     reports = ReportActivities(pool)
     retention = RetentionActivities(pool, evidence)
     stop_sale = StopSaleDesk(pool)
+    legal_holds = LegalHolds(pool)
     return Worker(
         client,
         task_queue=task_queue,
@@ -155,6 +165,9 @@ def build_worker(
             stop_sale.link_open_cases,
             stop_sale.cases_of_order,
             stop_sale.link_new_case,
+            # Issue 16: the lawsuit's legal hold.
+            legal_holds.place_lawsuit_hold,
+            legal_holds.lift_lawsuit_hold,
         ],
         # Each activity's log lines carry its case number and workflow ID.
         interceptors=[ActivityLogContext()],

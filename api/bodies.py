@@ -32,6 +32,7 @@ from domain.evidence import HoldSource
 from domain.grades import Grade
 from domain.incidents import Incident
 from domain.insurance import DamageHead, DocumentKind, OpinionDecision
+from domain.legal import JudgmentStatus, LegalDocumentKind
 from domain.mediation import Failure, MediationResult, ReplyForm
 from domain.models import (
     Category,
@@ -679,6 +680,100 @@ class MediationOutcomeBody(StrictModel):
         ):
             raise ValueError("statement_ref is required for a signed statement")
         return ref
+
+
+# --- issue 16: legal documents, the lawsuit, the regulator (docs/legal-and-regulator.md)
+
+
+class StartLegalDocumentsBody(StrictModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class LawyerLetterBody(StrictModel):
+    sender: str = Field(min_length=1, max_length=200, description="The law firm and lawyer")
+    on_behalf_of: str | None = Field(None, min_length=1, max_length=200)
+    left: bool = Field(description="The bearer left it at the desk (it is never signed for)")
+    summary: str = Field("", max_length=5000)
+
+
+class AnswerLawyerLetterBody(StrictModel):
+    number: int = Field(ge=1, description="The document's number in the case's record")
+    answer_ref: str = Field(min_length=1, max_length=100)
+    summary: str = Field("", max_length=5000)
+
+
+class OfficialPapersBody(StrictModel):
+    issuer: LegalDocumentKind = Field(description="court, procuratorate or police")
+    title: str = Field(min_length=1, max_length=200)
+    reference: str = Field("", max_length=100)
+    bearer: str = Field(min_length=1, max_length=200)
+    bearer_identity_checked: bool = Field(description="The bearer showed valid official ID")
+    company_name_matches: bool = Field(description="The company name on them is exactly ours")
+    enclosures_listed: list[ShortText] = Field(default_factory=list, max_length=50)
+
+    @field_validator("issuer")
+    @classmethod
+    def _official(cls, issuer: LegalDocumentKind) -> LegalDocumentKind:
+        if issuer is LegalDocumentKind.LAWYER_LETTER:
+            raise ValueError("a lawyer's letter goes to lawyer-letter: it is never signed for")
+        return issuer
+
+
+class InformSeniorBody(StrictModel):
+    number: int = Field(ge=1)
+    informed: str = Field(min_length=1, max_length=500, description="Whom, and how")
+
+
+class SignPapersBody(StrictModel):
+    number: int = Field(ge=1)
+    signed_by: str = Field(min_length=1, max_length=200, description="The designated person")
+    original: bool = Field(description="Only originals are signed for")
+    enclosures_received: list[ShortText] = Field(default_factory=list, max_length=50)
+
+
+class StartLawsuitBody(StrictModel):
+    court: str = Field(min_length=1, max_length=200)
+    court_case_no: str = Field(min_length=1, max_length=100)
+    filed_on: Day
+    claim: str = Field(min_length=1, max_length=2000)
+    claimed_amount: PositiveMoney | None = None
+
+
+class HearingBody(StrictModel):
+    at: Moment
+    place: str = Field(min_length=1, max_length=200)
+
+
+class JudgmentBody(StrictModel):
+    judgment_ref: str = Field(min_length=1, max_length=100)
+    judged_on: Day
+    status: JudgmentStatus
+    orders_amount: Money | None = Field(None, description="What it orders the company to pay")
+    pay_by: Day | None = Field(None, description="Its own date for the payment, if it names one")
+    summary: str = Field("", max_length=5000)
+
+
+class ExecutionBody(StrictModel):
+    payment_ref: str = Field(min_length=1, max_length=100)
+    amount: PositiveMoney
+
+
+class StartRegulatorInquiryBody(StrictModel):
+    regulator: str = Field(min_length=1, max_length=200)
+    official_letter_ref: str = Field(min_length=1, max_length=100)
+    visitor: str = Field(min_length=1, max_length=200)
+    visitor_identity_checked: bool = Field(description="The visitor's official ID was checked")
+    questions: str = Field("", max_length=5000)
+
+
+class RegulatorAnswerBody(StrictModel):
+    form: ReplyForm
+    content: str = Field(min_length=1, max_length=5000)
+    department: str = Field(min_length=1, max_length=200)
+
+
+class ConclusionBody(StrictModel):
+    conclusion: str = Field(min_length=1, max_length=2000)
 
 
 class LateDocumentBody(StrictModel):

@@ -292,6 +292,44 @@ ACTIONS: tuple[AuditAction, ...] = (
         "The supplier was silent: purchasing told to chase it (the case escalates after the"
         " policy's chases)",
     ),
+    # --- issue 16: legal documents (000 九), the lawsuit (000 八.9), the regulator ----------
+    AuditAction("legal_documents_started", PROCESS, "The record of legal documents opened"),
+    AuditAction(
+        "lawyer_letter_received_unsigned",
+        PROCESS,
+        "A lawyer's letter was left at the desk, not signed for; senior management told",
+    ),
+    AuditAction("lawyer_letter_not_signed", PROCESS, "A lawyer's letter was refused, not left"),
+    AuditAction("lawyer_letter_answered", PROCESS, "The designated department answered a letter"),
+    AuditAction(
+        "lawyer_letter_answer_overdue", PROCESS, "A lawyer's letter is not answered in time"
+    ),
+    AuditAction("official_papers_checked", PROCESS, "Papers served were checked (name, bearer)"),
+    AuditAction("official_papers_refused", PROCESS, "Papers served failed a check: not signed"),
+    AuditAction("senior_management_informed", PROCESS, "Senior management was told of papers"),
+    AuditAction("official_papers_signed", PROCESS, "The designated person signed for originals"),
+    AuditAction("lawsuit_started", PROCESS, "A lawsuit against the company is on record"),
+    AuditAction("lawsuit_hearing_scheduled", PROCESS, "A hearing was scheduled"),
+    AuditAction("lawsuit_hearing_reminder", PROCESS, "A reminder of the coming hearing"),
+    AuditAction("judgment_effective", PROCESS, "An effective judgment is on record"),
+    AuditAction("judgment_appealed", PROCESS, "A judgment was appealed"),
+    AuditAction("judgment_execution_reminder", PROCESS, "A reminder to carry out the judgment"),
+    AuditAction("judgment_execution_overdue", PROCESS, "The judgment is not carried out in time"),
+    AuditAction("judgment_carried_out", PROCESS, "The judgment was carried out as it orders"),
+    AuditAction("regulator_inquiry_started", PROCESS, "A market regulator's inquiry started"),
+    AuditAction(
+        "regulator_written_reply_approved", PROCESS, "A written reply to the regulator was approved"
+    ),
+    *(
+        AuditAction(
+            f"regulator_{form.value}_answer_given",
+            PROCESS,
+            f"The {form.value} answer to the regulator, by the designated department",
+        )
+        for form in ReplyForm
+    ),
+    AuditAction("regulator_answer_overdue", PROCESS, "The regulator is not answered in time"),
+    AuditAction("regulator_inquiry_concluded", PROCESS, "The regulator's conclusion is on record"),
     # --- outside the workflows --------------------------------------------------------
     AuditAction("notification_resent", REPAIR, "A lost notification was queued again (a new copy)"),
     AuditAction(
@@ -325,8 +363,16 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("evidence_downloaded", EVIDENCE, "Someone downloaded an evidence file"),
     AuditAction("evidence_viewed", EVIDENCE, "Someone viewed an evidence file's thumbnail"),
     AuditAction("witness_recorded", EVIDENCE, "A witness was recorded (name and phone kept apart)"),
-    AuditAction("legal_hold_placed", EVIDENCE, "A legal hold keeps the case and its evidence"),
-    AuditAction("legal_hold_lifted", EVIDENCE, "A legal hold was lifted by senior management"),
+    AuditAction(
+        "legal_hold_placed",
+        f"{EVIDENCE}, {PROCESS}",
+        "A legal hold keeps the case and its evidence (placed by hand, or by a lawsuit)",
+    ),
+    AuditAction(
+        "legal_hold_lifted",
+        f"{EVIDENCE}, {PROCESS}",
+        "A legal hold was lifted by senior management, or by its lawsuit as it ended",
+    ),
     # --- the customer's own page (docs/customer-page.md) -------------------------------
     AuditAction(
         "tracking_link_revoked",

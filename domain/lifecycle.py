@@ -174,6 +174,11 @@ class CaseWait(StrEnum):
     TEST_LAB = "test-lab"
     PURCHASING = "purchasing"
     SUPPLIER = "supplier"
+    # Issue 16: legal documents, a lawsuit, a regulator's inquiry (workflows/legal_*.py).
+    LEGAL_DOCUMENTS = "legal-documents"
+    COURT = "court"
+    JUDGMENT_EXECUTION = "judgment-execution"
+    REGULATOR = "regulator"
     # Paused clocks, by the pause's reason (domain/clocks.py PauseReason).
     CUSTOMER = "customer"
     INSPECTION = "inspection"

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from domain.authority import Actor
 from domain.personal_data import PERSONAL
 from domain.processes import ProcessStart
+from domain.rules import Refusal, RefusalType
 
 
 def non_admission_clause(amount: Decimal) -> str:
@@ -19,6 +20,19 @@ def non_admission_clause(amount: Decimal) -> str:
         "The company does not accept the facts as stated but offers "
         f"CNY {amount:.2f} as a goodwill gesture."
     )
+
+
+def written_reply_refusal(
+    form: "ReplyForm", *, approved_by: str | None, to: str = "the association"
+) -> Refusal | None:
+    """A written reply (to the association, or a regulator: DOMAIN 6) only after senior
+    management approved it; each approval covers one written reply."""
+    if form is ReplyForm.WRITTEN and not approved_by:
+        return Refusal(
+            RefusalType.CONDITION_NOT_MET,
+            f"a written reply to {to} needs senior management's approval first",
+        )
+    return None
 
 
 class MediationStage(StrEnum):

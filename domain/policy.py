@@ -199,6 +199,54 @@ class SupplierPolicy(BaseModel):
     )
 
 
+# --- Issue 16: legal documents, lawsuits, regulator inquiries (000 八, 九; DOMAIN 6) ----
+
+
+def _clock_span_before(span: Duration, moment: datetime) -> datetime:
+    if span.unit is DurationUnit.MINUTES:
+        return moment - timedelta(minutes=span.amount)
+    hours = span.amount if span.unit is DurationUnit.HOURS else span.amount * 24
+    return moment - timedelta(hours=hours)
+
+
+class LegalDocumentsPolicy(BaseModel):
+    designated_department: str = Field(
+        min_length=1,
+        description="The department that answers lawyer's letters and receives official papers",
+    )
+    answer_within: Duration = Field(
+        description="A lawyer's letter left at the desk is answered within this (000 九.1)"
+    )
+
+
+class LawsuitPolicy(BaseModel):
+    hearing_reminder_before: Duration
+    execution_within: Duration = Field(
+        description="From an effective judgment, when it names no date of its own"
+    )
+    execution_reminder_before: Duration
+
+    @model_validator(mode="after")
+    def _reminders_in_clock_time(self) -> "LawsuitPolicy":
+        for name in ("hearing_reminder_before", "execution_reminder_before"):
+            if getattr(self, name).unit is DurationUnit.WORKING_DAYS:
+                raise ValueError(f"{name} is counted in hours or days")
+        return self
+
+    def hearing_reminder(self, at: datetime) -> datetime:
+        return _clock_span_before(self.hearing_reminder_before, at)
+
+    def execution_reminder(self, due: datetime) -> datetime:
+        return _clock_span_before(self.execution_reminder_before, due)
+
+
+class RegulatorPolicy(BaseModel):
+    designated_department: str = Field(
+        min_length=1, description="The department that answers a market regulator's questions"
+    )
+    answer_within: Duration = Field(description="From the official letter's receipt")
+
+
 class ProcessesPolicy(BaseModel):
     """The sub-processes with outside parties (DOMAIN section 6)."""
 
@@ -208,6 +256,10 @@ class ProcessesPolicy(BaseModel):
     # Issue 16. None in policies before it: no inspection or supplier claim under them.
     quality: QualityPolicy | None = None
     supplier: SupplierPolicy | None = None
+    # Issue 16: None in policies that predate them (no such process under those).
+    legal_documents: LegalDocumentsPolicy | None = None
+    lawsuit: LawsuitPolicy | None = None
+    regulator: RegulatorPolicy | None = None
 
 
 class Policy(BaseModel):

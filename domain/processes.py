@@ -36,6 +36,10 @@ class ProcessKind(StrEnum):
     # Issue 16: quality control's ruling, purchasing's claim against the supplier.
     QUALITY = "quality_inspection"
     SUPPLIER = "supplier_claim"
+    # Issue 16 (000 八, 九): legal documents served, a lawsuit, a regulator's inquiry.
+    LEGAL_DOCUMENTS = "legal_documents"
+    LAWSUIT = "lawsuit"
+    REGULATOR = "regulator_inquiry"
 
 
 LABELS = {
@@ -44,6 +48,9 @@ LABELS = {
     ProcessKind.MEDIATION: "consumer-association mediation",
     ProcessKind.QUALITY: "quality inspection",
     ProcessKind.SUPPLIER: "supplier claim",
+    ProcessKind.LEGAL_DOCUMENTS: "record of legal documents",
+    ProcessKind.LAWSUIT: "lawsuit",
+    ProcessKind.REGULATOR: "regulator's inquiry",
 }
 
 
@@ -85,6 +92,21 @@ class ProcessCommand(StrEnum):
     SUPPLIER_DEMAND = "ask the supplier for compensation"
     SUPPLIER_PAYMENT = "record compensation received from the supplier"
     SUPPLIER_REFUSAL = "record the supplier's refusal"
+    # Issue 16: legal documents (000 九), a lawsuit (000 八.9), a regulator (DOMAIN 6).
+    START_LEGAL_DOCUMENTS = "open the record of legal documents served"
+    START_LAWSUIT = "record a lawsuit against the company"
+    START_REGULATOR = "record a market regulator's inquiry"
+    LAWYER_LETTER = "record a lawyer's letter"
+    ANSWER_LAWYER_LETTER = "answer a lawyer's letter"
+    OFFICIAL_PAPERS = "record papers served by a court, procuratorate or the police"
+    SENIOR_INFORMED = "record that senior management was told of papers served"
+    SIGN_PAPERS = "sign for papers served"
+    LAWSUIT_HEARING = "schedule a hearing"
+    LAWSUIT_JUDGMENT = "record a judgment"
+    LAWSUIT_EXECUTION = "record the judgment carried out"
+    REGULATOR_ANSWER = "record an answer to the regulator"
+    REGULATOR_WRITTEN_APPROVAL = "approve a written reply to the regulator"
+    REGULATOR_CONCLUSION = "record the regulator's conclusion"
 
 
 _CASE_WORKERS = frozenset({Role.HANDLER, Role.MANAGER, Role.SENIOR})
@@ -129,6 +151,23 @@ PROCESS_ROLES: dict[ProcessCommand, frozenset[Role]] = {
     ProcessCommand.SUPPLIER_DEMAND: _CASE_WORKERS,
     ProcessCommand.SUPPLIER_PAYMENT: _CASE_WORKERS,
     ProcessCommand.SUPPLIER_REFUSAL: _CASE_WORKERS,
+    # Issue 16.
+    ProcessCommand.START_LEGAL_DOCUMENTS: _DESK,
+    ProcessCommand.START_LAWSUIT: _CASE_WORKERS,
+    ProcessCommand.START_REGULATOR: _DESK,
+    ProcessCommand.LAWYER_LETTER: _DESK,
+    ProcessCommand.ANSWER_LAWYER_LETTER: _CASE_WORKERS,
+    ProcessCommand.OFFICIAL_PAPERS: _DESK,
+    ProcessCommand.SENIOR_INFORMED: _DESK,
+    # The company's designated person signs (000 九.3), not the desk.
+    ProcessCommand.SIGN_PAPERS: _CASE_WORKERS,
+    ProcessCommand.LAWSUIT_HEARING: _CASE_WORKERS,
+    ProcessCommand.LAWSUIT_JUDGMENT: _CASE_WORKERS,
+    ProcessCommand.LAWSUIT_EXECUTION: _CASE_WORKERS,
+    ProcessCommand.REGULATOR_ANSWER: _CASE_WORKERS,
+    # A written reply to a regulator, as to the association, needs senior approval.
+    ProcessCommand.REGULATOR_WRITTEN_APPROVAL: _SENIOR,
+    ProcessCommand.REGULATOR_CONCLUSION: _CASE_WORKERS,
 }
 
 
@@ -190,6 +229,12 @@ class ProcessSummary(BaseModel):
     # Supplier claim: what was asked of the supplier, and what came back.
     claimed_amount: Decimal | None = None
     recovered_amount: Decimal | None = None
+    # Lawsuit (issue 16): the judgment in force, which a payment's court_judgment_ref names.
+    effective_judgment_ref: str | None = None
+    judgment_orders: Decimal | None = Field(
+        None, description="What the effective judgment orders the company to pay (CNY)"
+    )
+    execution_due: datetime | None = None
     late_documents: list[LateDocument] = Field(
         default_factory=list, description="Recorded by the case after the sub-process ended"
     )
@@ -322,6 +367,9 @@ def start_refusal(
         ProcessKind.MEDIATION: ProcessCommand.START_MEDIATION,
         ProcessKind.QUALITY: ProcessCommand.START_QUALITY,
         ProcessKind.SUPPLIER: ProcessCommand.START_SUPPLIER,
+        ProcessKind.LEGAL_DOCUMENTS: ProcessCommand.START_LEGAL_DOCUMENTS,
+        ProcessKind.LAWSUIT: ProcessCommand.START_LAWSUIT,
+        ProcessKind.REGULATOR: ProcessCommand.START_REGULATOR,
     }[kind]
     if actor.role not in PROCESS_ROLES[command]:
         return Refusal(RefusalType.ROLE_NOT_ALLOWED, f"role {actor.role} may not {command.value}")
@@ -329,6 +377,11 @@ def start_refusal(
         return Refusal(
             RefusalType.CONDITION_NOT_MET,
             "this case's policy version has no rules for sub-processes",
+        )
+    if _LEGAL_RULES.get(kind) and getattr(rules, _LEGAL_RULES[kind]) is None:
+        return Refusal(
+            RefusalType.CONDITION_NOT_MET,
+            f"this case's policy version has no rules for the {LABELS[kind]}",
         )
     if current is not None and current.open:
         return Refusal(RefusalType.PROCESS_ALREADY_OPEN, f"the {LABELS[kind]} is already open")
@@ -355,6 +408,14 @@ def supplier_claim_refusal(quality: ProcessSummary | None) -> Refusal | None:
             "quality control found no product defect: there is nothing to claim",
         )
     return None
+
+
+# Issue 16: each of these kinds has its own policy section, absent from older policies.
+_LEGAL_RULES = {
+    ProcessKind.LEGAL_DOCUMENTS: "legal_documents",
+    ProcessKind.LAWSUIT: "lawsuit",
+    ProcessKind.REGULATOR: "regulator",
+}
 
 
 def withdraw_refusal(actor: Actor, current: ProcessSummary | None) -> Refusal | None:

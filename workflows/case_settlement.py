@@ -129,6 +129,7 @@ class CaseSettlement:
         async with self._turn():
             decision = self._settlement_decision(cmd)
             refuse(decision.refusal)
+            self._check_judgment(cmd.court_judgment_ref, cmd.amount)  # issue 16
             self._take_ownership(cmd.actor)
             self._meet(DeadlineName.ACKNOWLEDGE)
             level = settled_level(cmd.actor)
@@ -176,6 +177,7 @@ class CaseSettlement:
     @unless_applied
     def _validate_settlement(self, cmd: SettleOnTheSpot) -> None:
         refuse(self._settlement_decision(cmd).refusal)
+        self._validate_judgment(cmd.court_judgment_ref, cmd.amount)  # issue 16
 
     async def _settle(self, proposal: Proposal, actor) -> None:
         """The remedy given with the customer's consent: carried out, the follow-up due."""

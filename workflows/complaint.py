@@ -115,6 +115,7 @@ from workflows.case_customer import CaseCustomer
 from workflows.case_escalation import CaseEscalation
 from workflows.case_grading import CaseGrading
 from workflows.case_injury import CaseInjury
+from workflows.case_legal import CaseLegal
 from workflows.case_lessons import CaseLessons
 from workflows.case_quality import CaseQuality
 from workflows.case_routing import CaseRouting
@@ -122,10 +123,13 @@ from workflows.case_settlement import CaseSettlement
 from workflows.case_stop_sale import CaseStopSale
 from workflows.common import audit_entry, record_with, refuse
 from workflows.insurance import InsuranceClaimWorkflow
+from workflows.lawsuit import LawsuitWorkflow
+from workflows.legal_documents import LegalDocumentsWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.payments import payment_due, request_payment
 from workflows.police import PoliceReportWorkflow
 from workflows.quality import QualityInspectionWorkflow
+from workflows.regulator import RegulatorInquiryWorkflow
 from workflows.supplier import SupplierClaimWorkflow
 
 _CHILDREN = {
@@ -135,6 +139,10 @@ _CHILDREN = {
     # Issue 16.
     ProcessKind.QUALITY: QualityInspectionWorkflow,
     ProcessKind.SUPPLIER: SupplierClaimWorkflow,
+    # Issue 16 (workflows/case_legal.py starts them).
+    ProcessKind.LEGAL_DOCUMENTS: LegalDocumentsWorkflow,
+    ProcessKind.LAWSUIT: LawsuitWorkflow,
+    ProcessKind.REGULATOR: RegulatorInquiryWorkflow,
 }
 
 _OPEN = (DeadlineState.PENDING, DeadlineState.MISSED)
@@ -154,6 +162,7 @@ class ComplaintWorkflow(
     CaseCustomer,
     CaseStopSale,
     CaseQuality,
+    CaseLegal,
     patches.Folds,
 ):
     """One complaint case; its updates are the commands of the service desk and managers.
@@ -393,6 +402,7 @@ class ComplaintWorkflow(
     async def propose_remedy(self, cmd: ProposeRemedy) -> CommandResult:
         async with self._turn():
             self._check_proposal(cmd)
+            self._check_judgment(cmd.court_judgment_ref, cmd.amount)
             heads = {head.value: amount for head, amount in cmd.heads.items()}
             # The company approves only what the insurer has not confirmed in writing.
             covers = insurer_share(heads, self._processes.get(ProcessKind.INSURANCE))
@@ -434,6 +444,7 @@ class ComplaintWorkflow(
     @unless_applied
     def _validate_proposal(self, cmd: ProposeRemedy) -> None:
         self._check_proposal(cmd)
+        self._validate_judgment(cmd.court_judgment_ref, cmd.amount)
 
     @workflow.update
     @applied_once

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         ScheduleSession,
         Session,
         non_admission_clause,
+        written_reply_refusal,
     )
     from domain.models import RemedyKind, SignedAgreement
     from domain.processes import (
@@ -30,7 +31,6 @@ with workflow.unsafe.imports_passed_through():
         ProcessStatus,
         ProcessSummary,
     )
-    from domain.rules import Refusal, RefusalType
 
 from workflows.common import refuse
 from workflows.process_journal import ProcessJournal
@@ -221,13 +221,9 @@ class MediationWorkflow:
 
     def _check_reply(self, cmd: RecordReply) -> None:
         self._j.check(ProcessCommand.MEDIATION_REPLY, cmd.actor)
-        if cmd.form is ReplyForm.WRITTEN and not self._mediation.written_reply_approved_by:
-            refuse(
-                Refusal(
-                    RefusalType.CONDITION_NOT_MET,
-                    "a written reply to the association needs senior management's approval first",
-                )
-            )
+        refuse(
+            written_reply_refusal(cmd.form, approved_by=self._mediation.written_reply_approved_by)
+        )
 
     # --- clocks ---------------------------------------------------------------------
 

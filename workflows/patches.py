@@ -61,6 +61,9 @@ SETTLED_LIKE_REMEDY = "settled-like-remedy"
 # Issue 16: a case about a product (intake `product`) is linked at registration to the
 # stop-sale orders in force over it (workflows/case_stop_sale.py).
 STOPSALE_LINK_AT_INTAKE = "stopsale-link-at-intake"
+# Issue 16 (legal): a `court_judgment_ref` on a proposal or a settlement on the spot must
+# name an effective judgment recorded by the case's lawsuit (workflows/case_legal.py).
+LEGAL_JUDGMENT_GATE = "legal-judgment-gate"
 
 # Issue 20: every patch above, folded into one marker for the cases that start with them.
 FOLDED_1 = "folded-1"
@@ -83,6 +86,7 @@ _FOLDED_1 = frozenset(
         SEARCH_ATTRIBUTES_CHANGED,
         SETTLED_LIKE_REMEDY,
         STOPSALE_LINK_AT_INTAKE,
+        LEGAL_JUDGMENT_GATE,
     }
 )
 

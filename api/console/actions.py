@@ -24,7 +24,9 @@ from domain.evidence import HoldSource, lift_hold_refusal, may_upload, place_hol
 from domain.grades import Grade
 from domain.incidents import Incident
 from domain.insurance import DocumentKind
+from domain.legal import JudgmentStatus, LegalDocumentKind
 from domain.lifecycle import CaseWait, Command, Stage
+from domain.mediation import ReplyForm
 from domain.models import ExposureKind, Liability, RemedyKind
 from domain.policy import DeadlineName
 from domain.processes import (
@@ -103,6 +105,9 @@ class Field:
         time, given its offset by the page (`CommandForm.body`'s `zone`)."""
         if self.kind == "multiselect":
             return list(raw) if raw else None
+        if self.kind == "lines":  # one item a line (issue 16: enclosures)
+            text = raw[-1] if isinstance(raw, list) else raw
+            return [line.strip() for line in (text or "").splitlines() if line.strip()]
         if isinstance(raw, list):
             raw = raw[-1] if raw else None
         if raw is None or (raw == "" and self.kind not in ("text", "textarea")):
@@ -152,6 +157,21 @@ class CaseAction(StrEnum):
     ASK_COMPENSATION = "ask_compensation"
     RECORD_COMPENSATION = "record_compensation"
     RECORD_SUPPLIER_REFUSAL = "record_supplier_refusal"
+    # Issue 16: legal documents, the lawsuit, the regulator (panels/legal.html).
+    START_LEGAL_DOCUMENTS = "start_legal_documents"
+    START_LAWSUIT = "start_lawsuit"
+    START_REGULATOR_INQUIRY = "start_regulator_inquiry"
+    LAWYER_LETTER = "lawyer_letter"
+    ANSWER_LAWYER_LETTER = "answer_lawyer_letter"
+    OFFICIAL_PAPERS = "official_papers"
+    SENIOR_INFORMED = "senior_informed"
+    SIGN_PAPERS = "sign_papers"
+    LAWSUIT_HEARING = "lawsuit_hearing"
+    LAWSUIT_JUDGMENT = "lawsuit_judgment"
+    LAWSUIT_EXECUTION = "lawsuit_execution"
+    REGULATOR_WRITTEN_APPROVAL = "regulator_written_approval"
+    REGULATOR_ANSWER = "regulator_answer"
+    REGULATOR_CONCLUSION = "regulator_conclusion"
 
 
 @dataclass(frozen=True)
@@ -216,6 +236,212 @@ def _with_offset(local: str, zone: str) -> str:
 
 
 _REASON = Field("reason", N_("Reason"), "textarea", required=True)
+
+# --- issue 16: legal documents, the lawsuit, the regulator (docs/legal-and-regulator.md) ---
+
+_NUMBER = Field("number", N_("Document number"), "number", True, top=20)
+LEGAL_FORMS = (
+    CommandForm(
+        CaseAction.START_LEGAL_DOCUMENTS,
+        (_REASON,),
+        N_("Open the record of legal documents"),
+        path="legal-documents",
+    ),
+    CommandForm(
+        CaseAction.START_LAWSUIT,
+        (
+            Field("court", N_("Court"), "text", required=True),
+            Field("court_case_no", N_("Court case number"), "text", required=True),
+            Field("filed_on", N_("Filed on"), "date", True),
+            Field("claim", N_("What the plaintiff claims"), "textarea", True),
+            Field("claimed_amount", N_("Amount claimed (CNY)"), "money"),
+        ),
+        N_("Record the lawsuit"),
+        path="lawsuit",
+    ),
+    CommandForm(
+        CaseAction.START_REGULATOR_INQUIRY,
+        (
+            Field("regulator", N_("Market regulator"), "text", required=True),
+            Field("official_letter_ref", N_("Official letter reference"), "text", True),
+            Field("visitor", N_("Visitor"), "text", required=True),
+            Field("visitor_identity_checked", N_("Visitor's official ID checked"), "yesno", True),
+            Field("questions", N_("Questions asked"), "textarea"),
+        ),
+        N_("Record the regulator's inquiry"),
+        path="regulator-inquiry",
+    ),
+    CommandForm(
+        CaseAction.LAWYER_LETTER,
+        (
+            Field("sender", N_("Law firm and lawyer"), "text", required=True),
+            Field("on_behalf_of", N_("On behalf of"), "text"),
+            Field(
+                "left",
+                N_("Left at the desk (never signed for)"),
+                "yesno",
+                True,
+                yes=N_("Left, not signed for"),
+                no=N_("Taken back"),
+            ),
+            Field("summary", N_("What it demands"), "textarea"),
+        ),
+        N_("Record the lawyer's letter"),
+        path="legal-documents/lawyer-letter",
+    ),
+    CommandForm(
+        CaseAction.ANSWER_LAWYER_LETTER,
+        (
+            _NUMBER,
+            Field("answer_ref", N_("Answer reference"), "text", True),
+            Field("summary", N_("Answer"), "textarea"),
+        ),
+        N_("Record the answer"),
+        path="legal-documents/lawyer-letter-answer",
+    ),
+    CommandForm(
+        CaseAction.OFFICIAL_PAPERS,
+        (
+            Field("issuer", N_("Served by"), "select", True, LegalDocumentKind),
+            Field("title", N_("Title"), "text", required=True),
+            Field("reference", N_("Reference"), "text"),
+            Field("bearer", N_("Bearer"), "text", required=True),
+            Field("bearer_identity_checked", N_("Bearer's official ID checked"), "yesno", True),
+            Field("company_name_matches", N_("Company name exactly ours"), "yesno", True),
+            Field("enclosures_listed", N_("Enclosures listed (one a line)"), "lines"),
+        ),
+        N_("Record the papers served"),
+        path="legal-documents/papers",
+    ),
+    CommandForm(
+        CaseAction.SENIOR_INFORMED,
+        (_NUMBER, Field("informed", N_("Whom, and how"), "text", required=True)),
+        N_("Record that senior management was told"),
+        path="legal-documents/senior-informed",
+    ),
+    CommandForm(
+        CaseAction.SIGN_PAPERS,
+        (
+            _NUMBER,
+            Field("signed_by", N_("Designated person signing"), "text", required=True),
+            Field(
+                "original",
+                N_("Originals"),
+                "yesno",
+                True,
+                yes=N_("Originals"),
+                no=N_("A copy"),
+            ),
+            Field("enclosures_received", N_("Enclosures received (one a line)"), "lines"),
+        ),
+        N_("Sign for the papers"),
+        path="legal-documents/signature",
+    ),
+    CommandForm(
+        CaseAction.LAWSUIT_HEARING,
+        (
+            Field("at", N_("Hearing at"), "datetime", True),
+            Field("place", N_("Place"), "text", required=True),
+        ),
+        N_("Schedule the hearing"),
+        path="lawsuit/hearings",
+    ),
+    CommandForm(
+        CaseAction.LAWSUIT_JUDGMENT,
+        (
+            Field("judgment_ref", N_("Judgment reference"), "text", required=True),
+            Field("judged_on", N_("Judged on"), "date", True),
+            Field("status", N_("Judgment"), "select", True, JudgmentStatus),
+            Field("orders_amount", N_("Amount it orders the company to pay (CNY)"), "money"),
+            Field("pay_by", N_("To be paid by (if the judgment names a date)"), "date"),
+            Field("summary", N_("Summary"), "textarea"),
+        ),
+        N_("Record the judgment"),
+        path="lawsuit/judgment",
+    ),
+    CommandForm(
+        CaseAction.LAWSUIT_EXECUTION,
+        (
+            Field("payment_ref", N_("Payment reference"), "text", required=True),
+            Field("amount", N_("Amount paid (CNY)"), "money", True),
+        ),
+        N_("Record the judgment carried out"),
+        path="lawsuit/execution",
+    ),
+    CommandForm(
+        CaseAction.REGULATOR_WRITTEN_APPROVAL,
+        (Field("comment", N_("Comment"), "textarea", True),),
+        N_("Approve the written reply"),
+        path="regulator-inquiry/written-reply-approval",
+    ),
+    CommandForm(
+        CaseAction.REGULATOR_ANSWER,
+        (
+            Field("form", N_("Form"), "select", True, ReplyForm),
+            Field("content", N_("Answer"), "textarea", True),
+            Field("department", N_("Answering department"), "text", required=True),
+        ),
+        N_("Record the answer"),
+        path="regulator-inquiry/answers",
+    ),
+    CommandForm(
+        CaseAction.REGULATOR_CONCLUSION,
+        (Field("conclusion", N_("Conclusion"), "textarea", True),),
+        N_("Record the conclusion"),
+        path="regulator-inquiry/conclusion",
+    ),
+)
+# A message to an open sub-process: its kind, the domain's command, and (if not any)
+# the stages it is sent in.
+LEGAL_MESSAGES: dict["CaseAction", tuple[ProcessKind, ProcessCommand, tuple[str, ...]]] = {
+    CaseAction.LAWYER_LETTER: (ProcessKind.LEGAL_DOCUMENTS, ProcessCommand.LAWYER_LETTER, ()),
+    CaseAction.ANSWER_LAWYER_LETTER: (
+        ProcessKind.LEGAL_DOCUMENTS,
+        ProcessCommand.ANSWER_LAWYER_LETTER,
+        (),
+    ),
+    CaseAction.OFFICIAL_PAPERS: (ProcessKind.LEGAL_DOCUMENTS, ProcessCommand.OFFICIAL_PAPERS, ()),
+    CaseAction.SENIOR_INFORMED: (ProcessKind.LEGAL_DOCUMENTS, ProcessCommand.SENIOR_INFORMED, ()),
+    CaseAction.SIGN_PAPERS: (ProcessKind.LEGAL_DOCUMENTS, ProcessCommand.SIGN_PAPERS, ()),
+    CaseAction.LAWSUIT_HEARING: (
+        ProcessKind.LAWSUIT,
+        ProcessCommand.LAWSUIT_HEARING,
+        ("filed", "hearings", "appealed"),
+    ),
+    CaseAction.LAWSUIT_JUDGMENT: (
+        ProcessKind.LAWSUIT,
+        ProcessCommand.LAWSUIT_JUDGMENT,
+        ("filed", "hearings", "appealed"),
+    ),
+    CaseAction.LAWSUIT_EXECUTION: (
+        ProcessKind.LAWSUIT,
+        ProcessCommand.LAWSUIT_EXECUTION,
+        ("execution",),
+    ),
+    CaseAction.REGULATOR_WRITTEN_APPROVAL: (
+        ProcessKind.REGULATOR,
+        ProcessCommand.REGULATOR_WRITTEN_APPROVAL,
+        (),
+    ),
+    CaseAction.REGULATOR_ANSWER: (ProcessKind.REGULATOR, ProcessCommand.REGULATOR_ANSWER, ()),
+    CaseAction.REGULATOR_CONCLUSION: (
+        ProcessKind.REGULATOR,
+        ProcessCommand.REGULATOR_CONCLUSION,
+        (),
+    ),
+}
+
+
+def legal_action_shown(action: "CaseAction", status: dict[str, Any], actor: Actor) -> bool:
+    """Shown while its sub-process is open (in its stages), to the roles that may send it."""
+    kind, command, stages = LEGAL_MESSAGES[action]
+    running = next(
+        (p for p in status.get("processes", []) if p["kind"] == kind and p["open"]), None
+    )
+    if running is None or (stages and running["stage"] not in stages):
+        return False
+    return process_refusal(command, actor=actor, open=True) is None
+
 
 FORMS: dict[Command, CommandForm] = {
     form.command: form
@@ -606,6 +832,7 @@ MORE_FORMS: dict[CaseAction, CommandForm] = {
             N_("Record the refusal"),
             path="supplier-claim/refusal",
         ),
+        *LEGAL_FORMS,
     )
 }
 
@@ -616,6 +843,13 @@ PROCESS_STARTS = {
     CaseAction.START_MEDIATION: (ProcessKind.MEDIATION, ProcessCommand.START_MEDIATION),
     CaseAction.START_QUALITY_INSPECTION: (ProcessKind.QUALITY, ProcessCommand.START_QUALITY),
     CaseAction.START_SUPPLIER_CLAIM: (ProcessKind.SUPPLIER, ProcessCommand.START_SUPPLIER),
+    # Issue 16.
+    CaseAction.START_LEGAL_DOCUMENTS: (
+        ProcessKind.LEGAL_DOCUMENTS,
+        ProcessCommand.START_LEGAL_DOCUMENTS,
+    ),
+    CaseAction.START_LAWSUIT: (ProcessKind.LAWSUIT, ProcessCommand.START_LAWSUIT),
+    CaseAction.START_REGULATOR_INQUIRY: (ProcessKind.REGULATOR, ProcessCommand.START_REGULATOR),
 }
 PROCESS_SLUGS = {
     ProcessKind.INSURANCE: "insurance-claim",
@@ -623,6 +857,9 @@ PROCESS_SLUGS = {
     ProcessKind.MEDIATION: "mediation",
     ProcessKind.QUALITY: "quality-inspection",
     ProcessKind.SUPPLIER: "supplier-claim",
+    ProcessKind.LEGAL_DOCUMENTS: "legal-documents",
+    ProcessKind.LAWSUIT: "lawsuit",
+    ProcessKind.REGULATOR: "regulator-inquiry",
 }
 # Issue 16: the messages of a quality inspection or supplier claim, by the stages of the
 # process they are sent in (None: any open stage), with the domain's command for each.
@@ -683,6 +920,9 @@ ACTION_PANEL = (
     CaseAction.START_MEDIATION,
     CaseAction.START_QUALITY_INSPECTION,
     CaseAction.START_SUPPLIER_CLAIM,
+    CaseAction.START_LEGAL_DOCUMENTS,
+    CaseAction.START_LAWSUIT,
+    CaseAction.START_REGULATOR_INQUIRY,
     CaseAction.CHANGE_RESPONSIBLE,
     CaseAction.DECIDE_HOSPITAL,
     CaseAction.DECIDE_ADVANCE,
@@ -754,6 +994,8 @@ def action_shown(action: CaseAction, status: dict[str, Any], actor: Actor, routi
             and (stages is None or latest["stage"] in stages)
             and process_refusal(command, actor=actor, open=True) is None
         )
+    if action in LEGAL_MESSAGES:
+        return legal_action_shown(action, status, actor)
     if action is CaseAction.WITHDRAW_PROCESS:
         return (
             any(p["open"] for p in status.get("processes", []))

@@ -17,7 +17,9 @@ from domain.evidence import EvidenceKind, HoldSource
 from domain.grades import Grade
 from domain.incidents import Incident
 from domain.insurance import DocumentKind
+from domain.legal import JudgmentStatus, LegalDocumentKind, LegalDocumentState
 from domain.lifecycle import CaseWait, Command, Stage
+from domain.mediation import ReplyForm
 from domain.models import Category, Channel, DeadlineState, ExposureKind, Liability, RemedyKind
 from domain.notifications import DeliveryState, NoticeState
 from domain.policy import DeadlineName
@@ -80,6 +82,11 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         CaseWait.DELAY_DECISION_GENERAL_MANAGER: N_("Delay decision (general manager)"),
         CaseWait.DELAY_DECISION_HANDLER: N_("Delay decision (handler)"),
         CaseWait.ESCALATION_ACKNOWLEDGEMENT: N_("Escalation to acknowledge"),
+        # Issue 16.
+        CaseWait.LEGAL_DOCUMENTS: N_("Legal documents to deal with"),
+        CaseWait.COURT: N_("Court"),
+        CaseWait.JUDGMENT_EXECUTION: N_("Carrying out the judgment"),
+        CaseWait.REGULATOR: N_("Market regulator"),
     },
     Channel: {
         Channel.PHONE: N_("Phone"),
@@ -202,6 +209,9 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         ProcessKind.MEDIATION: N_("Consumer-association mediation"),
         ProcessKind.QUALITY: N_("Quality inspection"),
         ProcessKind.SUPPLIER: N_("Supplier claim"),
+        ProcessKind.LEGAL_DOCUMENTS: N_("Legal documents served"),
+        ProcessKind.LAWSUIT: N_("Lawsuit"),
+        ProcessKind.REGULATOR: N_("Market regulator's inquiry"),
     },
     # Issue 16.
     DefectCause: {
@@ -212,6 +222,30 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         LabVerdict.PASSED: N_("Passed"),
         LabVerdict.FAILED: N_("Failed"),
         LabVerdict.INCONCLUSIVE: N_("Inconclusive"),
+    },
+    # Issue 16 (panels/legal.html).
+    LegalDocumentKind: {
+        LegalDocumentKind.LAWYER_LETTER: N_("Lawyer's letter"),
+        LegalDocumentKind.COURT: N_("Court"),
+        LegalDocumentKind.PROCURATORATE: N_("Procuratorate"),
+        LegalDocumentKind.POLICE: N_("Police"),
+    },
+    LegalDocumentState: {
+        LegalDocumentState.RECEIVED_UNSIGNED: N_("Received unsigned; to answer"),
+        LegalDocumentState.NOT_LEFT: N_("Not signed for, taken back"),
+        LegalDocumentState.ANSWERED: N_("Answered"),
+        LegalDocumentState.AWAITING_SENIOR: N_("Checked; senior management to be told"),
+        LegalDocumentState.SENIOR_INFORMED: N_("Senior management told; may be signed"),
+        LegalDocumentState.SIGNED: N_("Signed for (originals)"),
+        LegalDocumentState.REFUSED: N_("Not signed for: a check failed"),
+    },
+    JudgmentStatus: {
+        JudgmentStatus.EFFECTIVE: N_("Effective"),
+        JudgmentStatus.APPEALED: N_("Appealed"),
+    },
+    ReplyForm: {
+        ReplyForm.ORAL: N_("Oral"),
+        ReplyForm.WRITTEN: N_("Written"),
     },
     ApprovalOutcome: {
         ApprovalOutcome.APPROVED: N_("Approved"),
@@ -282,6 +316,20 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         CaseAction.ASK_COMPENSATION: N_("Ask the supplier for compensation"),
         CaseAction.RECORD_COMPENSATION: N_("Record compensation received"),
         CaseAction.RECORD_SUPPLIER_REFUSAL: N_("Record the supplier's refusal"),
+        CaseAction.START_LEGAL_DOCUMENTS: N_("Record legal documents served"),
+        CaseAction.START_LAWSUIT: N_("Record a lawsuit against the company"),
+        CaseAction.START_REGULATOR_INQUIRY: N_("Record a market regulator's inquiry"),
+        CaseAction.LAWYER_LETTER: N_("A lawyer's letter"),
+        CaseAction.ANSWER_LAWYER_LETTER: N_("Answer a lawyer's letter"),
+        CaseAction.OFFICIAL_PAPERS: N_("Papers of a court, procuratorate or the police"),
+        CaseAction.SENIOR_INFORMED: N_("Senior management told"),
+        CaseAction.SIGN_PAPERS: N_("Sign for papers"),
+        CaseAction.LAWSUIT_HEARING: N_("Schedule a hearing"),
+        CaseAction.LAWSUIT_JUDGMENT: N_("Record a judgment"),
+        CaseAction.LAWSUIT_EXECUTION: N_("Record the judgment carried out"),
+        CaseAction.REGULATOR_WRITTEN_APPROVAL: N_("Approve a written reply to the regulator"),
+        CaseAction.REGULATOR_ANSWER: N_("Answer the regulator"),
+        CaseAction.REGULATOR_CONCLUSION: N_("Record the regulator's conclusion"),
     },
     EvidenceKind: {
         EvidenceKind.PHOTO: N_("Photo"),

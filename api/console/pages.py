@@ -26,6 +26,7 @@ from api.console.actions import (
     form_of,
 )
 from api.console.evidence import evidence_lists
+from api.console.legal import legal_records
 from api.console.panels import panels_for
 from api.console.sessions import LANG_COOKIE, clear_cookie, csrf_ok, set_cookie
 from api.console.web import Page, call, page_for, problem_of, render, see_other, store
@@ -369,6 +370,7 @@ async def _case_page(
             "departments": dict(routing.departments) if routing else {},
         },
         **files,
+        **await legal_records(page, case_no, status_),
         panels=panels_for(page.actor),
         problem=problem,
         failed=failed,

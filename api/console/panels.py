@@ -39,4 +39,6 @@ add(Panel("customer", "panels/customer.html", lambda actor: actor.role in PERSON
 add(Panel("deadlines", "panels/deadlines.html"))
 add(Panel("proposals", "panels/proposals.html"))
 add(Panel("processes", "panels/processes.html"))
+# Issue 16: legal documents, the lawsuit, the regulator's inquiry (api/console/legal.py).
+add(Panel("legal", "panels/legal.html"))
 add(Panel("timeline", "panels/timeline.html"))

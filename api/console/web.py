@@ -30,7 +30,9 @@ from domain.authority import Actor, Level, Role
 from domain.crisis import CrisisLevel
 from domain.evidence import EvidenceKind, HoldSource
 from domain.grades import Grade
+from domain.legal import JudgmentStatus, LegalDocumentKind, LegalDocumentState
 from domain.lifecycle import CaseWait, Command, Stage
+from domain.mediation import ReplyForm
 from domain.models import Category, Channel, DeadlineState, RemedyKind
 from domain.notifications import DeliveryState, NoticeState
 from domain.policy import DeadlineName
@@ -81,6 +83,11 @@ TEMPLATE_GLOBALS = {
     "hold_sources": HoldSource,
     "call_results": CallResult,
     "consents": Consent,
+    # Issue 16 (panels/legal.html).
+    "legal_document_kinds": LegalDocumentKind,
+    "legal_document_states": LegalDocumentState,
+    "judgment_statuses": JudgmentStatus,
+    "reply_forms": ReplyForm,
     "page_titles": labels.PROBLEM_TITLES,
     # Each language by its own name: never translated.
     "language_names": {"zh_Hans": "中文", "en": "English"},

@@ -2,6 +2,7 @@
 
 `POST /complaints/{case_no}/insurance-claim` (and `/police-report`, `/mediation`,
 `/quality-inspection`, `/supplier-claim`)
+`/legal-documents`, `/lawsuit`, `/regulator-inquiry`)
 starts one through the case; `/…/<message>` goes to the child workflow itself;
 `/…/withdraw` ends it through the case, which must agree.
 """
@@ -16,33 +17,46 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.bodies import (  # issue 16
     AdvanceExceptionBody,
+    AnswerLawyerLetterBody,
     CctvHandoverBody,
     CertificateBody,
     CompensationDemandBody,
     CompensationReceivedBody,
+    ConclusionBody,
     DocumentsBody,
+    ExecutionBody,
     ExtensionBody,
     ForensicAssessmentBody,
+    HearingBody,
+    InformSeniorBody,
     InsurerReportBody,
+    JudgmentBody,
     LabResultBody,
     LabTripApprovalBody,
     LabTripRequestBody,
     LabTripStartBody,
     LateDocumentBody,
+    LawyerLetterBody,
     MediationOutcomeBody,
+    OfficialPapersBody,
     OpinionBody,
     PoliceCallBody,
     PoliceOutcomeBody,
     PullFromSaleBody,
     QualityRulingBody,
+    RegulatorAnswerBody,
     ReplyBody,
     RepresentativeBody,
     ReturnGoodsBody,
     SessionBody,
+    SignPapersBody,
     StartInsuranceClaimBody,
+    StartLawsuitBody,
+    StartLegalDocumentsBody,
     StartMediationBody,
     StartPoliceReportBody,
     StartQualityInspectionBody,
+    StartRegulatorInquiryBody,
     StartSupplierClaimBody,
     SupplierNoticeBody,
     SupplierRefusalBody,
@@ -62,6 +76,18 @@ from domain.insurance import (
     ReportToInsurer,
 )
 from domain.late_documents import RecordLateDocument, document_of
+from domain.legal import (
+    AnswerLawyerLetter,
+    InformSenior,
+    ReceiveLawyerLetter,
+    ReceiveOfficialPapers,
+    RecordExecution,
+    RecordJudgment,
+    ScheduleHearing,
+    SignPapers,
+    StartLawsuit,
+    StartLegalDocuments,
+)
 from domain.mediation import (
     AppointRepresentative,
     ApproveWrittenReply,
@@ -98,6 +124,7 @@ from domain.quality import (
     RequestLabTrip,
     StartLabTrip,
 )
+from domain.regulator import RecordConclusion, RecordRegulatorAnswer, StartRegulatorInquiry
 from domain.supplier import (
     AskCompensation,
     PullFromSale,
@@ -108,9 +135,12 @@ from domain.supplier import (
 )
 from workflows.complaint import ComplaintWorkflow
 from workflows.insurance import InsuranceClaimWorkflow
+from workflows.lawsuit import LawsuitWorkflow
+from workflows.legal_documents import LegalDocumentsWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.police import PoliceReportWorkflow
 from workflows.quality import QualityInspectionWorkflow
+from workflows.regulator import RegulatorInquiryWorkflow
 from workflows.supplier import SupplierClaimWorkflow
 
 router = APIRouter(prefix="/complaints", tags=["sub-processes"], responses=CASE_ERRORS)
@@ -121,6 +151,10 @@ SLUGS = {
     ProcessKind.MEDIATION: "mediation",
     ProcessKind.QUALITY: "quality-inspection",
     ProcessKind.SUPPLIER: "supplier-claim",
+    # Issue 16.
+    ProcessKind.LEGAL_DOCUMENTS: "legal-documents",
+    ProcessKind.LAWSUIT: "lawsuit",
+    ProcessKind.REGULATOR: "regulator-inquiry",
 }
 _STARTS: dict[ProcessKind, tuple[Callable[..., Any], type, type]] = {
     ProcessKind.INSURANCE: (
@@ -143,6 +177,18 @@ _STARTS: dict[ProcessKind, tuple[Callable[..., Any], type, type]] = {
         ComplaintWorkflow.start_supplier_claim,
         StartSupplierClaimBody,
         StartSupplierClaim,
+    ),
+    # Issue 16.
+    ProcessKind.LEGAL_DOCUMENTS: (
+        ComplaintWorkflow.start_legal_documents,
+        StartLegalDocumentsBody,
+        StartLegalDocuments,
+    ),
+    ProcessKind.LAWSUIT: (ComplaintWorkflow.start_lawsuit, StartLawsuitBody, StartLawsuit),
+    ProcessKind.REGULATOR: (
+        ComplaintWorkflow.start_regulator_inquiry,
+        StartRegulatorInquiryBody,
+        StartRegulatorInquiry,
     ),
 }
 _MESSAGES: dict[ProcessKind, list[tuple[str, Callable[..., Any], type, type]]] = {
@@ -237,6 +283,54 @@ _MESSAGES: dict[ProcessKind, list[tuple[str, Callable[..., Any], type, type]]] =
         ),
         ("refusal", SupplierClaimWorkflow.record_refusal, SupplierRefusalBody, RecordRefusal),
     ],
+    # Issue 16.
+    ProcessKind.LEGAL_DOCUMENTS: [
+        (
+            "lawyer-letter",
+            LegalDocumentsWorkflow.receive_lawyer_letter,
+            LawyerLetterBody,
+            ReceiveLawyerLetter,
+        ),
+        (
+            "lawyer-letter-answer",
+            LegalDocumentsWorkflow.answer_lawyer_letter,
+            AnswerLawyerLetterBody,
+            AnswerLawyerLetter,
+        ),
+        (
+            "papers",
+            LegalDocumentsWorkflow.receive_official_papers,
+            OfficialPapersBody,
+            ReceiveOfficialPapers,
+        ),
+        ("senior-informed", LegalDocumentsWorkflow.inform_senior, InformSeniorBody, InformSenior),
+        ("signature", LegalDocumentsWorkflow.sign_papers, SignPapersBody, SignPapers),
+    ],
+    ProcessKind.LAWSUIT: [
+        ("hearings", LawsuitWorkflow.schedule_hearing, HearingBody, ScheduleHearing),
+        ("judgment", LawsuitWorkflow.record_judgment, JudgmentBody, RecordJudgment),
+        ("execution", LawsuitWorkflow.record_execution, ExecutionBody, RecordExecution),
+    ],
+    ProcessKind.REGULATOR: [
+        (
+            "written-reply-approval",
+            RegulatorInquiryWorkflow.approve_written_reply,
+            WrittenReplyApprovalBody,
+            ApproveWrittenReply,
+        ),
+        (
+            "answers",
+            RegulatorInquiryWorkflow.record_answer,
+            RegulatorAnswerBody,
+            RecordRegulatorAnswer,
+        ),
+        (
+            "conclusion",
+            RegulatorInquiryWorkflow.record_conclusion,
+            ConclusionBody,
+            RecordConclusion,
+        ),
+    ],
 }
 # Messages that name uploaded evidence (docs/evidence.md): the files must be the case's.
 _FILE_CHECKS = {HandOverCctv: check_cctv_files, RecordDocuments: check_document_files}
@@ -246,6 +340,10 @@ _QUERIES = {
     ProcessKind.MEDIATION: MediationWorkflow.get_status,
     ProcessKind.QUALITY: QualityInspectionWorkflow.get_status,
     ProcessKind.SUPPLIER: SupplierClaimWorkflow.get_status,
+    # Issue 16.
+    ProcessKind.LEGAL_DOCUMENTS: LegalDocumentsWorkflow.get_status,
+    ProcessKind.LAWSUIT: LawsuitWorkflow.get_status,
+    ProcessKind.REGULATOR: RegulatorInquiryWorkflow.get_status,
 }
 
 

@@ -293,6 +293,20 @@ COMMAND_OF = {
     "supplier-claim/compensation-asked": ProcessCommand.SUPPLIER_DEMAND,
     "supplier-claim/compensation-received": ProcessCommand.SUPPLIER_PAYMENT,
     "supplier-claim/refusal": ProcessCommand.SUPPLIER_REFUSAL,
+    "legal-documents": ProcessCommand.START_LEGAL_DOCUMENTS,
+    "legal-documents/lawyer-letter": ProcessCommand.LAWYER_LETTER,
+    "legal-documents/lawyer-letter-answer": ProcessCommand.ANSWER_LAWYER_LETTER,
+    "legal-documents/papers": ProcessCommand.OFFICIAL_PAPERS,
+    "legal-documents/senior-informed": ProcessCommand.SENIOR_INFORMED,
+    "legal-documents/signature": ProcessCommand.SIGN_PAPERS,
+    "lawsuit": ProcessCommand.START_LAWSUIT,
+    "lawsuit/hearings": ProcessCommand.LAWSUIT_HEARING,
+    "lawsuit/judgment": ProcessCommand.LAWSUIT_JUDGMENT,
+    "lawsuit/execution": ProcessCommand.LAWSUIT_EXECUTION,
+    "regulator-inquiry": ProcessCommand.START_REGULATOR,
+    "regulator-inquiry/written-reply-approval": ProcessCommand.REGULATOR_WRITTEN_APPROVAL,
+    "regulator-inquiry/answers": ProcessCommand.REGULATOR_ANSWER,
+    "regulator-inquiry/conclusion": ProcessCommand.REGULATOR_CONCLUSION,
 }
 MOMENT = "2026-11-30T10:00:00+08:00"
 VALID_BODY = {
@@ -329,7 +343,34 @@ VALID_BODY = {
     "supplier-claim/compensation-asked": {"amount": "100", "reference": "D-1"},
     "supplier-claim/compensation-received": {"amount": "100", "reference": "P-1"},
     "supplier-claim/refusal": {"reason": "no"},
+    # Issue 16 (the processes are open: the test starts them first).
+    "legal-documents": {"reason": "served"},
+    "lawsuit": {"court": "C", "court_case_no": "N-1", "filed_on": "2026-11-20", "claim": "x"},
+    "regulator-inquiry": {
+        "regulator": "PDMS",
+        "official_letter_ref": "L-1",
+        "visitor": "Liu",
+        "visitor_identity_checked": True,
+    },
+    "legal-documents/lawyer-letter": {"sender": "Fangda", "left": True},
+    "legal-documents/lawyer-letter-answer": {"number": 1, "answer_ref": "LA-1"},
+    "legal-documents/papers": {
+        "issuer": "court",
+        "title": "Summons",
+        "bearer": "Clerk Zhou",
+        "bearer_identity_checked": True,
+        "company_name_matches": True,
+    },
+    "legal-documents/senior-informed": {"number": 1, "informed": "GM"},
+    "legal-documents/signature": {"number": 1, "signed_by": "Wang Li", "original": True},
+    "lawsuit/hearings": {"at": MOMENT, "place": "Court 3"},
+    "lawsuit/judgment": {"judgment_ref": "J-1", "judged_on": "2026-11-20", "status": "appealed"},
+    "lawsuit/execution": {"payment_ref": "P-1", "amount": "100"},
+    "regulator-inquiry/written-reply-approval": {"comment": "ok"},
+    "regulator-inquiry/answers": {"form": "oral", "content": "x", "department": "legal affairs"},
+    "regulator-inquiry/conclusion": {"conclusion": "done"},
 }
+ISSUE_16_STARTS = {"legal-documents": "staff", "lawsuit": "handler", "regulator-inquiry": "staff"}
 
 
 def _documented_roles() -> dict[str, set[str]]:
@@ -357,6 +398,8 @@ async def test_every_role_the_docs_leave_out_is_refused_each_sub_process_message
     # The supplier claim first: it is not opened while quality control is ruling.
     await _send(api, case_no, "supplier-claim", auth("handler"), VALID_BODY["supplier-claim"])
     await _send(api, case_no, "quality-inspection", auth("staff"), VALID_BODY["quality-inspection"])
+    for path, role in ISSUE_16_STARTS.items():
+        await _send(api, case_no, path, auth(role), VALID_BODY[path])
     documented = _documented_roles()
     for path, body in VALID_BODY.items():
         for role in sorted(set(ROLES) - documented[path]):

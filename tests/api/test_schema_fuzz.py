@@ -58,6 +58,10 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /complaints/{case_no}/injury/advance": "an amount names documents, else neither_reason",
     "POST /complaints/{case_no}/insurance-claim/opinion": "each decision has its details",
     "POST /complaints/{case_no}/mediation/outcome": "each result has its details; amount > 0",
+    # Issue 16.
+    "POST /complaints/{case_no}/legal-documents/papers": "a lawyer's letter is never papers",
+    "POST /complaints/{case_no}/lawsuit": "claimed_amount > 0",
+    "POST /complaints/{case_no}/lawsuit/execution": "amount > 0",
     "POST /policy": "the body is a policy file",
     "POST /complaints": "the store is one the policy lists (policy, not schema); a contact"
     " channel needs consent and its address",

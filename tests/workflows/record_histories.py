@@ -25,6 +25,7 @@ HISTORIES = Path(__file__).parent / "histories"
 
 
 async def record(label: str, names: list[str] | None = None) -> None:
+    """`names`: only these scenarios (a new one, recorded without re-recording the rest)."""
     policy = load_policy(ROOT / "policy" / "default.yaml")
     for name in names or SCENARIOS:
         # A fresh server per scenario: skipping time would wake the previous scenario's

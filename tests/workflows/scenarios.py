@@ -31,6 +31,14 @@ from domain.insurance import (
     RecordInsurerOpinion,
     ReportToInsurer,
 )
+from domain.legal import (
+    JudgmentStatus,
+    LiftHold,
+    PlaceHold,
+    RecordExecution,
+    RecordJudgment,
+    StartLawsuit,
+)
 from domain.models import (
     Acknowledge,
     AcknowledgeEscalation,
@@ -85,9 +93,12 @@ from domain.surveys import CallResult, IssueSurveyLink, RecordRevisit, SurveyLin
 from tests.support import intake
 from workflows.complaint import ComplaintWorkflow
 from workflows.insurance import InsuranceClaimWorkflow
+from workflows.lawsuit import LawsuitWorkflow
+from workflows.legal_documents import LegalDocumentsWorkflow
 from workflows.mediation import MediationWorkflow
 from workflows.police import PoliceReportWorkflow
 from workflows.quality import QualityInspectionWorkflow
+from workflows.regulator import RegulatorInquiryWorkflow
 from workflows.supplier import SupplierClaimWorkflow
 
 WORKFLOWS = [
@@ -98,6 +109,9 @@ WORKFLOWS = [
     # Issue 16.
     QualityInspectionWorkflow,
     SupplierClaimWorkflow,
+    LegalDocumentsWorkflow,
+    LawsuitWorkflow,
+    RegulatorInquiryWorkflow,
 ]
 
 STAFF = Actor(user_id="staff.li", role=Role.STAFF, authority_limit=Decimal("0"))
@@ -145,6 +159,8 @@ class RecordedEvents:
         self.process_events: list[ProcessEvent] = []
         self.payments: list[PaymentRequest] = []
         self.survey_links: list[IssueSurveyLink] = []
+        self.holds: list[PlaceHold] = []
+        self.lifted: list[LiftHold] = []
 
     @activity.defn(name="record_case_event")
     async def record_case_event(self, event: CaseEvent) -> None:
@@ -160,6 +176,16 @@ class RecordedEvents:
         return SurveyLinkIssued(
             url=f"https://desk.example.com/survey/{req.link_id}.0.test", expires_at=req.expires_at
         )
+
+    # Issue 16: the lawsuit's legal hold.
+    @activity.defn(name="place_lawsuit_hold")
+    async def place_lawsuit_hold(self, hold: PlaceHold) -> bool:
+        self.holds.append(hold)
+        return True
+
+    @activity.defn(name="lift_lawsuit_hold")
+    async def lift_lawsuit_hold(self, lift: LiftHold) -> None:
+        self.lifted.append(lift)
 
     @activity.defn(name="request_payment")
     async def request_payment(self, request: PaymentRequest) -> PaymentReceipt:
@@ -502,6 +528,70 @@ async def quality_lab_and_supplier_claim(env: WorkflowEnvironment, handle: Workf
     await negotiated_and_closed_after_findings(handle)
 
 
+async def lawsuit_judgment_pays(env: WorkflowEnvironment, handle: WorkflowHandle) -> None:
+    """Issue 16: a stolen-bag case sued over; the lawsuit's effective judgment is what the
+    proposal names (patch legal-judgment-gate), so the amount ladder decides; the judgment
+    carried out ends the lawsuit, and the case closes."""
+    case_no = handle.id.removeprefix("complaint-")
+    await handle.execute_update(ComplaintWorkflow.acknowledge, Acknowledge(actor=HANDLER))
+    await handle.execute_update(
+        ComplaintWorkflow.record_findings,
+        RecordFindings(actor=HANDLER, valid=True, liability=Liability.COMPANY, summary="Ours"),
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.start_lawsuit,
+        StartLawsuit(
+            actor=HANDLER,
+            court="Pudong People's Court",
+            court_case_no="(2026)沪0115民初1号",
+            filed_on=datetime.now(UTC).date(),
+            claim="The bag's value",
+        ),
+    )
+    lawsuit = env.client.get_workflow_handle(process_workflow_id(case_no, ProcessKind.LAWSUIT))
+    await lawsuit.execute_update(
+        LawsuitWorkflow.record_judgment,
+        RecordJudgment(
+            actor=HANDLER,
+            judgment_ref="(2026)沪0115民初1号",
+            judged_on=datetime.now(UTC).date(),
+            status=JudgmentStatus.EFFECTIVE,
+            orders_amount=Decimal("450"),
+        ),
+    )
+    for _ in range(100):
+        status = await handle.query(ComplaintWorkflow.get_status, StatusQuery())
+        if any(p.effective_judgment_ref for p in status.processes):
+            break
+        await asyncio.sleep(0.1)
+    await handle.execute_update(
+        ComplaintWorkflow.propose_remedy,
+        ProposeRemedy(
+            actor=HANDLER,
+            kind=RemedyKind.COMPENSATION,
+            amount=Decimal("450"),
+            details="As the court ordered",
+            court_judgment_ref="(2026)沪0115民初1号",
+        ),
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.decide_approval, DecideApproval(actor=MANAGER, approve=True, comment="ok")
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.record_customer_response,
+        RecordCustomerResponse(actor=HANDLER, accepted=True, agreement_ref="AG-COURT"),
+    )
+    await lawsuit.execute_update(
+        LawsuitWorkflow.record_execution,
+        RecordExecution(actor=HANDLER, payment_ref="PAY-COURT", amount=Decimal("450")),
+    )
+    await _processes_ended(handle)
+    await handle.execute_update(
+        ComplaintWorkflow.record_resolution, RecordResolution(actor=HANDLER, summary="paid")
+    )
+    await close_with_follow_up(handle)
+
+
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, WorkflowHandle], Awaitable[None]]] = {
     "negotiated_and_closed": negotiated_and_closed,
     "missed_then_invalid_then_reopened": missed_then_invalid_then_reopened,
@@ -509,6 +599,7 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, WorkflowHandle], Awaitable[N
     "paused_delayed_and_escalated": paused_delayed_and_escalated,
     "settled_on_the_spot_with_evidence": settled_on_the_spot_with_evidence,
     "quality_lab_and_supplier_claim": quality_lab_and_supplier_claim,
+    "lawsuit_judgment_pays": lawsuit_judgment_pays,
 }
 # What each scenario's intake says; the rest is tests.support.intake's sample.
 INTAKES: dict[str, dict] = {
@@ -520,6 +611,11 @@ INTAKES: dict[str, dict] = {
             contact_consent=True,
             contact_channel="email",
         )
+    },
+    # Under the insured losses' CNY 500: no insurance claim opens at intake.
+    "lawsuit_judgment_pays": {
+        "category": Category.LOST_BELONGINGS,
+        "claimed_amount": Decimal("450"),
     },
     "injury_with_insurance_and_police": {
         "category": Category.PERSONAL_INJURY,
@@ -549,6 +645,8 @@ async def run_scenario(
             recorded.record_process_event,
             recorded.request_payment,
             recorded.issue_survey_link,
+            recorded.place_lawsuit_hold,
+            recorded.lift_lawsuit_hold,
         ],
     ):
         handle = await start_case(env.client, task_queue, policy, INTAKES.get(name, {}))

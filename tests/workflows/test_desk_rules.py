@@ -2,6 +2,7 @@
 activities and Postgres: settling on the spot (000 十.5B, 004), a promised completion date,
 and compensation by the category's rules before the amount ladder (000 五, 六)."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -34,6 +35,7 @@ from domain.policy import DeadlineName
 from domain.reports import ReportRules, compute_figures
 from infra.reports import fetch_case_facts
 from tests.support import Desk, audit_actions, case_no_of, intake, outbox_for
+from tests.workflows.legal_support import effective_judgment, open_lawsuit
 from workflows.complaint import ComplaintWorkflow
 
 
@@ -58,6 +60,15 @@ def _settle(actor: Actor, kind: RemedyKind, amount: str = "0", **fields) -> Sett
     return SettleOnTheSpot(
         actor=actor, kind=kind, amount=Decimal(amount), given=fields.pop("given", "given"), **fields
     )
+
+
+async def _until_judgment(case: WorkflowHandle, ref: str) -> None:
+    for _ in range(100):
+        status = await _status(case)
+        if any(p.effective_judgment_ref == ref for p in status.processes):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the case never heard of judgment {ref}")
 
 
 async def _liability_decided(desk: Desk, staff: Actor, handler: Actor, **fields) -> WorkflowHandle:
@@ -276,6 +287,10 @@ async def test_an_effective_court_judgment_lets_the_amount_ladder_decide(
     case = await _liability_decided(
         desk, staff, handler, category=Category.CONFLICT, incident=Incident.FIGHT
     )
+    # Issue 16: the judgment named is the one the case's lawsuit recorded as effective.
+    lawsuit = await open_lawsuit(desk, case, handler)
+    await effective_judgment(lawsuit, handler, "(2026)沪0115民初123号", None)
+    await _until_judgment(case, "(2026)沪0115民初123号")
     proposed = await case.execute_update(
         ComplaintWorkflow.propose_remedy,
         _propose(
