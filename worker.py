@@ -154,6 +154,7 @@ def build_worker(
         # ACTIVITY_CLASSES lists these classes: personal_data_catalogue() reads them.
         activities=[
             recorder.record_case_event,
+            recorder.record_case_events,
             recorder.record_process_event,
             finance.request_payment,
             reports.compute_report,

@@ -675,6 +675,14 @@ class CaseEvent(BaseModel):
     )
 
 
+class CaseEvents(BaseModel):
+    """The changes a case makes at its registration, in order, in one activity call and
+    one transaction (issue 20): each as `CaseEvent` would write it alone."""
+
+    case_no: str
+    events: list[CaseEvent]
+
+
 class ProcessEvent(BaseModel):
     """One change of a sub-process: its audit entry (filed with the case), its record
     and notifications, written together."""

@@ -124,6 +124,7 @@ class CaseCustomer:
             return
         messages = self._policy.customer_messages
         assert messages is not None
+        await self._flush_recorded()
         now = workflow.now()
         link = await workflow.execute_activity_method(
             SurveyLinks.issue_survey_link,

@@ -45,6 +45,7 @@ class CaseStopSale:
             return
         if not patches.applies(patches.STOPSALE_LINK_AT_INTAKE):
             return
+        await self._flush_recorded()
         linked = await workflow.execute_activity_method(
             StopSaleDesk.link_new_case,
             LinkNewCase(

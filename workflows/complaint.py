@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         Acknowledge,
         AddNote,
         CaseEvent,
+        CaseEvents,
         CaseStatus,
         CommandResult,
         ComplaintStart,
@@ -198,6 +199,8 @@ class ComplaintWorkflow(
         self._earlier_processes: list[ProcessSummary] = []
         self._children: dict[ProcessKind, ChildWorkflowHandle] = {}
         self._lock = asyncio.Lock()
+        # Changes waiting to be recorded together (`_recorded_together`), else None.
+        self._together: list[CaseEvent] | None = None
         self._paused_for: PauseReason | None = None
         self._delay: DelayRequest | None = None
         self._escalation: EscalationView | None = None
@@ -238,7 +241,7 @@ class ComplaintWorkflow(
         return self._status(StatusQuery())
 
     async def _register(self, start: ComplaintStart) -> None:
-        async with self._lock:
+        async with self._lock, self._recorded_together():
             for name in self._deadlines:
                 self._arm(name)
             route = self._route_at_intake(start)
@@ -1094,6 +1097,7 @@ class ComplaintWorkflow(
         ).model_dump()
 
     async def _open_process(self, kind: ProcessKind, start: ProcessStart) -> None:
+        await self._flush_recorded()
         workflow_id = process_workflow_id(self._case_no, kind)
         try:
             handle = await workflow.start_child_workflow(
@@ -1240,7 +1244,33 @@ class ComplaintWorkflow(
             status=self._status(StatusQuery(include_history=False)),
             history_length=len(self._history),
         )
+        if self._together is not None:
+            self._together.append(event)
+            return
         await record_with(CaseRecorder.record_case_event, event, action)
+
+    @asynccontextmanager
+    async def _recorded_together(self) -> AsyncIterator[None]:
+        """The changes made inside are recorded together (patch record-intake-together):
+        at the end, or before anything outside is asked (`_flush_recorded`), so each is on
+        record before whatever follows it outside, as one by one."""
+        if not patches.applies(patches.RECORD_INTAKE_TOGETHER):
+            yield
+            return
+        self._together = []
+        try:
+            yield
+        finally:
+            await self._flush_recorded()
+            self._together = None
+
+    async def _flush_recorded(self) -> None:
+        if not self._together:
+            return
+        events, self._together[:] = list(self._together), []
+        batch = CaseEvents(case_no=self._case_no, events=events)
+        actions = ", ".join(e.audit.action for e in events)
+        await record_with(CaseRecorder.record_case_events, batch, actions)
 
     def _publish(self, row: RegisterSnapshot) -> None:
         """What the Web UI shows of the case: its current details, and the search

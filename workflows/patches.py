@@ -64,6 +64,10 @@ STOPSALE_LINK_AT_INTAKE = "stopsale-link-at-intake"
 # Issue 16 (legal): a `court_judgment_ref` on a proposal or a settlement on the spot must
 # name an effective judgment recorded by the case's lawsuit (workflows/case_legal.py).
 LEGAL_JUDGMENT_GATE = "legal-judgment-gate"
+# Issue 20: the changes a case makes at its registration are recorded together, by one
+# local attempt (`CaseRecorder.record_case_events`) before anything outside is asked
+# (a sub-process started, an activity run) and at the registration's end.
+RECORD_INTAKE_TOGETHER = "record-intake-together"
 
 # Issue 20: every patch above, folded into one marker for the cases that start with them.
 FOLDED_1 = "folded-1"
@@ -87,6 +91,7 @@ _FOLDED_1 = frozenset(
         SETTLED_LIKE_REMEDY,
         STOPSALE_LINK_AT_INTAKE,
         LEGAL_JUDGMENT_GATE,
+        RECORD_INTAKE_TOGETHER,
     }
 )
 

@@ -9,7 +9,7 @@ from activities.case_records import CaseRecorder
 from domain.authority import Actor, Level
 from domain.grades import Grade
 from domain.lifecycle import Stage, WaitingOn
-from domain.models import AuditEntry, CaseEvent, Notification, RegisterSnapshot
+from domain.models import AuditEntry, CaseEvent, CaseEvents, Notification, RegisterSnapshot
 from domain.policy import Policy
 from tests.support import register_only, register_row
 
@@ -80,3 +80,30 @@ async def test_an_older_snapshot_does_not_overwrite_a_newer_register_row(
 
     row = await register_row(pool, case_no)
     assert (row["stage"], row["state_version"]) == ("liability_decided", 2)
+
+
+async def test_changes_recorded_together_are_written_in_order_once_even_when_retried(
+    pool: asyncpg.Pool, policy: Policy, staff: Actor
+) -> None:
+    """A case's registration records its changes together (issue 20): each as it would be
+    alone, in order, and a retry of the whole batch writes none twice."""
+    case_no = await register_only(pool, policy, staff)
+    recorder = CaseRecorder(pool)
+    batch = CaseEvents(
+        case_no=case_no,
+        events=[
+            _event(case_no, 1, Stage.RECEIVED, f"{case_no}-a"),
+            _event(case_no, 2, Stage.INVESTIGATING, f"{case_no}-b"),
+        ],
+    )
+    env = ActivityEnvironment()
+    await env.run(recorder.record_case_events, batch)
+    await env.run(recorder.record_case_events, batch)
+
+    audits = await pool.fetch(
+        "SELECT event_id FROM audit_events WHERE case_no = $1 ORDER BY seq", case_no
+    )
+    assert [a["event_id"] for a in audits] == [f"{case_no}-a", f"{case_no}-b"]
+    assert await pool.fetchval("SELECT count(*) FROM outbox WHERE case_no = $1", case_no) == 2
+    row = await register_row(pool, case_no)
+    assert (row["stage"], row["state_version"]) == ("investigating", 2)

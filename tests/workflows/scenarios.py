@@ -43,6 +43,7 @@ from domain.models import (
     Acknowledge,
     AcknowledgeEscalation,
     CaseEvent,
+    CaseEvents,
     Category,
     ChangeGrade,
     CommandResult,
@@ -165,6 +166,10 @@ class RecordedEvents:
     @activity.defn(name="record_case_event")
     async def record_case_event(self, event: CaseEvent) -> None:
         self.events.append(event)
+
+    @activity.defn(name="record_case_events")
+    async def record_case_events(self, batch: CaseEvents) -> None:
+        self.events.extend(batch.events)
 
     @activity.defn(name="record_process_event")
     async def record_process_event(self, event: ProcessEvent) -> None:
@@ -642,6 +647,7 @@ async def run_scenario(
         workflow_runner=SandboxedWorkflowRunner(),
         activities=[
             recorded.record_case_event,
+            recorded.record_case_events,
             recorded.record_process_event,
             recorded.request_payment,
             recorded.issue_survey_link,
