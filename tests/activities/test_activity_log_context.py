@@ -28,7 +28,8 @@ async def test_a_recorded_case_event_is_logged_with_its_case_and_workflow(
         async with build_worker(dev_client, pool, task_queue):
             handle = await desk.open(staff)
             for _ in range(100):
-                recorded = [line for line in lines if line["event"] == "case_event_recorded"]
+                # The registration's changes are recorded together (issue 20).
+                recorded = [line for line in lines if line["event"] == "case_events_recorded"]
                 if recorded:
                     break
                 await asyncio.sleep(0.1)
@@ -37,9 +38,9 @@ async def test_a_recorded_case_event_is_logged_with_its_case_and_workflow(
     line = recorded[0]
     assert line["case_no"] == case_no_of(handle)
     assert line["workflow_id"] == handle.id
-    assert line["activity"] == "record_case_event"
+    assert line["activity"] == "record_case_events"
     assert line["attempt"] == 1
-    assert line["action"] == "registered"
+    assert line["actions"][0] == "registered"
 
 
 # --- a task an activity started logs in nobody's name once the activity is over -------
