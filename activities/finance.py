@@ -45,7 +45,10 @@ class FinanceDesk:
 
 async def _heartbeating(work: Awaitable[T]) -> T:
     """Heartbeats while `work` runs, so a worker that dies is noticed within the heartbeat
-    timeout, and one that is only waiting (on a lock, on finance) is left alone."""
+    timeout, and one that is only waiting (on a lock, on finance) is left alone. A local
+    attempt does not heartbeat (Temporal has none for it): its own short timeout bounds it."""
+    if activity.info().is_local:
+        return await work
     task = asyncio.ensure_future(work)
     try:
         while True:

@@ -234,6 +234,21 @@ async def find_case(pool: asyncpg.Pool, case_no: str) -> asyncpg.Record | None:
     )
 
 
+async def pending_proposer(pool: asyncpg.Pool, case_no: str) -> tuple[Stage, str | None] | None:
+    """The case's stage and who proposed its latest remedy, as its last recorded change
+    left them, read out of the snapshot without decoding the rest; None without one. Both
+    change only by a recorded command, so a sub-process's unrecorded signal leaves them."""
+    row = await pool.fetchrow(
+        "SELECT snapshot->>'stage' AS stage,"
+        " snapshot->'proposals'->-1->>'proposed_by' AS proposed_by"
+        " FROM complaints WHERE case_no = $1 AND snapshot IS NOT NULL",
+        case_no,
+    )
+    if row is None or row["stage"] is None:
+        return None
+    return Stage(row["stage"]), row["proposed_by"]
+
+
 async def case_snapshot(pool: asyncpg.Pool, case_no: str) -> CaseStatus | None:
     """The case's state as its last recorded change left it, history included; None where
     the register cannot hold it (a case begun before snapshots, or anonymised): ask the

@@ -389,7 +389,7 @@ async def test_a_database_outage_answers_503_loses_nothing_and_does_nothing_twic
                     headers=auth("handler") | {"Idempotency-Key": "outage-findings"},
                 )
             )
-            await _started(handle, "record_case_event")
+            await _started(handle, "record_case_events")  # a command records together
             own_postgres.stop()
             down_at = time.monotonic()
             blocker.terminate()
@@ -419,7 +419,7 @@ async def test_a_database_outage_answers_503_loses_nothing_and_does_nothing_twic
             # The recording activity retries with its backoff (1 s, 2 s, 4 s ...); `attempt`
             # is the next one's number, so 4 means three attempts failed, over 3 s or more.
             async def retried() -> PendingActivityInfo | None:
-                pending = await _pending_activity(handle, "record_case_event")
+                pending = await _pending_activity(handle, "record_case_events")
                 return pending if pending is not None and pending.attempt >= 4 else None
 
             pending = await _until(retried, "the recording activity retried")

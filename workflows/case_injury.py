@@ -199,6 +199,7 @@ class CaseInjury:
                 data={"amount": str(cmd.amount), "documents": list(cmd.documents)},
             )
             # 000 三.3: to finance at once, as an urgent request: no findings, no agreement.
+            await self._flush_recorded()  # on record before finance is asked
             receipt = await request_payment(
                 PaymentRequest(
                     idempotency_key=advance_key(self._case_no),

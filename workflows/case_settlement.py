@@ -225,6 +225,7 @@ class CaseSettlement:
             requested_by=actor.user_id,
         )
         if payment is not None:
+            await self._flush_recorded()  # on record before finance is asked
             receipt = await request_payment(payment)
             proposal.payment_request = receipt.idempotency_key
             await self._record(

@@ -9,6 +9,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import TimeoutError as TemporalTimeoutError
 
 from workflows import patches
 
@@ -81,27 +82,42 @@ def audit_entry(
 
 
 async def record_with(activity: Callable[..., Any], event: Any, action: str) -> None:
-    """Runs a recording activity; its writes are idempotent, so it retries until done.
-
-    First as one local attempt in the command's own workflow task; if that fails, as a
-    regular activity, so a database that stays down shows as the case's pending activity
-    with its last failure (the stuck view and `describe`), as before."""
-    if patches.applies(patches.RECORD_LOCALLY):
-        try:
-            await workflow.execute_local_activity_method(
-                activity,
-                event,
-                start_to_close_timeout=_LOCAL_TIMEOUT,
-                retry_policy=_LOCAL_ATTEMPT,
-                summary=f"record {action}",
-            )
-            return
-        except ActivityError:
-            workflow.logger.warning("recording %s locally failed; retrying as an activity", action)
-    await workflow.execute_activity_method(
+    """Runs a recording activity; its writes are idempotent, so it retries until done."""
+    await locally_first(
         activity,
         event,
+        patch=patches.RECORD_LOCALLY,
+        summary=f"record {action}",
         start_to_close_timeout=timedelta(seconds=30),
         retry_policy=_RECORD_RETRY,
-        summary=f"record {action}",
     )
+
+
+async def locally_first(
+    activity: Callable[..., Any], arg: Any, *, patch: str, summary: str, **remote: Any
+) -> Any:
+    """An idempotent activity run first as one local attempt in the command's own workflow
+    task (one marker event, no second task); if that fails, as a regular activity with the
+    `remote` options, so a database that stays down shows as the case's pending activity
+    with its last failure (the stuck view and `describe`). Runs before `patch` go straight
+    to the regular activity, as they always did."""
+    if patches.applies(patch):
+        try:
+            return await workflow.execute_local_activity_method(
+                activity,
+                arg,
+                start_to_close_timeout=_LOCAL_TIMEOUT,
+                retry_policy=_LOCAL_ATTEMPT,
+                summary=summary,
+            )
+        except (ActivityError, TemporalTimeoutError, ApplicationError) as err:
+            # The SDK tells one failure apart by when it is seen: a local attempt that timed
+            # out is an ActivityError when it happens and a TimeoutError when replayed, and
+            # one that raised is an ApplicationError both times (it escaped the command
+            # before LOCAL_FAILURES_CAUGHT). Caught alike, a replay takes the same path.
+            if isinstance(err, ApplicationError) and not patches.applies(
+                patches.LOCAL_FAILURES_CAUGHT
+            ):
+                raise
+            workflow.logger.warning("%s locally failed; retrying as an activity", summary)
+    return await workflow.execute_activity_method(activity, arg, summary=summary, **remote)

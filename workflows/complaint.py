@@ -241,7 +241,7 @@ class ComplaintWorkflow(
         return self._status(StatusQuery())
 
     async def _register(self, start: ComplaintStart) -> None:
-        async with self._lock, self._recorded_together():
+        async with self._lock, self._recorded_together(patches.RECORD_INTAKE_TOGETHER):
             for name in self._deadlines:
                 self._arm(name)
             route = self._route_at_intake(start)
@@ -633,6 +633,7 @@ class ComplaintWorkflow(
             )
             # Cases that accepted before this change replay without asking finance.
             if payment is not None and patches.applies(patches.PAYMENT_REQUESTS):
+                await self._flush_recorded()  # on record before finance is asked
                 receipt = await request_payment(payment)
                 proposal.payment_request = receipt.idempotency_key
                 await self._record(
@@ -855,6 +856,7 @@ class ComplaintWorkflow(
             summary.open = False
             summary.withdrawn = True
             summary.outcome = f"withdrawn: {cmd.reason}"
+            await self._flush_recorded()
             await self._child_handle(cmd.kind).signal(
                 _CHILDREN[cmd.kind].end_process,
                 EndProcess(reason=cmd.reason, actor=cmd.actor, withdrawn=True),
@@ -1000,7 +1002,7 @@ class ComplaintWorkflow(
         """One change at a time, and none before the registration is on record: an
         update can arrive in the same workflow task as the start."""
         await workflow.wait_condition(lambda: self._registered)
-        async with self._lock:
+        async with self._lock, self._recorded_together(patches.RECORD_COMMANDS_TOGETHER):
             yield
 
     def _check(self, command: Command, actor: Actor) -> None:
@@ -1250,11 +1252,13 @@ class ComplaintWorkflow(
         await record_with(CaseRecorder.record_case_event, event, action)
 
     @asynccontextmanager
-    async def _recorded_together(self) -> AsyncIterator[None]:
-        """The changes made inside are recorded together (patch record-intake-together):
-        at the end, or before anything outside is asked (`_flush_recorded`), so each is on
-        record before whatever follows it outside, as one by one."""
-        if not patches.applies(patches.RECORD_INTAKE_TOGETHER):
+    async def _recorded_together(self, patch: str) -> AsyncIterator[None]:
+        """The changes made inside are recorded together (the registration's under
+        record-intake-together, a command's under record-commands-together): at the end,
+        or before anything outside is asked (`_flush_recorded`), so each is on record
+        before whatever follows it outside, and before the command is answered, as one by
+        one. Inside an outer batch, the outer one records them."""
+        if self._together is not None or not patches.applies(patch):
             yield
             return
         self._together = []

@@ -4,11 +4,11 @@ and the recorded histories (tests/workflows/histories) must replay across.
 A patch costs every new case two history events (its marker and the SDK's
 `TemporalChangeVersion` upsert beside it), thirteen patches 26 of a lifecycle's ~100. A
 case started on code that has them all needs none of them told apart, so it records one
-marker, `FOLDED_1`, at its first workflow task, and every patch folded into it applies
-without its own (`applies`). A case that started before (the histories, a running case
-replayed after a deploy) finds no such marker at its first task and goes on asking each
-patch as it always did. Patches added after a fold are asked one by one again, until a
-later fold takes them in.
+marker, the newest fold's (`FOLDED_2`), at its first workflow task, and every patch
+folded into it applies without its own (`applies`). A case that started before (the
+histories, a running case replayed after a deploy) finds no such marker at its first task
+and goes on asking each patch as it always did. Patches added after a fold are asked one
+by one again, until a later fold takes them in.
 """
 
 from temporalio import workflow
@@ -69,7 +69,18 @@ LEGAL_JUDGMENT_GATE = "legal-judgment-gate"
 # (a sub-process started, an activity run) and at the registration's end.
 RECORD_INTAKE_TOGETHER = "record-intake-together"
 
-# Issue 20: every patch above, folded into one marker for the cases that start with them.
+# Issue 20: a command's changes are recorded together, as the registration's are: one
+# local attempt at the command's end, or before anything outside is asked.
+RECORD_COMMANDS_TOGETHER = "record-commands-together"
+# Issue 20: finance is asked to pay by one local attempt inside the command's workflow
+# task; only if that attempt fails does the heartbeating activity take over.
+PAY_LOCALLY = "pay-locally"
+# Issue 20: a local attempt that raised (an ApplicationError, where one that timed out is
+# an ActivityError) falls back to the regular activity too, instead of failing the command.
+LOCAL_FAILURES_CAUGHT = "local-failures-caught"
+
+# Issue 20: every patch above RECORD_COMMANDS_TOGETHER, folded into one marker for the
+# cases that start with them.
 FOLDED_1 = "folded-1"
 _FOLDED_1 = frozenset(
     {
@@ -96,20 +107,33 @@ _FOLDED_1 = frozenset(
 )
 
 
+# Every patch up to LOCAL_FAILURES_CAUGHT: a case started on code that has them records
+# this marker (and not FOLDED_1). A case started with FOLDED_1 asks the newer patches one
+# by one.
+FOLDED_2 = "folded-2"
+_FOLDED_2 = _FOLDED_1 | {RECORD_COMMANDS_TOGETHER, PAY_LOCALLY, LOCAL_FAILURES_CAUGHT}
+_FOLDS = ((FOLDED_2, _FOLDED_2), (FOLDED_1, _FOLDED_1))
+
+
 class Folds:
     """Mixed into a workflow whose runs may start folded. `fold_patches` is called once, in
     the run's first workflow task (its `__init__`), so a run that began on earlier code
-    (whose first task holds no `FOLDED_1` marker) is never folded halfway through."""
+    (whose first task holds no fold's marker) is never folded halfway through. The newest
+    fold is asked first: a run that started with an older one finds no marker of the newer
+    in its first task, and the older one's answers."""
 
-    patches_folded: bool = False
+    patches_folded: frozenset[str] = frozenset()
 
     def fold_patches(self) -> None:
-        self.patches_folded = workflow.patched(FOLDED_1)
+        for marker, folded in _FOLDS:
+            if workflow.patched(marker):
+                self.patches_folded = folded
+                return
 
 
 def applies(patch: str) -> bool:
     """`workflow.patched(patch)`, or True without a marker in a folded run. Every check of a
     patch goes through here (tests/workflows/test_determinism.py holds the workflows to it)."""
-    if patch in _FOLDED_1 and getattr(workflow.instance(), "patches_folded", False):
+    if patch in getattr(workflow.instance(), "patches_folded", ()):
         return True
     return workflow.patched(patch)

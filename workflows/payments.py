@@ -6,12 +6,16 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
+from workflows import patches
+from workflows.common import locally_first
+
 with workflow.unsafe.imports_passed_through():
     from activities.finance import FinanceDesk
     from domain.models import Proposal
     from domain.payments import PaymentReceipt, PaymentRequest, payment_for
 
-# The activity heartbeats every second while it waits (activities/finance.py): a worker
+# Asked first by one local attempt (`locally_first`); if that fails, as the activity:
+# it heartbeats every second while it waits (activities/finance.py): a worker
 # killed mid-request is noticed after 5 s and the request runs again on another worker.
 # A live worker on a slow finance keeps heartbeating and is never cut off; start-to-close
 # only bounds an attempt that hangs while heartbeating. Retries never stop (no maximum
@@ -36,11 +40,12 @@ def payment_due(
 
 
 async def request_payment(request: PaymentRequest) -> PaymentReceipt:
-    return await workflow.execute_activity_method(
+    return await locally_first(
         FinanceDesk.request_payment,
         request,
+        patch=patches.PAY_LOCALLY,
+        summary=f"ask finance to pay CNY {request.amount} ({request.idempotency_key})",
         heartbeat_timeout=_HEARTBEAT_TIMEOUT,
         start_to_close_timeout=_START_TO_CLOSE,
         retry_policy=_RETRY,
-        summary=f"ask finance to pay CNY {request.amount} ({request.idempotency_key})",
     )
