@@ -48,7 +48,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         configure_logging(settings.log_level, json=settings.log_json)
         # A bad file stops start-up before anything opens, with its line and field named.
         policy_file = read_policy_file(settings.policy_file)
-        pool = await create_pool(settings.database_url)
+        # Every connection opened at start: a burst of intakes then waits for none to
+        # be opened (and its codecs introspected) while a read waits behind it.
+        pool = await create_pool(
+            settings.database_url, min_size=settings.api_pool_size, max_size=settings.api_pool_size
+        )
+        size = settings.api_read_pool_size
+        reads = await create_pool(settings.database_url, min_size=size, max_size=size)
         refresher: asyncio.Task[None] | None = None
         files = None
         recorder: asyncio.Task[None] | None = None
@@ -59,7 +65,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             active = await ActivePolicy.start(pool, policy_file)
             temporal = await connect(settings)
             users: Identity = identity_from_settings(settings, active.policy.authority)
-            resources = Resources(settings, active.policy, users, pool, temporal)
+            resources = Resources(
+                settings,
+                active.policy,
+                users,
+                pool,
+                temporal,
+                reads=reads,
+                intakes=asyncio.Semaphore(settings.api_intake_concurrency),
+            )
             resources.files = files = evidence_files(settings)
 
             def follow(version: PolicyVersion) -> None:
@@ -82,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                         await task
             if files is not None:
                 await files.close()
+            await reads.close()
             await pool.close()
 
     app = FastAPI(

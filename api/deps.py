@@ -1,6 +1,7 @@
 """What each request gets injected: the shared resources and the acting user."""
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field, replace
 from typing import Annotated
 
 import asyncpg
@@ -23,6 +24,15 @@ class Resources:
     pool: asyncpg.Pool
     temporal: Client
     files: EvidenceFiles | None = None  # evidence (infra/evidence_store.py)
+    # Connections of the reads' own (GET a case, the register, its trail): a burst of
+    # intakes holding every connection of `pool` never makes a read queue behind it.
+    reads: asyncpg.Pool | None = None
+    # How many intakes this process works on at once (Settings.api_intake_concurrency);
+    # the rest wait their turn before any work, so the event loop stays free for reads.
+    intakes: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(4))
+
+    def for_reads(self) -> "Resources":
+        return replace(self, pool=self.reads) if self.reads is not None else self
 
 
 def get_resources(request: Request) -> Resources:
@@ -46,5 +56,10 @@ def get_actor(
     return actor
 
 
+def get_read_resources(request: Request) -> Resources:
+    return get_resources(request).for_reads()
+
+
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
+ReadResourcesDep = Annotated[Resources, Depends(get_read_resources)]
 ActorDep = Annotated[Actor, Depends(get_actor)]

@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     oidc_scope: str = "openid profile"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # The API's Postgres connections, all opened at start (docs/sizing.md): for commands
+    # and intake, and the reads' own.
+    api_pool_size: int = Field(10, ge=2, le=200)
+    api_read_pool_size: int = Field(4, ge=1, le=100)
+    # Intakes one API process works on at once; the others wait their turn unstarted.
+    api_intake_concurrency: int = Field(4, ge=1, le=200)
     log_level: str = "INFO"
     log_json: bool = True
     # The worker's Temporal SDK metrics for Prometheus: http://host:port/metrics; 0 or empty

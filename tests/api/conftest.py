@@ -8,6 +8,7 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from temporalio.client import Client
 
 from api.app import create_app
@@ -26,12 +27,15 @@ def auth(role: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def serving(
-    settings: Settings, client: Client, pool: asyncpg.Pool
+    settings: Settings, client: Client, pool: asyncpg.Pool, app: FastAPI | None = None
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """uvicorn on a free port plus a worker on the settings' task queue."""
+    """uvicorn on a free port (serving `app`, or a new one) plus a worker on the settings'
+    task queue."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            app or create_app(settings), host="127.0.0.1", port=port, log_level="warning"
+        )
     )
     serve = asyncio.create_task(server.serve())
     while not server.started:
