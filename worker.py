@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+from temporalio.worker.workflow_sandbox import SandboxRestrictions
 
 import domain
 from activities.case_records import CaseRecorder
@@ -38,6 +38,7 @@ from infra.settings import Settings, get_settings
 from infra.store_repair import repair_store_names
 from infra.survey_links import SurveyLinkSigner
 from infra.temporal import connect
+from infra.workflow_runner import workflow_runner
 from workflows.complaint import ComplaintWorkflow
 from workflows.insurance import InsuranceClaimWorkflow
 from workflows.lawsuit import LawsuitWorkflow
@@ -60,8 +61,8 @@ log = structlog.get_logger(__name__)
 # would refuse, and the scenario tests (tests/workflows/scenarios.py) run every workflow in
 # the SDK's full sandbox, which still re-imports and checks everything.
 PASSED_THROUGH = ("workflows", "domain")
-WORKFLOW_RUNNER = SandboxedWorkflowRunner(
-    restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
+WORKFLOW_RUNNER = workflow_runner(
+    SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
 )
 
 WORKFLOWS = [

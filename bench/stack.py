@@ -104,6 +104,7 @@ class BenchStack:
     processes: dict[str, AppProcess] = field(default_factory=dict)
     api_port: int = 0
     bare_api_port: int = 0
+    smtp_port: int = 0
     client: Client | None = None
     pool: asyncpg.Pool | None = None
     # A key of this run only: payloads are encrypted as in production, so that is measured.
@@ -152,6 +153,11 @@ class BenchStack:
             "TEMPORAL_TASK_QUEUE": task_queue,
             "CODEC_KEYS": self.codec_keys,
             "CODEC_KEY_FILE": "",
+            # The embedded default's mail server, as `make run` has: notices are mailed
+            # once. Without one every mail failed and was retried, up to 8 times each.
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(self.smtp_port),
+            "SMTP_STARTTLS": "false",
             "LOG_JSON": "true",
             "PYTHONUNBUFFERED": "1",
         }
@@ -163,8 +169,11 @@ class BenchStack:
         return process
 
     async def start_apps(self) -> None:
-        """The real worker and API, the bare worker and the bare intake app."""
-        self.api_port, self.bare_api_port = free_port(), free_port()
+        """The mail server, the real worker and API, the bare worker and the bare intake app."""
+        self.api_port, self.bare_api_port, self.smtp_port = free_port(), free_port(), free_port()
+        mail_folder = str(self.workdir / "mail")
+        mail = [sys.executable, "-m", "devstack.mailbox", mail_folder, str(self.smtp_port)]
+        self._define("mail server", mail, COMPLAINT_QUEUE).start()
         bare_app = [
             sys.executable, "-m", "uvicorn", "bench.baseline:create_bare_app", "--factory",
             "--host", "127.0.0.1", "--port", str(self.bare_api_port),

@@ -82,3 +82,25 @@ class LocalMailServer:
             message_from_bytes(path.read_bytes(), policy=policy.default)
             for path in sorted(self.folder.glob("*.eml"))
         ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m devstack.mailbox FOLDER PORT`: the server alone, until SIGTERM (the
+    benchmark runs it as a process of its own, so what it costs is counted apart)."""
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(prog="python -m devstack.mailbox")
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("port", type=int)
+    args = parser.parse_args(argv)
+    server = LocalMailServer(args.folder, args.port)
+    server.start()
+    try:
+        signal.sigwait({signal.SIGTERM, signal.SIGINT})
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
